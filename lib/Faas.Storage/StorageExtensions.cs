@@ -1,8 +1,13 @@
+using Faas.Storage.Executions;
 using Faas.Storage.Postgres;
+using Faas.Storage.Redis;
+using Faas.Storage.Registry;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
+using StackExchange.Redis;
 
 namespace Faas.Storage;
 
@@ -16,7 +21,43 @@ public static class StorageExtensions
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
         builder.Services.AddSingleton<DatabaseMigrator>();
         builder.Services.AddSingleton<ArtifactStore>();
+        builder.Services.AddSingleton<FunctionStore>();
+        builder.Services.AddSingleton<ExecutionStore>();
         builder.Services.AddOpenTelemetry().WithTracing(t => t.AddNpgsql());
+        return builder;
+    }
+
+    /// <summary>Registers the Redis connection (ConnectionStrings:redis) and the change notifier.</summary>
+    public static IHostApplicationBuilder AddFaasRedis(this IHostApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString(StorageOptions.RedisConnectionName)
+            ?? throw new InvalidOperationException($"ConnectionStrings:{StorageOptions.RedisConnectionName} is not set.");
+        builder.Services.AddSingleton<IConnectionMultiplexer>(_ =>
+        {
+            var options = ConfigurationOptions.Parse(connectionString);
+            options.AbortOnConnectFail = false;
+            return ConnectionMultiplexer.Connect(options);
+        });
+        builder.Services.AddSingleton<FunctionChangeNotifier>();
+        return builder;
+    }
+
+    /// <summary>The cached function registry (needs the database and Redis).</summary>
+    public static IHostApplicationBuilder AddFunctionRegistry(this IHostApplicationBuilder builder)
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<FunctionRegistryOptions>().BindConfiguration("Registry");
+        builder.Services.AddSingleton<FunctionRegistry>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<FunctionRegistry>());
+        return builder;
+    }
+
+    /// <summary>The batched execution recorder (needs the database).</summary>
+    public static IHostApplicationBuilder AddExecutionRecorder(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ExecutionRecorderOptions>().BindConfiguration("Executions:Recorder");
+        builder.Services.AddSingleton<ExecutionRecorder>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ExecutionRecorder>());
         return builder;
     }
 }

@@ -1,0 +1,125 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Threading.Channels;
+using Faas.Storage.Model;
+using Faas.Storage.Postgres;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Faas.Storage.Executions;
+
+/// <summary>
+/// Records executions off the hot path: callers hand a record over in memory and move on; a background
+/// loop writes them to PostgreSQL in batches, retrying until the database takes them. Records not yet
+/// written stay readable through <see cref="TryGetPending"/>, so a read right after an invoke finds it.
+/// </summary>
+public sealed partial class ExecutionRecorder : BackgroundService
+{
+    private readonly Channel<Execution> channel;
+    private readonly ConcurrentDictionary<Guid, Execution> pending = new();
+    private readonly ExecutionStore store;
+    private readonly ExecutionRecorderOptions options;
+    private readonly ILogger<ExecutionRecorder> logger;
+    private readonly Counter<long> written;
+    private readonly Counter<long> writeFailures;
+
+    public ExecutionRecorder(ExecutionStore store, IOptions<ExecutionRecorderOptions> options, IMeterFactory meterFactory, ILogger<ExecutionRecorder> logger)
+    {
+        this.store = store;
+        this.options = options.Value;
+        this.logger = logger;
+        channel = Channel.CreateBounded<Execution>(new BoundedChannelOptions(this.options.Capacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        var meter = meterFactory.Create("Faas.Executions");
+        written = meter.CreateCounter<long>("faas.executions.recorded", description: "Execution records written to the database");
+        writeFailures = meter.CreateCounter<long>("faas.executions.record_failures", description: "Failed batch writes (retried)");
+        meter.CreateObservableGauge("faas.executions.record_backlog", () => pending.Count, description: "Execution records not yet written");
+    }
+
+    /// <summary>Queues a record for writing. Completes at once unless the backlog is full.</summary>
+    public ValueTask RecordAsync(Execution execution, CancellationToken cancellationToken = default)
+    {
+        pending[execution.Id] = execution;
+        return channel.Writer.TryWrite(execution) ? ValueTask.CompletedTask : channel.Writer.WriteAsync(execution, cancellationToken);
+    }
+
+    /// <summary>A record handed over but not yet written.</summary>
+    public bool TryGetPending(Guid id, out Execution execution) => pending.TryGetValue(id, out execution!);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<Execution>(options.MaxBatchSize);
+        var reader = channel.Reader;
+        while (await WaitToReadAsync(reader, stoppingToken).ConfigureAwait(false))
+        {
+            // Give a burst a moment to fill the batch: one round trip for many records.
+            if (reader.Count < options.MaxBatchSize && !stoppingToken.IsCancellationRequested)
+            {
+                await Task.Delay(options.FlushInterval, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            while (batch.Count < options.MaxBatchSize && reader.TryRead(out var execution))
+            {
+                batch.Add(execution);
+            }
+
+            await WriteAsync(batch, stoppingToken).ConfigureAwait(false);
+            batch.Clear();
+        }
+    }
+
+    private static async Task<bool> WaitToReadAsync(ChannelReader<Execution> reader, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping: drain what is already buffered.
+            return reader.Count > 0;
+        }
+    }
+
+    private async Task WriteAsync(List<Execution> batch, CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(100);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await store.UpsertAsync(batch, CancellationToken.None).ConfigureAwait(false);
+                written.Add(batch.Count);
+                foreach (var execution in batch)
+                {
+                    pending.TryRemove(new KeyValuePair<Guid, Execution>(execution.Id, execution));
+                }
+
+                return;
+            }
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+            {
+                writeFailures.Add(1);
+                LogWriteFailed(logger, ex, batch.Count, attempt);
+                if (stoppingToken.IsCancellationRequested && attempt >= 3)
+                {
+                    LogRecordsLostAtShutdown(logger, batch.Count);
+                    return;
+                }
+
+                await Task.Delay(delay, CancellationToken.None).ConfigureAwait(false);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5_000));
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Writing {Count} execution records failed (attempt {Attempt}); retrying")]
+    private static partial void LogWriteFailed(ILogger logger, Exception exception, int count, int attempt);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Shutting down with {Count} execution records the database would not take")]
+    private static partial void LogRecordsLostAtShutdown(ILogger logger, int count);
+}

@@ -1,0 +1,21 @@
+namespace Faas.Storage.Model;
+
+public enum ExecutionMode
+{
+    Warm,
+    Job,
+}
+
+/// <summary>The effective settings of a function version, defaults filled in. Stored as JSON with the version.</summary>
+public sealed record FunctionConfig
+{
+    public int TimeoutMs { get; init; } = 30_000;
+    public int MemoryMb { get; init; } = 128;
+    public int MaxConcurrency { get; init; } = 64;
+    public int QueueCapacity { get; init; } = 1_000;
+    public int MaxRetries { get; init; } = 3;
+    public ExecutionMode Mode { get; init; } = ExecutionMode.Warm;
+    public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
+    public int MinWarm { get; init; }
+    public int MaxWarm { get; init; } = 16;
+}

@@ -1,0 +1,111 @@
+using Faas.Storage.Model;
+using Npgsql;
+
+namespace Faas.Storage.Postgres;
+
+/// <summary>Execution records in PostgreSQL. Writes come in batches from <see cref="Executions.ExecutionRecorder"/>.</summary>
+public sealed class ExecutionStore(NpgsqlDataSource dataSource)
+{
+    private const string Columns =
+        "id, tenant_id, function_id, function_name, version, status, created_at, finished_at, queue_us, run_us, input_bytes, output_bytes, exit_code, error, stderr_tail, worker, trace_id";
+
+    /// <summary>
+    /// Writes a batch in one round trip. A record already stored is updated unless it is already
+    /// terminal, so a replayed write never resurrects a finished execution.
+    /// </summary>
+    public async Task UpsertAsync(IReadOnlyList<Execution> executions, CancellationToken cancellationToken)
+    {
+        if (executions.Count == 0)
+        {
+            return;
+        }
+
+        await using var batch = dataSource.CreateBatch();
+        foreach (var e in executions)
+        {
+            var command = new NpgsqlBatchCommand(
+                $"""
+                INSERT INTO executions ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                ON CONFLICT (id) DO UPDATE SET
+                    status = EXCLUDED.status, finished_at = EXCLUDED.finished_at, queue_us = EXCLUDED.queue_us,
+                    run_us = EXCLUDED.run_us, output_bytes = EXCLUDED.output_bytes, exit_code = EXCLUDED.exit_code,
+                    error = EXCLUDED.error, stderr_tail = EXCLUDED.stderr_tail, worker = EXCLUDED.worker
+                WHERE executions.status NOT IN ('Succeeded', 'Failed', 'TimedOut', 'DeadLettered', 'Rejected')
+                """);
+            var p = command.Parameters;
+            p.AddWithValue(e.Id);
+            p.AddWithValue(e.TenantId);
+            p.AddWithValue(e.FunctionId);
+            p.AddWithValue(e.FunctionName);
+            p.AddWithValue(e.Version);
+            p.AddWithValue(e.Status.ToString());
+            p.AddWithValue(e.CreatedAt);
+            p.AddWithValue(NpgsqlTypes.NpgsqlDbType.TimestampTz, (object?)e.FinishedAt ?? DBNull.Value);
+            p.AddWithValue(e.QueueMicros);
+            p.AddWithValue(e.RunMicros);
+            p.AddWithValue(e.InputBytes);
+            p.AddWithValue(e.OutputBytes);
+            p.AddWithValue(e.ExitCode);
+            p.AddWithValue(e.Error);
+            p.AddWithValue(e.StderrTail);
+            p.AddWithValue(e.Worker);
+            p.AddWithValue(e.TraceId);
+            batch.BatchCommands.Add(command);
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<Execution?> GetAsync(Guid tenantId, Guid id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM executions WHERE tenant_id = $1 AND id = $2");
+        command.Parameters.AddWithValue(tenantId);
+        command.Parameters.AddWithValue(id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
+    }
+
+    /// <summary>Newest first (ids are UUIDv7, so id order is creation order).</summary>
+    public async Task<Page<Execution>> ListAsync(
+        Guid tenantId, Guid? functionId, ExecutionStatus? status, int pageSize, string? pageToken, CancellationToken cancellationToken)
+    {
+        Guid? before = PageToken.Decode(pageToken) is { } token
+            ? Guid.TryParse(token, out var id) ? id : throw new InvalidPageTokenException()
+            : null;
+        await using var command = dataSource.CreateCommand(
+            $"""
+            SELECT {Columns} FROM executions
+            WHERE tenant_id = $1 AND ($2::uuid IS NULL OR function_id = $2) AND ($3::text IS NULL OR status = $3)
+              AND ($4::uuid IS NULL OR id < $4)
+            ORDER BY id DESC LIMIT $5
+            """);
+        command.Parameters.AddWithValue(tenantId);
+        command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Uuid, (object?)functionId ?? DBNull.Value);
+        command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Text, (object?)status?.ToString() ?? DBNull.Value);
+        command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Uuid, (object?)before ?? DBNull.Value);
+        command.Parameters.AddWithValue(pageSize + 1);
+
+        var items = new List<Execution>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            items.Add(Read(reader));
+        }
+
+        if (items.Count <= pageSize)
+        {
+            return new Page<Execution>(items, null);
+        }
+
+        items.RemoveAt(items.Count - 1);
+        return new Page<Execution>(items, PageToken.Encode(items[^1].Id.ToString()));
+    }
+
+    private static Execution Read(NpgsqlDataReader r) => new(
+        r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.GetString(3), r.GetInt32(4),
+        Enum.Parse<ExecutionStatus>(r.GetString(5)),
+        r.GetFieldValue<DateTimeOffset>(6),
+        r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7),
+        r.GetInt64(8), r.GetInt64(9), r.GetInt64(10), r.GetInt64(11), r.GetInt32(12),
+        r.GetString(13), r.GetString(14), r.GetString(15), r.GetString(16));
+}

@@ -1,0 +1,188 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Faas.Storage.Model;
+using Npgsql;
+
+namespace Faas.Storage.Postgres;
+
+/// <summary>Functions and their immutable versions in PostgreSQL.</summary>
+public sealed class FunctionStore(NpgsqlDataSource dataSource)
+{
+    internal static readonly JsonSerializerOptions ConfigJson = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    private const string VersionColumns =
+        "f.tenant_id, f.id, f.name, v.version, v.language, v.state, v.module_sha256, COALESCE(a.size_bytes, 0), v.config, v.description, v.created_at";
+
+    private const string VersionJoin =
+        "FROM functions f JOIN function_versions v ON v.function_id = f.id LEFT JOIN artifacts a ON a.sha256 = v.module_sha256";
+
+    /// <summary>Adds a version, creating the function when its name is new; returns the new version.</summary>
+    public async Task<FunctionVersion> AddVersionAsync(
+        Guid tenantId, string name, string language, VersionState state, string? moduleSha256, string? source,
+        FunctionConfig config, string description, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+
+        Guid functionId;
+        int version;
+        await using (var upsert = new NpgsqlCommand(
+            """
+            INSERT INTO functions (id, tenant_id, name, latest_version) VALUES ($1, $2, $3, 1)
+            ON CONFLICT (tenant_id, name) DO UPDATE SET latest_version = functions.latest_version + 1, updated_at = now()
+            RETURNING id, latest_version
+            """, connection, transaction))
+        {
+            upsert.Parameters.AddWithValue(Guid.CreateVersion7());
+            upsert.Parameters.AddWithValue(tenantId);
+            upsert.Parameters.AddWithValue(name);
+            await using var reader = await upsert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            functionId = reader.GetGuid(0);
+            version = reader.GetInt32(1);
+        }
+
+        await using (var insert = new NpgsqlCommand(
+            """
+            INSERT INTO function_versions (function_id, version, language, state, module_sha256, source, config, description)
+            VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)
+            """, connection, transaction))
+        {
+            insert.Parameters.AddWithValue(functionId);
+            insert.Parameters.AddWithValue(version);
+            insert.Parameters.AddWithValue(language);
+            insert.Parameters.AddWithValue(state.ToString());
+            insert.Parameters.AddWithValue((object?)moduleSha256 ?? DBNull.Value);
+            insert.Parameters.AddWithValue((object?)source ?? DBNull.Value);
+            insert.Parameters.AddWithValue(JsonSerializer.Serialize(config, ConfigJson));
+            insert.Parameters.AddWithValue(description);
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return await GetVersionAsync(tenantId, name, version, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException("A version vanished right after it was written.");
+    }
+
+    /// <summary>One version, or the latest when <paramref name="version"/> is 0; null when absent.</summary>
+    public async Task<FunctionVersion?> GetVersionAsync(Guid tenantId, string name, int version, CancellationToken cancellationToken)
+    {
+        var versionFilter = version == 0 ? "v.version = f.latest_version" : "v.version = $3";
+        await using var command = dataSource.CreateCommand(
+            $"SELECT {VersionColumns} {VersionJoin} WHERE f.tenant_id = $1 AND f.name = $2 AND {versionFilter}");
+        command.Parameters.AddWithValue(tenantId);
+        command.Parameters.AddWithValue(name);
+        if (version != 0)
+        {
+            command.Parameters.AddWithValue(version);
+        }
+
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadVersion(reader) : null;
+    }
+
+    public async Task<FunctionSummary?> GetAsync(Guid tenantId, string name, CancellationToken cancellationToken)
+    {
+        var page = await ListAsync(tenantId, name, 1, null, cancellationToken).ConfigureAwait(false);
+        return page.Items.Count == 1 ? page.Items[0] : null;
+    }
+
+    /// <summary>Functions by name, a page at a time.</summary>
+    public Task<Page<FunctionSummary>> ListAsync(Guid tenantId, int pageSize, string? pageToken, CancellationToken cancellationToken) =>
+        ListAsync(tenantId, null, pageSize, PageToken.Decode(pageToken), cancellationToken);
+
+    private async Task<Page<FunctionSummary>> ListAsync(Guid tenantId, string? exactName, int pageSize, string? afterName, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"""
+            SELECT f.created_at, f.updated_at, (SELECT count(*) FROM function_versions c WHERE c.function_id = f.id)::int, {VersionColumns}
+            {VersionJoin}
+            WHERE f.tenant_id = $1 AND v.version = f.latest_version
+              AND ($2::text IS NULL OR f.name = $2) AND ($3::text IS NULL OR f.name > $3)
+            ORDER BY f.name
+            LIMIT $4
+            """);
+        command.Parameters.AddWithValue(tenantId);
+        command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Text, (object?)exactName ?? DBNull.Value);
+        command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Text, (object?)afterName ?? DBNull.Value);
+        command.Parameters.AddWithValue(pageSize + 1);
+
+        var items = new List<FunctionSummary>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var latest = ReadVersion(reader, offset: 3);
+            items.Add(new FunctionSummary(
+                latest.FunctionId, latest.FunctionName,
+                reader.GetFieldValue<DateTimeOffset>(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetInt32(2), latest));
+        }
+
+        return ToPage(items, pageSize, f => f.Name);
+    }
+
+    /// <summary>Versions of a function, newest first; null when the function does not exist.</summary>
+    public async Task<Page<FunctionVersion>?> ListVersionsAsync(Guid tenantId, string name, int pageSize, string? pageToken, CancellationToken cancellationToken)
+    {
+        var before = PageToken.Decode(pageToken) is { } token
+            ? int.TryParse(token, out var v) ? v : throw new InvalidPageTokenException()
+            : int.MaxValue;
+        await using var command = dataSource.CreateCommand(
+            $"SELECT {VersionColumns} {VersionJoin} WHERE f.tenant_id = $1 AND f.name = $2 AND v.version < $3 ORDER BY v.version DESC LIMIT $4");
+        command.Parameters.AddWithValue(tenantId);
+        command.Parameters.AddWithValue(name);
+        command.Parameters.AddWithValue(before);
+        command.Parameters.AddWithValue(pageSize + 1);
+
+        var items = new List<FunctionVersion>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                items.Add(ReadVersion(reader));
+            }
+        }
+
+        if (items.Count == 0 && await GetAsync(tenantId, name, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return null;
+        }
+
+        return ToPage(items, pageSize, v => v.Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Deletes a function and its versions; false when it did not exist.</summary>
+    public async Task<bool> DeleteAsync(Guid tenantId, string name, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("DELETE FROM functions WHERE tenant_id = $1 AND name = $2");
+        command.Parameters.AddWithValue(tenantId);
+        command.Parameters.AddWithValue(name);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+    }
+
+    private static Page<T> ToPage<T>(List<T> items, int pageSize, Func<T, string> key)
+    {
+        if (items.Count <= pageSize)
+        {
+            return new Page<T>(items, null);
+        }
+
+        items.RemoveAt(items.Count - 1);
+        return new Page<T>(items, PageToken.Encode(key(items[^1])));
+    }
+
+    private static FunctionVersion ReadVersion(NpgsqlDataReader reader, int offset = 0) => new(
+        reader.GetGuid(offset),
+        reader.GetGuid(offset + 1),
+        reader.GetString(offset + 2),
+        reader.GetInt32(offset + 3),
+        reader.GetString(offset + 4),
+        Enum.Parse<VersionState>(reader.GetString(offset + 5)),
+        reader.IsDBNull(offset + 6) ? null : reader.GetString(offset + 6),
+        reader.GetInt32(offset + 7),
+        JsonSerializer.Deserialize<FunctionConfig>(reader.GetString(offset + 8), ConfigJson)!,
+        reader.GetString(offset + 9),
+        reader.GetFieldValue<DateTimeOffset>(offset + 10));
+}

@@ -1,0 +1,31 @@
+using System.Text;
+
+namespace Faas.Storage.Postgres;
+
+/// <summary>Keyset paging tokens: the last key of a page, base64url-encoded so clients treat it as opaque.</summary>
+internal static class PageToken
+{
+    public static string Encode(string lastKey) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes(lastKey)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public static string? Decode(string? token)
+    {
+        if (string.IsNullOrEmpty(token))
+        {
+            return null;
+        }
+
+        var base64 = token.Replace('-', '+').Replace('_', '/');
+        base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
+        try
+        {
+            return Encoding.UTF8.GetString(Convert.FromBase64String(base64));
+        }
+        catch (FormatException)
+        {
+            throw new InvalidPageTokenException();
+        }
+    }
+}
+
+public sealed class InvalidPageTokenException() : Exception("The page token is not valid.");

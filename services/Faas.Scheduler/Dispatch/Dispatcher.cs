@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Faas.Protos.V1;
+using Faas.Scheduler.Placement;
+using Faas.Scheduler.Queues;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace Faas.Scheduler.Dispatch;
+
+/// <summary>
+/// Runs one invocation: a slot from the function's queue, a worker from placement, the worker call with
+/// `x-execution-id` and `x-trace-id` metadata and a deadline of the function's timeout plus a grace.
+/// </summary>
+public sealed partial class Dispatcher
+{
+    private readonly FunctionQueues queues;
+    private readonly PlacementPolicy placement;
+    private readonly SchedulerOptions options;
+    private readonly ILogger<Dispatcher> logger;
+    private readonly Counter<long> rejections;
+    private readonly Histogram<double> queueWait;
+    private readonly Counter<long> dispatches;
+
+    public Dispatcher(FunctionQueues queues, PlacementPolicy placement, IOptions<SchedulerOptions> options, IMeterFactory meterFactory, ILogger<Dispatcher> logger)
+    {
+        this.queues = queues;
+        this.placement = placement;
+        this.options = options.Value;
+        this.logger = logger;
+        var meter = meterFactory.Create(SchedulerTelemetry.MeterName);
+        rejections = meter.CreateCounter<long>("faas.scheduler.rejections", description: "Invocations rejected because the function's queue was full");
+        queueWait = meter.CreateHistogram<double>("faas.scheduler.queue.wait", unit: "ms", description: "Time invocations waited for a concurrency slot");
+        dispatches = meter.CreateCounter<long>("faas.scheduler.dispatches", description: "Invocations sent to workers");
+    }
+
+    public async Task<DispatchResponse> DispatchAsync(string executionId, string traceId, FunctionSpec function, Google.Protobuf.ByteString payload, CancellationToken cancellationToken)
+    {
+        var queueKey = $"{function.TenantId}/{function.Name}";
+        var queue = queues.Get(queueKey, (int)function.MaxConcurrency, (int)function.QueueCapacity);
+        var started = Stopwatch.GetTimestamp();
+        FunctionQueue.Slot slot;
+        try
+        {
+            slot = await queue.EnterAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (QueueFullException)
+        {
+            rejections.Add(1, new KeyValuePair<string, object?>("function", queueKey));
+            throw;
+        }
+
+        var waited = Stopwatch.GetElapsedTime(started);
+        queueWait.Record(waited.TotalMilliseconds, new KeyValuePair<string, object?>("function", queueKey));
+        try
+        {
+            var worker = placement.Choose(function.ModuleSha256) ?? throw new NoWorkerAvailableException();
+            var metadata = new Metadata { { "x-execution-id", executionId }, { "x-trace-id", traceId } };
+            var deadline = DateTime.UtcNow.AddMilliseconds(function.TimeoutMs) + options.WorkerDeadlineGrace;
+            worker.BeginCall();
+            var loaded = false;
+            try
+            {
+                dispatches.Add(1, new KeyValuePair<string, object?>("worker", worker.Name));
+                var result = await worker.Client.ExecuteAsync(
+                    new ExecuteRequest { Function = function, Payload = payload },
+                    metadata, deadline, cancellationToken).ConfigureAwait(false);
+                loaded = result.Outcome != ExecutionOutcome.InstantiationFailed;
+                return new DispatchResponse { Result = result, QueueMicros = (ulong)(waited.Ticks / 10) };
+            }
+            catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown)
+            {
+                worker.Unreachable();
+                LogWorkerCallFailed(logger, worker.Name, executionId, ex.Status.Detail);
+                throw new WorkerFailedException(worker.Name, ex.Status.Detail, ex);
+            }
+            finally
+            {
+                worker.EndCall(function.ModuleSha256, loaded);
+            }
+        }
+        finally
+        {
+            slot.Release();
+        }
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Worker {Worker} failed execution {ExecutionId}: {Reason}")]
+    private static partial void LogWorkerCallFailed(ILogger logger, string worker, string executionId, string reason);
+}

@@ -1,0 +1,53 @@
+using Grpc.Net.Client;
+
+namespace Faas.Scheduler.Workers;
+
+/// <summary>
+/// The runtime workers this scheduler places work on, from Aspire-style service endpoints
+/// (services:runtime:grpc:0, :1, ...).
+/// </summary>
+public sealed class WorkerDirectory : IDisposable
+{
+    private readonly List<GrpcChannel> channels = [];
+
+    public WorkerDirectory(IConfiguration configuration)
+    {
+        var endpoints = configuration.GetSection("services:runtime:grpc").GetChildren()
+            .OrderBy(c => int.TryParse(c.Key, out var i) ? i : int.MaxValue)
+            .Select(c => c.Value)
+            .Where(v => !string.IsNullOrWhiteSpace(v))
+            .ToList();
+
+        Workers = endpoints.Select((url, i) =>
+        {
+            var address = new Uri(url!);
+            var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+            {
+                HttpHandler = new SocketsHttpHandler
+                {
+                    EnableMultipleHttp2Connections = true,
+                    PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+                    KeepAlivePingDelay = TimeSpan.FromSeconds(30),
+                    KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+                },
+                MaxReceiveMessageSize = InternalMessageLimit,
+                MaxSendMessageSize = InternalMessageLimit,
+            });
+            channels.Add(channel);
+            return new Worker($"runtime-{i}", address, channel);
+        }).ToList();
+    }
+
+    /// <summary>Internal calls carry payloads and outputs; the public edge enforces the real limits.</summary>
+    public const int InternalMessageLimit = 64 * 1024 * 1024;
+
+    public IReadOnlyList<Worker> Workers { get; }
+
+    public void Dispose()
+    {
+        foreach (var channel in channels)
+        {
+            channel.Dispose();
+        }
+    }
+}
