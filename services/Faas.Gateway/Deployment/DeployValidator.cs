@@ -1,0 +1,122 @@
+using System.Text.RegularExpressions;
+using Faas.Gateway.Errors;
+using Faas.Storage.Model;
+
+namespace Faas.Gateway.Deployment;
+
+/// <summary>Checks a deploy's name, language and configuration; every problem is a clear InvalidRequest.</summary>
+public static partial class DeployValidator
+{
+    public const int MaxEnvVariables = 256;
+    public const int MaxEnvBytes = 32 * 1024;
+
+    public static readonly IReadOnlySet<string> Languages = new HashSet<string>(StringComparer.Ordinal) { "wat", "wasm" };
+
+    public static void ValidateName(string name)
+    {
+        if (!NamePattern().IsMatch(name))
+        {
+            throw new InvalidRequestException(
+                $"Function name '{Truncate(name)}' is not valid: use 1 to 63 characters of a-z, 0-9 and '-', starting with a letter.");
+        }
+    }
+
+    public static void Validate(DeployCommand command, int maxModuleBytes)
+    {
+        ValidateName(command.Name);
+        if (!Languages.Contains(command.Language))
+        {
+            throw new InvalidRequestException(
+                $"Language '{Truncate(command.Language)}' is not supported; use one of: {string.Join(", ", Languages.Order())}.");
+        }
+
+        if (command.Language == "wasm")
+        {
+            if (command.Wasm is not { Length: > 0 })
+            {
+                throw new InvalidRequestException("Language 'wasm' needs the module in 'wasm' (base64 in JSON).");
+            }
+
+            if (command.Wasm.Length > maxModuleBytes)
+            {
+                throw new InvalidRequestException($"The module is {command.Wasm.Length} bytes; the limit is {maxModuleBytes}.");
+            }
+        }
+        else
+        {
+            if (string.IsNullOrWhiteSpace(command.Source))
+            {
+                throw new InvalidRequestException($"Language '{command.Language}' needs the source text in 'source'.");
+            }
+
+            if (command.Source.Length > maxModuleBytes)
+            {
+                throw new InvalidRequestException($"The source is {command.Source.Length} characters; the limit is {maxModuleBytes}.");
+            }
+        }
+
+        ValidateConfig(command.Config);
+    }
+
+    public static void ValidateConfig(FunctionConfig config)
+    {
+        Range(config.TimeoutMs, 1, 900_000, "timeoutMs");
+        Range(config.MemoryMb, 1, 4096, "memoryMb");
+        Range(config.MaxConcurrency, 1, 10_000, "maxConcurrency");
+        Range(config.QueueCapacity, 0, 100_000, "queueCapacity");
+        Range(config.MaxRetries, 0, 20, "maxRetries");
+        Range(config.MaxWarm, 1, 1_000, "maxWarm");
+        Range(config.MinWarm, 0, config.MaxWarm, "minWarm");
+        if (config.Mode == ExecutionMode.Job)
+        {
+            throw new InvalidRequestException("Mode JOB is not available on this platform yet: no container launcher is configured. Use WARM.");
+        }
+
+        if (config.Env.Count > MaxEnvVariables)
+        {
+            throw new InvalidRequestException($"At most {MaxEnvVariables} environment variables are allowed; got {config.Env.Count}.");
+        }
+
+        var bytes = 0;
+        foreach (var (key, value) in config.Env)
+        {
+            if (!EnvNamePattern().IsMatch(key))
+            {
+                throw new InvalidRequestException($"Environment variable name '{Truncate(key)}' is not valid: use [A-Za-z_][A-Za-z0-9_]*.");
+            }
+
+            if (key.StartsWith("FAAS_", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidRequestException($"Environment variable '{key}' is reserved: names starting with FAAS_ are set by the platform.");
+            }
+
+            if (value.Contains('\0', StringComparison.Ordinal))
+            {
+                throw new InvalidRequestException($"Environment variable '{key}' contains a NUL character.");
+            }
+
+            bytes += System.Text.Encoding.UTF8.GetByteCount(key) + System.Text.Encoding.UTF8.GetByteCount(value) + 2;
+        }
+
+        if (bytes > MaxEnvBytes)
+        {
+            throw new InvalidRequestException($"The environment takes {bytes} bytes; the limit is {MaxEnvBytes}.");
+        }
+    }
+
+    private static void Range(int value, int min, int max, string field)
+    {
+        if (value < min || value > max)
+        {
+            throw new InvalidRequestException($"config.{field} must be between {min} and {max}; got {value}.");
+        }
+    }
+
+    private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
+
+    [GeneratedRegex("^[a-z][a-z0-9-]{0,62}$")]
+    private static partial Regex NamePattern();
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex EnvNamePattern();
+}

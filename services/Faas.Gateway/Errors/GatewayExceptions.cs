@@ -1,0 +1,74 @@
+using System.Globalization;
+
+namespace Faas.Gateway.Errors;
+
+/// <summary>
+/// Domain errors of the gateway. Each knows its gRPC status and HTTP code; <see cref="Grpc.ErrorMappingInterceptor"/>
+/// is the one place they become responses.
+/// </summary>
+public abstract class GatewayException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    public abstract global::Grpc.Core.StatusCode StatusCode { get; }
+
+    /// <summary>HTTP status on REST when it differs from the standard mapping of <see cref="StatusCode"/>.</summary>
+    public virtual int? HttpStatus => null;
+
+    /// <summary>Extra response headers (REST) and metadata (gRPC).</summary>
+    public virtual IEnumerable<KeyValuePair<string, string>> Headers => [];
+}
+
+public sealed class InvalidRequestException(string message) : GatewayException(message)
+{
+    public override global::Grpc.Core.StatusCode StatusCode => global::Grpc.Core.StatusCode.InvalidArgument;
+}
+
+public sealed class FunctionNotFoundException(string name, int version = 0)
+    : GatewayException(version == 0 ? $"Function '{name}' not found." : $"Version {version} of function '{name}' not found.")
+{
+    public override global::Grpc.Core.StatusCode StatusCode => global::Grpc.Core.StatusCode.NotFound;
+}
+
+public sealed class ExecutionNotFoundException(string id) : GatewayException($"Execution '{id}' not found.")
+{
+    public override global::Grpc.Core.StatusCode StatusCode => global::Grpc.Core.StatusCode.NotFound;
+}
+
+public sealed class FunctionNotReadyException(string message) : GatewayException(message)
+{
+    public override global::Grpc.Core.StatusCode StatusCode => global::Grpc.Core.StatusCode.FailedPrecondition;
+}
+
+public sealed class PayloadTooLargeException(long size, long limit)
+    : GatewayException($"Payload of {size} bytes exceeds the limit of {limit} bytes.")
+{
+    public override global::Grpc.Core.StatusCode StatusCode => global::Grpc.Core.StatusCode.ResourceExhausted;
+
+    public override int? HttpStatus => StatusCodes.Status413PayloadTooLarge;
+}
+
+/// <summary>The function's queue is full (or the mesh has no capacity); come back after <see cref="RetryAfterSeconds"/>.</summary>
+public sealed class CapacityExceededException(string message, int retryAfterSeconds) : GatewayException(message)
+{
+    public int RetryAfterSeconds { get; } = retryAfterSeconds;
+
+    public override global::Grpc.Core.StatusCode StatusCode => global::Grpc.Core.StatusCode.ResourceExhausted;
+
+    public override IEnumerable<KeyValuePair<string, string>> Headers =>
+        [new("retry-after", RetryAfterSeconds.ToString(CultureInfo.InvariantCulture))];
+}
+
+public sealed class MeshUnavailableException(string message, Exception? inner = null) : GatewayException(message, inner)
+{
+    public override global::Grpc.Core.StatusCode StatusCode => global::Grpc.Core.StatusCode.Unavailable;
+}
+
+/// <summary>The function ran and failed: trapped, exited non-zero, ran out of memory, or timed out.</summary>
+public sealed class FunctionFailedException(string executionId, bool timedOut, string message) : GatewayException(message)
+{
+    public string ExecutionId { get; } = executionId;
+
+    public override global::Grpc.Core.StatusCode StatusCode =>
+        timedOut ? global::Grpc.Core.StatusCode.DeadlineExceeded : global::Grpc.Core.StatusCode.Unknown;
+
+    public override IEnumerable<KeyValuePair<string, string>> Headers => [new("x-execution-id", ExecutionId)];
+}

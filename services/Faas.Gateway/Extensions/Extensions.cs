@@ -1,0 +1,53 @@
+using Faas.Gateway.Deployment;
+using Faas.Gateway.Grpc;
+using Faas.Gateway.Invocation;
+using Faas.Storage;
+
+namespace Faas.Gateway.Extensions;
+
+public static class Extensions
+{
+    /// <summary>Internal messages may be larger than the public payload limit (outputs, modules).</summary>
+    private const int InternalMessageLimit = 64 * 1024 * 1024;
+
+    public static IHostApplicationBuilder AddGatewayServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<GatewayOptions>().BindConfiguration("Gateway").ValidateDataAnnotations().ValidateOnStart();
+        var options = builder.Configuration.GetSection("Gateway").Get<GatewayOptions>() ?? new GatewayOptions();
+
+        builder.AddFaasDatabase();
+        builder.AddFaasRedis();
+        builder.AddFunctionRegistry();
+        builder.AddExecutionRecorder();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddHostedService<DatabaseMigrationService>();
+
+        builder.Services.AddGrpc(o =>
+        {
+            o.Interceptors.Add<ErrorMappingInterceptor>();
+            // Room for the payload plus its envelope; the exact limit is checked by the invoker.
+            o.MaxReceiveMessageSize = Math.Max(options.MaxPayloadBytes, options.MaxModuleBytes) + (64 * 1024);
+            o.MaxSendMessageSize = InternalMessageLimit;
+        }).AddJsonTranscoding();
+
+        builder.Services.AddGrpcClient<Protos.V1.Scheduler.SchedulerClient>(o => o.Address = new Uri("http://_grpc.scheduler"))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                EnableMultipleHttp2Connections = true,
+                PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+                KeepAlivePingDelay = TimeSpan.FromSeconds(30),
+                KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+            })
+            .ConfigureChannel(o =>
+            {
+                o.MaxReceiveMessageSize = InternalMessageLimit;
+                o.MaxSendMessageSize = InternalMessageLimit;
+            });
+
+        builder.Services.AddFunctionModuleValidator();
+        builder.Services.AddSingleton<ModuleBuilder>();
+        builder.Services.AddSingleton<FunctionDeployer>();
+        builder.Services.AddSingleton<Invoker>();
+        return builder;
+    }
+}

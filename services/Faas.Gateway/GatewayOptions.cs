@@ -1,0 +1,23 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Faas.Gateway;
+
+/// <summary>Limits of the public edge (section "Gateway").</summary>
+public sealed class GatewayOptions
+{
+    /// <summary>Largest invocation payload accepted; larger ones are rejected with HTTP 413 / RESOURCE_EXHAUSTED.</summary>
+    [Range(1, 64 * 1024 * 1024)]
+    public int MaxPayloadBytes { get; set; } = 6 * 1024 * 1024;
+
+    /// <summary>Largest WebAssembly module or source text accepted by a deploy.</summary>
+    [Range(1, 256 * 1024 * 1024)]
+    public int MaxModuleBytes { get; set; } = 32 * 1024 * 1024;
+
+    /// <summary>Page size when a list request gives none.</summary>
+    [Range(1, 500)]
+    public int DefaultPageSize { get; set; } = 50;
+
+    /// <summary>Largest page a list request may ask for; larger requests are coerced down.</summary>
+    [Range(1, 5000)]
+    public int MaxPageSize { get; set; } = 500;
+}

@@ -1,0 +1,6 @@
+namespace Faas.Gateway;
+
+public static class GatewayTelemetry
+{
+    public const string MeterName = "Faas.Gateway";
+}

@@ -1,0 +1,50 @@
+using Faas.Gateway.Errors;
+using Faas.Protos.V1;
+using Faas.Storage.Executions;
+using Faas.Storage.Model;
+using Faas.Storage.Postgres;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace Faas.Gateway.Grpc;
+
+public sealed class ExecutionsService(
+    ExecutionStore executions, ExecutionRecorder recorder, FunctionStore functions, IOptions<GatewayOptions> options)
+    : Protos.V1.Executions.ExecutionsBase
+{
+    public override async Task<Protos.V1.Execution> GetExecution(GetExecutionRequest request, ServerCallContext context)
+    {
+        if (!Guid.TryParse(request.Id, out var id))
+        {
+            throw new InvalidRequestException($"'{request.Id}' is not an execution id.");
+        }
+
+        // A record just handed to the recorder may not be in the database yet.
+        if (recorder.TryGetPending(id, out var pending) && pending.TenantId == Tenants.Default)
+        {
+            return ProtoMapping.ToProto(pending);
+        }
+
+        var execution = await executions.GetAsync(Tenants.Default, id, context.CancellationToken).ConfigureAwait(false)
+            ?? throw new ExecutionNotFoundException(request.Id);
+        return ProtoMapping.ToProto(execution);
+    }
+
+    public override async Task<ListExecutionsResponse> ListExecutions(ListExecutionsRequest request, ServerCallContext context)
+    {
+        Guid? functionId = null;
+        if (!string.IsNullOrEmpty(request.Function))
+        {
+            var function = await functions.GetAsync(Tenants.Default, request.Function, context.CancellationToken).ConfigureAwait(false)
+                ?? throw new FunctionNotFoundException(request.Function);
+            functionId = function.Id;
+        }
+
+        var page = await executions.ListAsync(
+            Tenants.Default, functionId, ProtoMapping.ToDomain(request.Status), Paging.Size(request.PageSize, options.Value),
+            request.PageToken, context.CancellationToken).ConfigureAwait(false);
+        var response = new ListExecutionsResponse { NextPageToken = page.NextPageToken ?? "" };
+        response.Executions.Add(page.Items.Select(ProtoMapping.ToProto));
+        return response;
+    }
+}

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
+using Faas.Gateway.Errors;
+using Faas.Protos.V1;
+using Faas.Storage.Executions;
+using Faas.Storage.Registry;
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using Execution = Faas.Storage.Model.Execution;
+using ExecutionStatus = Faas.Storage.Model.ExecutionStatus;
+using FunctionVersion = Faas.Storage.Model.FunctionVersion;
+using VersionState = Faas.Storage.Model.VersionState;
+
+namespace Faas.Gateway.Invocation;
+
+/// <summary>
+/// Synchronous invoke: resolve the version from the in-memory registry, check the payload, hand the run
+/// to the scheduler, record the execution off the hot path, and turn failures into domain errors.
+/// </summary>
+public sealed class Invoker
+{
+    private static readonly ConditionalWeakTable<FunctionVersion, FunctionSpec> Specs = new();
+
+    private readonly FunctionRegistry registry;
+    private readonly Protos.V1.Scheduler.SchedulerClient scheduler;
+    private readonly ExecutionRecorder recorder;
+    private readonly TimeProvider timeProvider;
+    private readonly GatewayOptions options;
+    private readonly Counter<long> invocations;
+    private readonly Histogram<double> latency;
+
+    public Invoker(
+        FunctionRegistry registry, Protos.V1.Scheduler.SchedulerClient scheduler, ExecutionRecorder recorder,
+        TimeProvider timeProvider, IOptions<GatewayOptions> options, IMeterFactory meterFactory)
+    {
+        this.registry = registry;
+        this.scheduler = scheduler;
+        this.recorder = recorder;
+        this.timeProvider = timeProvider;
+        this.options = options.Value;
+        var meter = meterFactory.Create(GatewayTelemetry.MeterName);
+        invocations = meter.CreateCounter<long>("faas.gateway.invocations", description: "Synchronous invocations by function and status");
+        latency = meter.CreateHistogram<double>("faas.gateway.invocation.duration", unit: "ms", description: "Synchronous invocation latency at the gateway");
+    }
+
+    /// <summary>Runs the function. <paramref name="onExecutionId"/> learns the id before the run starts.</summary>
+    public async Task<InvocationResult> InvokeAsync(
+        Guid tenantId, string name, int version, ReadOnlyMemory<byte> payload, Action<string> onExecutionId, CancellationToken cancellationToken)
+    {
+        if (payload.Length > options.MaxPayloadBytes)
+        {
+            throw new PayloadTooLargeException(payload.Length, options.MaxPayloadBytes);
+        }
+
+        var function = await registry.ResolveAsync(tenantId, name, version, cancellationToken).ConfigureAwait(false)
+            ?? throw new FunctionNotFoundException(name, version);
+        if (function.State != VersionState.Ready || function.ModuleSha256 is null)
+        {
+            throw new FunctionNotReadyException($"Version {function.Version} of function '{name}' is {function.State}, not ready to run.");
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var createdAt = timeProvider.GetUtcNow();
+        var executionId = Guid.CreateVersion7(createdAt);
+        var id = executionId.ToString();
+        onExecutionId(id);
+        var traceId = Activity.Current?.TraceId.ToHexString() ?? "";
+
+        DispatchResponse response;
+        try
+        {
+            response = await scheduler.DispatchAsync(
+                new DispatchRequest { ExecutionId = id, Function = Specs.GetValue(function, ToSpec), Payload = ByteString.CopyFrom(payload.Span) },
+                new Metadata { { "x-trace-id", traceId } },
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
+        {
+            Count(name, "rejected", started);
+            var retryAfter = int.TryParse(ex.Trailers.GetValue("retry-after"), out var seconds) ? seconds : 1;
+            throw new CapacityExceededException(ex.Status.Detail, retryAfter);
+        }
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown)
+        {
+            Count(name, "unavailable", started);
+            await RecordAsync(function, executionId, createdAt, payload.Length, ExecutionStatus.Failed, null, 0, ex.Status.Detail, traceId).ConfigureAwait(false);
+            throw new MeshUnavailableException($"Execution {id} could not run: {ex.Status.Detail}", ex);
+        }
+
+        var result = response.Result;
+        var status = result.Outcome switch
+        {
+            ExecutionOutcome.Ok => ExecutionStatus.Succeeded,
+            ExecutionOutcome.Timeout => ExecutionStatus.TimedOut,
+            _ => ExecutionStatus.Failed,
+        };
+        await RecordAsync(function, executionId, createdAt, payload.Length, status, response, (long)response.QueueMicros, result.Error, traceId).ConfigureAwait(false);
+        Count(name, status.ToString(), started);
+
+        return status == ExecutionStatus.Succeeded
+            ? new InvocationResult(id, result.Output.Memory)
+            : throw new FunctionFailedException(id, status == ExecutionStatus.TimedOut, Describe(id, function, result));
+    }
+
+    private static string Describe(string id, FunctionVersion function, ExecuteResponse result)
+    {
+        var reason = result.Outcome switch
+        {
+            ExecutionOutcome.Timeout => $"timed out after {function.Config.TimeoutMs} ms",
+            ExecutionOutcome.ExitedNonZero => $"exited with code {result.ExitCode}",
+            ExecutionOutcome.OutOfMemory => $"ran out of memory (limit {function.Config.MemoryMb} MiB)",
+            ExecutionOutcome.Trapped => "trapped",
+            ExecutionOutcome.InstantiationFailed => "could not be instantiated",
+            _ => "failed",
+        };
+        var detail = string.IsNullOrEmpty(result.Error) ? "" : $": {result.Error}";
+        var stderr = string.IsNullOrEmpty(result.StderrTail) ? "" : $"; stderr: {result.StderrTail}";
+        return $"Function '{function.FunctionName}' {reason}{detail} (execution {id}){stderr}";
+    }
+
+    private ValueTask RecordAsync(
+        FunctionVersion function, Guid executionId, DateTimeOffset createdAt, int inputBytes, ExecutionStatus status,
+        DispatchResponse? response, long queueMicros, string error, string traceId)
+    {
+        var result = response?.Result;
+        return recorder.RecordAsync(new Execution(
+            executionId, function.TenantId, function.FunctionId, function.FunctionName, function.Version, status,
+            createdAt, timeProvider.GetUtcNow(), queueMicros, (long)(result?.RunMicros ?? 0), inputBytes,
+            result?.Output.Length ?? 0, result?.ExitCode ?? 0, error, result?.StderrTail ?? "", result?.Worker ?? "", traceId));
+    }
+
+    private void Count(string function, string status, long started)
+    {
+        var tags = new TagList { { "function", function }, { "status", status } };
+        invocations.Add(1, tags);
+        latency.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, tags);
+    }
+
+    private static FunctionSpec ToSpec(FunctionVersion version)
+    {
+        var spec = new FunctionSpec
+        {
+            TenantId = version.TenantId.ToString(),
+            FunctionId = version.FunctionId.ToString(),
+            Name = version.FunctionName,
+            Version = (uint)version.Version,
+            ModuleSha256 = version.ModuleSha256,
+            TimeoutMs = (uint)version.Config.TimeoutMs,
+            MemoryMb = (uint)version.Config.MemoryMb,
+            MaxConcurrency = (uint)version.Config.MaxConcurrency,
+            QueueCapacity = (uint)version.Config.QueueCapacity,
+        };
+        foreach (var (key, value) in version.Config.Env)
+        {
+            spec.Env[key] = value;
+        }
+
+        return spec;
+    }
+}
