@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using Faas.Protos.V1;
+using Faas.Runtime.Execution;
+using Faas.Runtime.Modules;
+using Google.Protobuf;
+using Grpc.Core;
+using DomainOutcome = Faas.Runtime.Execution.ExecutionOutcome;
+using ProtoOutcome = Faas.Protos.V1.ExecutionOutcome;
+
+namespace Faas.Runtime.Worker.Grpc;
+
+/// <summary>Proto ↔ domain for executions.</summary>
+internal static class ExecutionMapping
+{
+    public const string ExecutionIdHeader = "x-execution-id";
+    public const string TraceIdHeader = "x-trace-id";
+
+    public static ExecutionRequest ToExecutionRequest(this ExecuteRequest request, Metadata headers)
+    {
+        var function = request.Function
+            ?? throw new RpcException(new Status(StatusCode.InvalidArgument, "function is required."));
+        var sha256 = function.ModuleSha256.ToLowerInvariant();
+        if (!ModuleHash.IsValid(sha256))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "function.module_sha256 must be a sha256 in hex (64 digits)."));
+        }
+
+        return new ExecutionRequest
+        {
+            ModuleSha256 = sha256,
+            FunctionName = function.Name,
+            Version = function.Version,
+            Payload = request.Payload.Memory,
+            TimeoutMs = (int)Math.Min(function.TimeoutMs, int.MaxValue),
+            MemoryMb = (int)Math.Min(function.MemoryMb, int.MaxValue),
+            Environment = function.Env,
+            ExecutionId = headers.GetValue(ExecutionIdHeader) ?? Guid.CreateVersion7().ToString(),
+            TraceId = headers.GetValue(TraceIdHeader) ?? Activity.Current?.TraceId.ToHexString() ?? "",
+        };
+    }
+
+    public static ExecuteResponse ToResponse(this ExecutionResult result, string worker, TimeSpan handlerTime) => new()
+    {
+        Outcome = result.Outcome.ToProto(),
+        Output = UnsafeByteOperations.UnsafeWrap(result.Output),
+        ExitCode = result.ExitCode,
+        Error = result.Error ?? "",
+        StderrTail = result.StderrTail,
+        Worker = worker,
+        RunMicros = (ulong)result.RunMicros,
+        HandlerMicros = (ulong)(handlerTime.Ticks / TimeSpan.TicksPerMicrosecond),
+        Cold = result.Cold,
+    };
+
+    public static ProtoOutcome ToProto(this DomainOutcome outcome) => outcome switch
+    {
+        DomainOutcome.Ok => ProtoOutcome.Ok,
+        DomainOutcome.ExitedNonZero => ProtoOutcome.ExitedNonZero,
+        DomainOutcome.Trapped => ProtoOutcome.Trapped,
+        DomainOutcome.Timeout => ProtoOutcome.Timeout,
+        DomainOutcome.OutOfMemory => ProtoOutcome.OutOfMemory,
+        DomainOutcome.InstantiationFailed => ProtoOutcome.InstantiationFailed,
+        _ => ProtoOutcome.Unspecified,
+    };
+}

@@ -1,0 +1,22 @@
+using System.Data.Common;
+using Faas.Runtime.Modules;
+using Grpc.Core;
+
+namespace Faas.Runtime.Worker.Grpc;
+
+/// <summary>The one place where the worker's domain errors become gRPC status codes.</summary>
+internal static class RpcErrors
+{
+    public static RpcException? From(Exception exception, ServerCallContext context) => exception switch
+    {
+        OperationCanceledException when context.CancellationToken.IsCancellationRequested => new RpcException(
+            context.Deadline <= DateTime.UtcNow
+                ? new Status(StatusCode.DeadlineExceeded, "The deadline passed before the function could run.")
+                : new Status(StatusCode.Cancelled, "The call was cancelled before the function could run.")),
+        ModuleNotFoundException notFound => new RpcException(new Status(StatusCode.NotFound, notFound.Message)),
+        ModuleLoadException unreadable => new RpcException(new Status(StatusCode.FailedPrecondition, unreadable.Message)),
+        ArgumentException invalid => new RpcException(new Status(StatusCode.InvalidArgument, invalid.Message)),
+        DbException unavailable => new RpcException(new Status(StatusCode.Unavailable, $"The artifact store is unavailable: {unavailable.Message}")),
+        _ => null,
+    };
+}

@@ -1,0 +1,52 @@
+using System.Diagnostics.Metrics;
+using Faas.Runtime.Execution;
+
+namespace Faas.Runtime.Diagnostics;
+
+/// <summary>The runtime's instruments, on the <c>Faas.Runtime</c> meter.</summary>
+public sealed class RuntimeMetrics
+{
+    public const string MeterName = "Faas.Runtime";
+
+    private static readonly KeyValuePair<string, object?>[] OutcomeTags =
+        Enum.GetValues<ExecutionOutcome>().Select(o => new KeyValuePair<string, object?>("outcome", OutcomeName(o))).ToArray();
+
+    private readonly Counter<long> executions;
+    private readonly Histogram<double> runDuration;
+    private readonly UpDownCounter<long> inFlight;
+    private readonly Counter<long> coldLoads;
+
+    public RuntimeMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        executions = meter.CreateCounter<long>("faas.runtime.executions", "{execution}", "Function runs, by outcome.");
+        runDuration = meter.CreateHistogram<double>("faas.runtime.run.duration", "s", "Time to instantiate and run a function.");
+        inFlight = meter.CreateUpDownCounter<long>("faas.runtime.executions.in_flight", "{execution}", "Runs holding a slot.");
+        coldLoads = meter.CreateCounter<long>("faas.runtime.module.cold_loads", "{module}", "Modules loaded into memory, by source (disk or artifact).");
+    }
+
+    /// <summary>The snake_case name used for an outcome in tags, logs and traces (as in the proto enum).</summary>
+    public static string OutcomeName(ExecutionOutcome outcome) => outcome switch
+    {
+        ExecutionOutcome.Ok => "ok",
+        ExecutionOutcome.ExitedNonZero => "exited_non_zero",
+        ExecutionOutcome.Trapped => "trapped",
+        ExecutionOutcome.Timeout => "timeout",
+        ExecutionOutcome.OutOfMemory => "out_of_memory",
+        ExecutionOutcome.InstantiationFailed => "instantiation_failed",
+        _ => "unknown",
+    };
+
+    public void ExecutionStarted() => inFlight.Add(1);
+
+    public void ExecutionFinished() => inFlight.Add(-1);
+
+    public void ExecutionCompleted(ExecutionResult result)
+    {
+        var tag = OutcomeTags[(int)result.Outcome];
+        executions.Add(1, tag);
+        runDuration.Record(result.RunMicros / 1_000_000.0, tag);
+    }
+
+    public void ModuleLoaded(string source) => coldLoads.Add(1, new KeyValuePair<string, object?>("source", source));
+}

@@ -1,0 +1,56 @@
+using Wasmtime;
+
+namespace Faas.Runtime.Engines;
+
+/// <summary>
+/// The one place that decides how the platform's Wasmtime engines are configured. Every engine the
+/// platform creates (runtime workers, the gateway's validator, the compiler's precompiler) must come
+/// from here: a precompiled module only loads into an engine with the same code-generation settings.
+/// </summary>
+public static class WasmEngineFactory
+{
+    /// <summary>Largest linear memory a function may have; the upper bound of <c>memoryMb</c>.</summary>
+    public const int MaxMemoryMb = 4096;
+
+    /// <summary><see cref="MaxMemoryMb"/> in bytes.</summary>
+    public static readonly long MaxMemoryBytes = MaxMemoryMb * 1024L * 1024L;
+
+    /// <summary>Instances the pooling allocator pre-reserves; bounds concurrent executions per worker.</summary>
+    public const int PooledInstances = 1000;
+
+    /// <summary>
+    /// An engine for running functions: Cranelift, epoch interruption, and the pooling allocator, which
+    /// makes instantiation a matter of reusing a pre-reserved slot (~20 µs per invocation instead of ~250 µs).
+    /// Each memory slot reserves <see cref="MaxMemoryMb"/> of address space (virtual only), so keep one
+    /// execution engine per process.
+    /// </summary>
+    public static Engine CreateForExecution()
+    {
+        using var pooling = new PoolingAllocationConfig()
+            .WithMaxMemorySize(checked((nuint)MaxMemoryBytes))
+            .WithMaxMemories(PooledInstances)
+            .WithMaxTables(PooledInstances)
+            .WithMaxCoreInstances(PooledInstances)
+            .WithMaxMemoriesPerModule(1)
+            // Small functions touch a few pages: resetting those with memset on reuse is cheaper than madvise.
+            .WithLinearMemoryKeepResidentBytes(1024 * 1024)
+            .WithTableKeepResidentBytes(64 * 1024);
+        using var config = CreateConfig().WithPoolingAllocationStrategy(pooling);
+        return new Engine(config);
+    }
+
+    /// <summary>
+    /// An engine for validating and precompiling modules: the same code generation as
+    /// <see cref="CreateForExecution"/> (so its serialized modules load there) without reserving an instance pool.
+    /// </summary>
+    public static Engine CreateForCompilation()
+    {
+        using var config = CreateConfig();
+        return new Engine(config);
+    }
+
+    private static Config CreateConfig() => new Config()
+        .WithCompilerStrategy(CompilerStrategy.Cranelift)
+        .WithOptimizationLevel(OptimizationLevel.Speed)
+        .WithEpochInterruption(true);
+}

@@ -1,0 +1,23 @@
+namespace Faas.Runtime.Validation;
+
+/// <summary>The verdict on a module: valid with its binary form, or invalid with a reason a user can act on.</summary>
+public sealed record ModuleValidationResult
+{
+    private ModuleValidationResult(byte[]? wasm, string? error)
+    {
+        Wasm = wasm;
+        Error = error;
+    }
+
+    /// <summary>The module in binary form (converted from text where it was text); null when invalid.</summary>
+    public byte[]? Wasm { get; }
+
+    /// <summary>Why the module was rejected; null when valid.</summary>
+    public string? Error { get; }
+
+    public bool IsValid => Error is null;
+
+    public static ModuleValidationResult Valid(byte[] wasm) => new(wasm, null);
+
+    public static ModuleValidationResult Invalid(string error) => new(null, error);
+}

@@ -1,0 +1,215 @@
+using Faas.Protos.V1;
+using Faas.Runtime.Modules;
+using Faas.Runtime.Worker.Grpc;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Faas.Runtime.Tests.Grpc;
+
+/// <summary>The worker's gRPC surface, in process: a TestServer running the worker's services with in-memory modules.</summary>
+[Collection(WasmRuntimeCollection.Name)]
+public sealed class RuntimeServiceTests : IAsyncLifetime
+{
+    private readonly WasmRuntimeFixture runtime;
+    private readonly InMemoryModuleSource modules = new();
+    private readonly string cacheDirectory = Directory.CreateTempSubdirectory("faas-worker-cache-").FullName;
+    private WebApplication? app;
+    private GrpcChannel? channel;
+
+    public RuntimeServiceTests(WasmRuntimeFixture runtime) => this.runtime = runtime;
+
+    private Protos.V1.Runtime.RuntimeClient Client => new(channel!);
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Configuration["Runtime:WorkerId"] = "worker-under-test";
+        builder.Configuration["Runtime:Slots"] = "2";
+        builder.Configuration["Runtime:CacheDirectory"] = cacheDirectory;
+        // Share the test run's engine (and its ticker) rather than reserve another instance pool.
+        builder.Services.AddSingleton(runtime.Engine);
+        builder.Services.AddSingleton(runtime.Ticker);
+        builder.Services.AddSingleton<IModuleSource>(modules);
+        builder.Services.AddGrpc();
+        builder.AddRuntimeWorker();
+        app = builder.Build();
+        app.MapGrpcService<RuntimeService>();
+        await app.StartAsync();
+        channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = app.GetTestServer().CreateHandler() });
+    }
+
+    private ExecuteRequest Request(string module, string payload, uint timeoutMs = 5_000) => new()
+    {
+        Function = new FunctionSpec
+        {
+            Name = "greeter",
+            Version = 3,
+            ModuleSha256 = modules.Add(TestModules.Wasm(module)),
+            TimeoutMs = timeoutMs,
+            MemoryMb = 64,
+            Env = { ["GREETING"] = "hello" },
+        },
+        Payload = ByteString.CopyFromUtf8(payload),
+    };
+
+    [Fact]
+    public async Task Execute_runs_the_function_and_reports_a_cold_then_a_warm_call()
+    {
+        var request = Request("echo", "ping");
+
+        var first = await Client.ExecuteAsync(request);
+        var second = await Client.ExecuteAsync(request);
+
+        Assert.Equal(Protos.V1.ExecutionOutcome.Ok, first.Outcome);
+        Assert.Equal("ping", first.Output.ToStringUtf8());
+        Assert.Equal("worker-under-test", first.Worker);
+        Assert.True(first.Cold);
+        Assert.False(second.Cold);
+        Assert.True(second.HandlerMicros >= second.RunMicros);
+    }
+
+    [Fact]
+    public async Task Execute_passes_execution_and_trace_ids_from_metadata_to_the_function()
+    {
+        var headers = new Metadata { { "x-execution-id", "exec-42" }, { "x-trace-id", "4bf92f3577b34da6a3ce929d0e0e4736" } };
+
+        var response = await Client.ExecuteAsync(Request("print_environ", ""), headers);
+
+        var environment = response.Output.ToStringUtf8().Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("FAAS_EXECUTION_ID=exec-42", environment);
+        Assert.Contains("FAAS_TRACE_ID=4bf92f3577b34da6a3ce929d0e0e4736", environment);
+        Assert.Contains("FAAS_FUNCTION=greeter", environment);
+        Assert.Contains("FAAS_VERSION=3", environment);
+        Assert.Contains("GREETING=hello", environment);
+    }
+
+    [Fact]
+    public async Task Function_failures_are_results_not_rpc_errors()
+    {
+        var failed = await Client.ExecuteAsync(Request("fail_with_stderr", ""));
+        var timedOut = await Client.ExecuteAsync(Request("infinite_loop", "", timeoutMs: 50));
+
+        Assert.Equal(Protos.V1.ExecutionOutcome.ExitedNonZero, failed.Outcome);
+        Assert.Equal(3, failed.ExitCode);
+        Assert.Equal("something went wrong\n", failed.StderrTail);
+        Assert.Equal(Protos.V1.ExecutionOutcome.Timeout, timedOut.Outcome);
+    }
+
+    [Fact]
+    public async Task A_module_that_does_not_exist_is_not_found()
+    {
+        var request = Request("echo", "");
+        request.Function.ModuleSha256 = ModuleHash.Of("never deployed"u8);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => Client.ExecuteAsync(request).ResponseAsync);
+
+        Assert.Equal(StatusCode.NotFound, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_module_that_does_not_compile_is_a_failed_precondition()
+    {
+        var request = Request("echo", "");
+        request.Function.ModuleSha256 = modules.Add("not wasm at all"u8.ToArray());
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => Client.ExecuteAsync(request).ResponseAsync);
+
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_malformed_module_hash_is_an_invalid_argument()
+    {
+        var request = Request("echo", "");
+        request.Function.ModuleSha256 = "../secrets";
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => Client.ExecuteAsync(request).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task GetStatus_reports_capacity_and_warm_modules()
+    {
+        var request = Request("echo", "warm me");
+        await Client.ExecuteAsync(request);
+
+        var status = await Client.GetStatusAsync(new GetStatusRequest());
+
+        Assert.Equal("worker-under-test", status.Worker);
+        Assert.Equal(2u, status.Slots);
+        Assert.Equal(0u, status.InFlight);
+        Assert.True(status.MemoryBytes > 0);
+        Assert.InRange(status.Cpu, 0, 1);
+        Assert.Contains(request.Function.ModuleSha256, status.WarmModules);
+    }
+
+    [Fact]
+    public async Task Calls_beyond_the_slots_wait_their_turn()
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var sleepers = Enumerable.Range(0, 4).Select(_ => Client.ExecuteAsync(Request("sleep", "")).ResponseAsync).ToList();
+
+        var responses = await Task.WhenAll(sleepers);
+
+        Assert.All(responses, r => Assert.Equal("awake", r.Output.ToStringUtf8()));
+        Assert.True(started.ElapsedMilliseconds >= 100, $"four 50 ms sleeps on two slots took {started.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
+    public async Task A_call_waiting_for_a_slot_can_give_up_and_takes_no_slot()
+    {
+        var sleepers = Enumerable.Range(0, 2).Select(_ => Client.ExecuteAsync(Request("sleep", "")).ResponseAsync).ToList();
+        await WaitUntilAsync(async () => (await Client.GetStatusAsync(new GetStatusRequest())).InFlight == 2);
+
+        using var givingUp = new CancellationTokenSource(TimeSpan.FromMilliseconds(10));
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            Client.ExecuteAsync(Request("echo", ""), cancellationToken: givingUp.Token).ResponseAsync);
+        await Task.WhenAll(sleepers);
+
+        Assert.Equal(StatusCode.Cancelled, error.StatusCode);
+        await WaitUntilAsync(async () => (await Client.GetStatusAsync(new GetStatusRequest())).InFlight == 0);
+        Assert.Equal("after", (await Client.ExecuteAsync(Request("echo", "after"))).Output.ToStringUtf8());
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!await condition())
+        {
+            await Task.Delay(5, timeout.Token);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        channel?.Dispose();
+        if (app is not null)
+        {
+            await app.DisposeAsync();
+        }
+
+        Directory.Delete(cacheDirectory, recursive: true);
+    }
+
+    private sealed class InMemoryModuleSource : IModuleSource
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> wasm = new();
+
+        public string Add(byte[] module)
+        {
+            var sha256 = ModuleHash.Of(module);
+            wasm[sha256] = module;
+            return sha256;
+        }
+
+        public Task<byte[]?> GetWasmAsync(string sha256, CancellationToken cancellationToken) =>
+            Task.FromResult(wasm.GetValueOrDefault(sha256));
+    }
+}
