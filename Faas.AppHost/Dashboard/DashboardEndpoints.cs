@@ -1,0 +1,39 @@
+using Faas.AppHost.Model;
+using Faas.AppHost.Resources;
+
+namespace Faas.AppHost.Dashboard;
+
+/// <summary>
+/// The dashboard: <c>/</c> lists every resource, <c>/resources/{name}</c> shows one with the tail of its
+/// log, <c>/api/resources</c> and <c>/api/resources/{name}</c> give the same as JSON.
+/// </summary>
+public static class DashboardEndpoints
+{
+    public static WebApplication MapDashboard(this WebApplication app)
+    {
+        app.MapGet("/", (ResourceRegistry registry) =>
+            Results.Content(ResourcesPage.Render(registry.GetAll()), "text/html; charset=utf-8"));
+
+        app.MapGet("/resources/{name}", (string name, ResourceRegistry registry, FaasAppModel model) =>
+            registry.Find(name) is { } resource
+                ? Results.Content(
+                    ResourceDetailPage.Render(resource, ResourceLog.ReadTail(resource.LogPath, ResourceDetailPage.LogLines), EnvironmentOf(model, name)),
+                    "text/html; charset=utf-8")
+                : Results.Content(ResourceDetailPage.RenderNotFound(name), "text/html; charset=utf-8", statusCode: StatusCodes.Status404NotFound));
+
+        app.MapGet("/api/resources", (ResourceRegistry registry) => TypedResults.Ok(registry.GetAll()));
+
+        app.MapGet("/api/resources/{name}", (string name, ResourceRegistry registry) =>
+            registry.Find(name) is { } resource
+                ? Results.Ok(new ResourceDetails(resource, ResourceLog.ReadTail(resource.LogPath, ResourceDetailPage.LogLines)))
+                : Results.NotFound());
+
+        return app;
+    }
+
+    private static IReadOnlyDictionary<string, string>? EnvironmentOf(FaasAppModel model, string name) =>
+        model.Resources.OfType<ProjectResourceDefinition>().FirstOrDefault(p => p.Name == name)?.Environment;
+
+    /// <summary>/api/resources/{name}: the snapshot and the last log lines.</summary>
+    public sealed record ResourceDetails(ResourceSnapshot Resource, IReadOnlyList<string> Log);
+}

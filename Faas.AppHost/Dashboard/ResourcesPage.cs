@@ -1,0 +1,37 @@
+using System.Text;
+using Faas.AppHost.Resources;
+using static Faas.AppHost.Dashboard.ResourceFormatting;
+
+namespace Faas.AppHost.Dashboard;
+
+/// <summary>The dashboard's front page: one row per resource.</summary>
+internal static class ResourcesPage
+{
+    public static string Render(IReadOnlyList<ResourceSnapshot> resources)
+    {
+        var healthy = resources.Count(r => r.IsHealthy);
+        var body = new StringBuilder()
+            .Append("<h1>Resources</h1>")
+            .Append($"<p class=\"summary\">{resources.Count} resources · {healthy} healthy · refreshes every 2 s</p>")
+            .Append("<table><thead><tr><th>Resource</th><th>Kind</th><th>State</th><th>Health</th><th>PID</th>")
+            .Append("<th>Endpoints</th><th>Restarts</th><th>Started</th><th>Log</th></tr></thead><tbody>");
+
+        foreach (var resource in resources)
+        {
+            body.Append("<tr>")
+                .Append("<td>").Append(ResourceLink(resource.Name)).Append("</td>")
+                .Append("<td>").Append(Html.Encode(resource.Kind)).Append("</td>")
+                .Append("<td>").Append(StateBadge(resource.State)).Append("</td>")
+                .Append("<td>").Append(HealthBadge(resource.Health)).Append("</td>")
+                .Append("<td class=\"num\">").Append(Pid(resource)).Append("</td>")
+                .Append("<td>").Append(Endpoints(resource.Endpoints)).Append("</td>")
+                .Append("<td class=\"num\">").Append(resource.Restarts).Append("</td>")
+                .Append("<td class=\"num\">").Append(Started(resource)).Append("</td>")
+                .Append($"<td><a href=\"/resources/{Uri.EscapeDataString(resource.Name)}\">last lines</a></td>")
+                .Append("</tr>");
+        }
+
+        body.Append("</tbody></table>");
+        return Html.Page("Faas · resources", body.ToString(), refreshSeconds: 2);
+    }
+}

@@ -1,0 +1,57 @@
+namespace Faas.AppHost.Hosting;
+
+/// <summary>
+/// Settings of the local orchestrator, bound from the <c>AppHost</c> configuration section (environment
+/// variables <c>AppHost__Workers</c>, …) and the command-line switches in <see cref="CommandLineSwitches"/>.
+/// The external connection strings come from the Aspire-style <c>ConnectionStrings</c> section.
+/// </summary>
+public sealed class AppHostOptions
+{
+    public const string SectionName = "AppHost";
+
+    /// <summary>Runtime worker replicas, named runtime-0 … runtime-(N-1). Switch <c>--workers</c>.</summary>
+    public int Workers { get; set; } = 2;
+
+    /// <summary>Gateway REST port (HTTP/1.1); 0 picks a free port. Switch <c>--gateway-http-port</c>.</summary>
+    public int GatewayHttpPort { get; set; } = 8080;
+
+    /// <summary>Gateway gRPC port (HTTP/2 cleartext); 0 picks a free port. Switch <c>--gateway-grpc-port</c>.</summary>
+    public int GatewayGrpcPort { get; set; } = 8081;
+
+    /// <summary>Dashboard port; 0 picks a free port. Switch <c>--dashboard-port</c>.</summary>
+    public int DashboardPort { get; set; } = 18888;
+
+    /// <summary>
+    /// Folder for PostgreSQL data, Garnet's append-only file, resource logs and the module cache; relative
+    /// to the current directory. Switch <c>--state-dir</c>.
+    /// </summary>
+    public string StateDirectory { get; set; } = ".faas";
+
+    /// <summary>How long each resource may take to become healthy at start. Switch <c>--health-timeout</c>.</summary>
+    public int HealthTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>How long a service may take to stop after SIGTERM before it is killed. Switch <c>--shutdown-grace</c>.</summary>
+    public int ShutdownGraceSeconds { get; set; } = 10;
+
+    /// <summary>Folder with initdb and pg_ctl; by default the highest /usr/lib/postgresql/N/bin, else PATH.</summary>
+    public string? PostgresBinDirectory { get; set; }
+
+    /// <summary>Whether Garnet keeps an append-only file under the state folder so acknowledged data survives a restart.</summary>
+    public bool GarnetPersistence { get; set; } = true;
+
+    /// <summary>
+    /// <c>ConnectionStrings:redis</c>: when set, no Garnet is started and this string is passed on.
+    /// Switch <c>--redis</c>.
+    /// </summary>
+    public string? RedisConnectionString { get; set; }
+
+    /// <summary>
+    /// <c>ConnectionStrings:faasdb</c>: when set, no PostgreSQL is started and this string is passed on.
+    /// Switch <c>--faasdb</c>.
+    /// </summary>
+    public string? FaasDbConnectionString { get; set; }
+
+    public TimeSpan HealthTimeout => TimeSpan.FromSeconds(HealthTimeoutSeconds);
+
+    public TimeSpan ShutdownGracePeriod => TimeSpan.FromSeconds(ShutdownGraceSeconds);
+}

@@ -1,0 +1,108 @@
+using Faas.AppHost.Hosting;
+using Faas.AppHost.Networking;
+
+namespace Faas.AppHost.Model;
+
+/// <summary>
+/// The one place that says which resources make up Faas and how they are wired: Garnet and PostgreSQL
+/// (unless external connection strings are given), the runtime workers, the scheduler and the gateway,
+/// in dependency order, each project with Aspire's environment contract.
+/// </summary>
+public sealed class FaasAppModel
+{
+    private FaasAppModel(StateLayout state, IReadOnlyList<ResourceDefinition> resources, IReadOnlyDictionary<string, string> connectionStrings)
+    {
+        State = state;
+        Resources = resources;
+        ConnectionStrings = connectionStrings;
+    }
+
+    public StateLayout State { get; }
+
+    /// <summary>Resources in start order; they stop in reverse.</summary>
+    public IReadOnlyList<ResourceDefinition> Resources { get; }
+
+    /// <summary>Connection strings by Aspire name (<c>redis</c>, <c>faasdb</c>).</summary>
+    public IReadOnlyDictionary<string, string> ConnectionStrings { get; }
+
+    public IEnumerable<ProjectResourceDefinition> Projects => Resources.OfType<ProjectResourceDefinition>();
+
+    public ResourceDefinition GetResource(string name) =>
+        Resources.FirstOrDefault(r => r.Name == name)
+        ?? throw new KeyNotFoundException($"There is no resource '{name}'; there are {string.Join(", ", Resources.Select(r => r.Name))}.");
+
+    public Uri GetEndpoint(string resourceName, string endpointName) => GetResource(resourceName).GetEndpoint(endpointName).Url;
+
+    public string GetConnectionString(string name) =>
+        ConnectionStrings.TryGetValue(name, out var value)
+            ? value
+            : throw new KeyNotFoundException($"There is no connection string '{name}'; there are {string.Join(", ", ConnectionStrings.Keys)}.");
+
+    public static FaasAppModel Build(AppHostOptions options, AppHostContext context, IPortAllocator ports, ServiceProjectCatalog projects)
+    {
+        var state = new StateLayout(Path.GetFullPath(options.StateDirectory, context.WorkingDirectory));
+        var resources = new List<ResourceDefinition>();
+        var connectionStrings = new Dictionary<string, string>();
+
+        if (string.IsNullOrWhiteSpace(options.RedisConnectionString))
+        {
+            var garnet = new GarnetResourceDefinition(ResourceNames.Redis, ports.GetFreePort(), options.GarnetPersistence ? state.Garnet : null);
+            resources.Add(garnet);
+            connectionStrings[ResourceNames.Redis] = garnet.ConnectionString;
+        }
+        else
+        {
+            connectionStrings[ResourceNames.Redis] = options.RedisConnectionString;
+        }
+
+        if (string.IsNullOrWhiteSpace(options.FaasDbConnectionString))
+        {
+            var postgres = new PostgresResourceDefinition(
+                ResourceNames.Postgres, ports.GetFreePort(), state.Postgres, ResourceNames.FaasDatabaseName, options.PostgresBinDirectory);
+            resources.Add(postgres);
+            connectionStrings[ResourceNames.FaasDb] = postgres.DatabaseConnectionString;
+        }
+        else
+        {
+            connectionStrings[ResourceNames.FaasDb] = options.FaasDbConnectionString;
+        }
+
+        var wiring = new ProjectWiring(context, connectionStrings);
+
+        var workers = new List<ProjectResourceDefinition>();
+        for (var i = 0; i < options.Workers; i++)
+        {
+            var name = ResourceNames.RuntimeWorker(i);
+            workers.Add(wiring.Project(name, projects.Get(ServiceProjectCatalog.RuntimeWorkerProject), ports.GetFreePort(), ports.GetFreePort())
+                .WithConnectionString(ResourceNames.FaasDb)
+                .With("Runtime__WorkerId", name)
+                .With("Runtime__CacheDirectory", state.ModuleCache)
+                .Build());
+        }
+
+        resources.AddRange(workers);
+
+        var scheduler = wiring.Project(ResourceNames.Scheduler, projects.Get(ServiceProjectCatalog.SchedulerProject), ports.GetFreePort(), ports.GetFreePort())
+            .WithConnectionString(ResourceNames.Redis)
+            .WithConnectionString(ResourceNames.FaasDb)
+            .WithReplicaReferences(ResourceNames.RuntimeService, EndpointDefinition.Grpc, workers)
+            .Build();
+        resources.Add(scheduler);
+
+        var gateway = wiring.Project(
+                ResourceNames.Gateway,
+                projects.Get(ServiceProjectCatalog.GatewayProject),
+                PortOrFree(options.GatewayHttpPort, ports),
+                PortOrFree(options.GatewayGrpcPort, ports))
+            .WithConnectionString(ResourceNames.Redis)
+            .WithConnectionString(ResourceNames.FaasDb)
+            .WithReference(scheduler, EndpointDefinition.Grpc)
+            .WithReference(scheduler, EndpointDefinition.Http)
+            .Build();
+        resources.Add(gateway);
+
+        return new FaasAppModel(state, resources, connectionStrings);
+    }
+
+    private static int PortOrFree(int configured, IPortAllocator ports) => configured == 0 ? ports.GetFreePort() : configured;
+}

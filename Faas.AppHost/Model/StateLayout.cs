@@ -1,0 +1,15 @@
+namespace Faas.AppHost.Model;
+
+/// <summary>What lives where under the state directory.</summary>
+public sealed record StateLayout(string Root)
+{
+    public string Logs => Path.Combine(Root, "logs");
+
+    public string Garnet => Path.Combine(Root, "garnet");
+
+    public string Postgres => Path.Combine(Root, "postgres");
+
+    public string ModuleCache => Path.Combine(Root, "cache", "modules");
+
+    public string LogFile(string resourceName) => Path.Combine(Logs, resourceName + ".log");
+}

@@ -1,0 +1,8 @@
+namespace Faas.AppHost.Resources;
+
+public enum HealthStatus
+{
+    Unknown,
+    Healthy,
+    Unhealthy,
+}

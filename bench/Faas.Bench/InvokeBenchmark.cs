@@ -1,0 +1,206 @@
+using System.Globalization;
+using System.Text;
+using Faas.Bench.Load;
+using Faas.Protos.V1;
+using Faas.Testing;
+using Google.Api;
+using Google.Protobuf;
+using Grpc.Net.Client;
+using Spectre.Console;
+
+namespace Faas.Bench;
+
+/// <summary>
+/// Synchronous invoke of the echo sample through the whole mesh (gateway → scheduler → worker), over
+/// gRPC and REST, and in the same run the floor: the same module on the same runtime worker called
+/// directly over gRPC, with no gateway or scheduler in between.
+/// </summary>
+public static class InvokeBenchmark
+{
+    private const string FunctionName = "bench-echo";
+
+    public static async Task RunAsync(BenchOptions options, CancellationToken cancellationToken)
+    {
+        AnsiConsole.MarkupLine($"[grey]Starting the mesh with {options.Workers} worker(s)…[/]");
+        await using var app = FaasTestingBuilder.Create(o => o.Workers = options.Workers).Build();
+        await app.StartAsync(cancellationToken);
+
+        using var gateway = Channel(app.GetEndpoint("gateway", "grpc"));
+        using var worker = Channel(app.GetEndpoint("runtime-0", "grpc"));
+        using var rest = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512 }) { BaseAddress = app.GetEndpoint("gateway", "http") };
+
+        var version = await new Functions.FunctionsClient(gateway).DeployFunctionAsync(new DeployFunctionRequest
+        {
+            Name = FunctionName,
+            Language = "wat",
+            Source = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Functions", "echo.wat"), cancellationToken),
+            Config = new FunctionConfig { MaxConcurrency = 1024, QueueCapacity = 10_000 },
+        }, cancellationToken: cancellationToken);
+
+        var bytes = new byte[options.PayloadBytes];
+        Random.Shared.NextBytes(bytes);
+        var payload = ByteString.CopyFrom(bytes);
+        var invocations = new Invocations.InvocationsClient(gateway);
+        var runtime = new Runtime.RuntimeClient(worker);
+        var spec = new FunctionSpec
+        {
+            TenantId = "bench", FunctionId = "bench", Name = FunctionName, Version = version.Version,
+            ModuleSha256 = version.ModuleSha256, TimeoutMs = version.Config.TimeoutMs, MemoryMb = version.Config.MemoryMb,
+        };
+        var overhead = new WorkerOverhead();
+
+        var scenarios = new (string Name, Func<CancellationToken, Task> Call)[]
+        {
+            ("floor: worker gRPC", async ct =>
+            {
+                var response = await runtime.ExecuteAsync(new ExecuteRequest { Function = spec, Payload = payload }, cancellationToken: ct);
+                Check(response.Outcome == ExecutionOutcome.Ok && response.Output.Length == bytes.Length, "floor");
+                overhead.Add(response);
+            }),
+            ("mesh: gRPC", async ct =>
+            {
+                var body = await invocations.InvokeAsync(new InvokeRequest { Name = FunctionName, Body = new HttpBody { Data = payload } }, cancellationToken: ct);
+                Check(body.Data.Length == bytes.Length, "mesh gRPC");
+            }),
+            ("mesh: REST", async ct =>
+            {
+                using var response = await rest.PostAsync($"/v1/functions/{FunctionName}:invoke", new ByteArrayContent(bytes), ct);
+                var output = await response.Content.ReadAsByteArrayAsync(ct);
+                Check(response.IsSuccessStatusCode && output.Length == bytes.Length, "mesh REST");
+            }),
+        };
+
+        var results = new List<LoadResult>();
+        foreach (var concurrency in options.Concurrency)
+        {
+            foreach (var (name, call) in scenarios)
+            {
+                AnsiConsole.MarkupLine($"[grey]{Markup.Escape(name)} at concurrency {concurrency}…[/]");
+                overhead.Reset();
+                var result = await LoadRunner.RunAsync(name, concurrency, options.Warmup, options.Duration, call, cancellationToken);
+                results.Add(result);
+                if (name.StartsWith("floor", StringComparison.Ordinal) && concurrency == options.Concurrency[0])
+                {
+                    overhead.Freeze();
+                }
+            }
+        }
+
+        var report = Report(results, overhead, options);
+        AnsiConsole.Write(report.Table);
+        AnsiConsole.WriteLine();
+        foreach (var line in report.Ratios)
+        {
+            AnsiConsole.WriteLine(line);
+        }
+
+        if (options.MarkdownPath is { } path)
+        {
+            await File.WriteAllTextAsync(path, report.Markdown, cancellationToken);
+            AnsiConsole.MarkupLine($"[grey]Markdown written to {Markup.Escape(path)}[/]");
+        }
+    }
+
+    private static GrpcChannel Channel(Uri address) => GrpcChannel.ForAddress(address, new GrpcChannelOptions
+    {
+        HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+        MaxReceiveMessageSize = 64 * 1024 * 1024,
+    });
+
+    private static void Check(bool ok, string scenario)
+    {
+        if (!ok)
+        {
+            throw new InvalidOperationException($"{scenario}: unexpected response");
+        }
+    }
+
+    private static (Table Table, IReadOnlyList<string> Ratios, string Markdown) Report(IReadOnlyList<LoadResult> results, WorkerOverhead overhead, BenchOptions options)
+    {
+        var table = new Table().AddColumns("scenario", "concurrency", "calls/s", "p50 ms", "p90 ms", "p99 ms", "calls", "errors");
+        var markdown = new StringBuilder()
+            .AppendLine("| scenario | concurrency | calls/s | p50 ms | p90 ms | p99 ms | calls | errors |")
+            .AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var r in results)
+        {
+            string[] cells =
+            [
+                r.Scenario, Num(r.Concurrency), Num(r.Throughput, "0"), Num(r.PercentileMillis(50), "0.000"),
+                Num(r.PercentileMillis(90), "0.000"), Num(r.PercentileMillis(99), "0.000"), Num(r.Calls), Num(r.Errors),
+            ];
+            table.AddRow(cells.Select(Markup.Escape).ToArray());
+            markdown.AppendLine("| " + string.Join(" | ", cells) + " |");
+        }
+
+        LoadResult? Find(string prefix, int c) => results.FirstOrDefault(r => r.Scenario.StartsWith(prefix, StringComparison.Ordinal) && r.Concurrency == c);
+        var ratios = new List<string>();
+        var low = options.Concurrency.Min();
+        var high = options.Concurrency.Max();
+        if (Find("mesh: gRPC", low) is { } meshLow && Find("floor", low) is { } floorLow)
+        {
+            ratios.Add($"mesh gRPC p50 at concurrency {low}: {meshLow.PercentileMillis(50):0.000} ms (floor {floorLow.PercentileMillis(50):0.000} ms; target < 1 ms)");
+        }
+
+        if (Find("mesh: REST", low) is { } restLow)
+        {
+            ratios.Add($"mesh REST p50 at concurrency {low}: {restLow.PercentileMillis(50):0.000} ms");
+        }
+
+        if (Find("floor", high) is { } floorHigh)
+        {
+            foreach (var mesh in new[] { Find("mesh: gRPC", high), Find("mesh: REST", high) }.OfType<LoadResult>())
+            {
+                ratios.Add($"{mesh.Scenario} throughput at concurrency {high} / floor: {mesh.Throughput / floorHigh.Throughput:0.00} ({mesh.Throughput:0}/s vs {floorHigh.Throughput:0}/s; target ≥ 0.50)");
+            }
+        }
+
+        ratios.Add($"in-worker overhead beyond the function's own run: {overhead.MeanOverheadMicros:0.0} µs mean over {overhead.Count} calls (function run {overhead.MeanRunMicros:0.0} µs; target < 50 µs)");
+
+        markdown.AppendLine();
+        foreach (var line in ratios)
+        {
+            markdown.AppendLine("- " + line);
+        }
+
+        return (table, ratios, markdown.ToString());
+    }
+
+    private static string Num(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+
+    private static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>What the worker reports per call: time in its handler beyond the function's own run.</summary>
+    private sealed class WorkerOverhead
+    {
+        private long count, overheadMicros, runMicros;
+        private bool frozen;
+
+        public long Count => count;
+
+        public double MeanOverheadMicros => count == 0 ? 0 : (double)overheadMicros / count;
+
+        public double MeanRunMicros => count == 0 ? 0 : (double)runMicros / count;
+
+        public void Add(ExecuteResponse response)
+        {
+            if (frozen)
+            {
+                return;
+            }
+
+            Interlocked.Increment(ref count);
+            Interlocked.Add(ref overheadMicros, (long)(response.HandlerMicros - response.RunMicros));
+            Interlocked.Add(ref runMicros, (long)response.RunMicros);
+        }
+
+        public void Reset()
+        {
+            if (!frozen)
+            {
+                count = overheadMicros = runMicros = 0;
+            }
+        }
+
+        public void Freeze() => frozen = true;
+    }
+}

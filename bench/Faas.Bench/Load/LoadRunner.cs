@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using HdrHistogram;
+
+namespace Faas.Bench.Load;
+
+/// <summary>
+/// Closed-loop load: <c>concurrency</c> callers each issue the next call as soon as the previous one
+/// returns, for a warm-up (discarded) and then a measured period. Bounded in time; stops by itself.
+/// </summary>
+public static class LoadRunner
+{
+    public static async Task<LoadResult> RunAsync(
+        string scenario, int concurrency, TimeSpan warmup, TimeSpan duration, Func<CancellationToken, Task> call, CancellationToken cancellationToken)
+    {
+        await RunPhaseAsync(concurrency, warmup, call, null, cancellationToken).ConfigureAwait(false);
+
+        var histograms = Enumerable.Range(0, concurrency).Select(_ => new LongHistogram(TimeStamp.Minutes(1), 3)).ToArray();
+        var started = Stopwatch.GetTimestamp();
+        var (calls, errors) = await RunPhaseAsync(concurrency, duration, call, histograms, cancellationToken).ConfigureAwait(false);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+
+        var total = new LongHistogram(TimeStamp.Minutes(1), 3);
+        foreach (var histogram in histograms)
+        {
+            total.Add(histogram);
+        }
+
+        return new LoadResult(scenario, concurrency, calls, errors, elapsed, total);
+    }
+
+    private static async Task<(long Calls, long Errors)> RunPhaseAsync(
+        int concurrency, TimeSpan duration, Func<CancellationToken, Task> call, LongHistogram[]? histograms, CancellationToken cancellationToken)
+    {
+        long calls = 0, errors = 0;
+        var stopAt = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(worker => Task.Run(async () =>
+        {
+            var histogram = histograms?[worker];
+            while (Stopwatch.GetTimestamp() < stopAt && !cancellationToken.IsCancellationRequested)
+            {
+                var start = Stopwatch.GetTimestamp();
+                try
+                {
+                    await call(cancellationToken).ConfigureAwait(false);
+                    histogram?.RecordValue((long)Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+                    Interlocked.Increment(ref calls);
+                }
+                catch (Exception) when (!cancellationToken.IsCancellationRequested)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+            }
+        }, cancellationToken))).ConfigureAwait(false);
+        return (calls, errors);
+    }
+}

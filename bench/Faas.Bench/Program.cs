@@ -1,0 +1,22 @@
+using System.CommandLine;
+using Faas.Bench;
+
+var duration = new Option<int>("--duration") { Description = "Measured seconds per scenario", DefaultValueFactory = _ => 10 };
+var warmup = new Option<int>("--warmup") { Description = "Warm-up seconds per scenario (discarded)", DefaultValueFactory = _ => 2 };
+var concurrency = new Option<int[]>("--concurrency") { Description = "Concurrent callers, one run each", DefaultValueFactory = _ => [1, 32], AllowMultipleArgumentsPerToken = true };
+var workers = new Option<int>("--workers") { Description = "Runtime worker replicas in the mesh", DefaultValueFactory = _ => 2 };
+var payload = new Option<int>("--payload") { Description = "Payload bytes per invocation", DefaultValueFactory = _ => 64 };
+var markdown = new Option<string?>("--markdown") { Description = "Also write the results as a Markdown table to this file" };
+
+var root = new RootCommand("Faas synchronous-invoke benchmark: the mesh (REST and gRPC) against the floor of one worker called directly, in one run.")
+{
+    duration, warmup, concurrency, workers, payload, markdown,
+};
+root.SetAction(async (parse, cancellationToken) =>
+{
+    var options = new BenchOptions(
+        TimeSpan.FromSeconds(parse.GetValue(warmup)), TimeSpan.FromSeconds(parse.GetValue(duration)),
+        parse.GetValue(concurrency)!, parse.GetValue(workers), parse.GetValue(payload), parse.GetValue(markdown));
+    await InvokeBenchmark.RunAsync(options, cancellationToken);
+});
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,62 @@
+using System.Net;
+using System.Net.Sockets;
+using Faas.AppHost.Hosting;
+using Faas.Testing;
+
+namespace Faas.AppHost.Tests.Integration;
+
+/// <summary>Tests that need a mesh of their own: they start it and take it down.</summary>
+[Collection(MeshCollection.Name)]
+public sealed class LifecycleTests
+{
+    [Fact]
+    public async Task Disposing_the_app_stops_every_process_and_postgres()
+    {
+        var app = FaasTestingBuilder.Create(o => o.Workers = 1).Build();
+        int[] pids;
+        string state;
+        try
+        {
+            await app.StartAsync();
+            state = app.StateDirectory;
+            pids = [.. app.GetResources().Where(r => r.Name != "redis").Select(r => r.Pid!.Value)];
+            Assert.Equal(4, pids.Length); // postmaster, runtime-0, scheduler, gateway
+            Assert.All(pids, pid => Assert.True(ProcessTable.IsAlive(pid), $"pid {pid} should be running"));
+            Assert.True(File.Exists(Path.Combine(state, "postgres", "postmaster.pid")));
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+
+        Assert.All(pids, pid => Assert.False(ProcessTable.IsAlive(pid), $"pid {pid} is still running: {TryCommandLine(pid)}"));
+        Assert.Empty(ProcessTable.Mentioning(state));
+        Assert.False(Directory.Exists(state));
+    }
+
+    [Fact]
+    public async Task A_taken_port_stops_the_start_with_a_clear_error()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        await using var app = FaasTestingBuilder.Create(o => o.ConfigureAppHost = a => a.GatewayGrpcPort = port).Build();
+
+        var error = await Assert.ThrowsAsync<AppHostConfigurationException>(() => app.StartAsync());
+
+        Assert.Contains($"Port {port}", error.Message);
+        Assert.Contains("--gateway-grpc-port", error.Message);
+    }
+
+    private static string TryCommandLine(int pid)
+    {
+        try
+        {
+            return ProcessTable.CommandLine(pid);
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
+    }
+}

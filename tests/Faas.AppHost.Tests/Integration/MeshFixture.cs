@@ -1,0 +1,27 @@
+using Faas.Testing;
+
+namespace Faas.AppHost.Tests.Integration;
+
+/// <summary>One real mesh (Garnet, PostgreSQL, two workers, scheduler, gateway) shared by the tests of <see cref="MeshCollection"/>.</summary>
+public sealed class MeshFixture : IAsyncLifetime
+{
+    public FaasTestApp App { get; private set; } = null!;
+
+    public static readonly string[] AllResources = ["redis", "postgres", "runtime-0", "runtime-1", "scheduler", "gateway"];
+
+    public static readonly string[] Services = ["runtime-0", "runtime-1", "scheduler", "gateway"];
+
+    public async Task InitializeAsync()
+    {
+        App = FaasTestingBuilder.Create(o => o.Workers = 2).Build();
+        await App.StartAsync();
+    }
+
+    public async Task DisposeAsync() => await App.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class MeshCollection : ICollectionFixture<MeshFixture>
+{
+    public const string Name = "mesh";
+}

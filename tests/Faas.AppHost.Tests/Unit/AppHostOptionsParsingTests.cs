@@ -1,0 +1,98 @@
+using Faas.AppHost.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Faas.AppHost.Tests.Unit;
+
+public sealed class AppHostOptionsParsingTests
+{
+    [Fact]
+    public void Defaults_match_the_documented_ports_and_state_directory()
+    {
+        var options = Parse();
+
+        Assert.Equal(2, options.Workers);
+        Assert.Equal(8080, options.GatewayHttpPort);
+        Assert.Equal(8081, options.GatewayGrpcPort);
+        Assert.Equal(18888, options.DashboardPort);
+        Assert.Equal(".faas", options.StateDirectory);
+        Assert.True(options.GarnetPersistence);
+    }
+
+    [Fact]
+    public void Command_line_switches_set_the_options()
+    {
+        var options = Parse(
+            "--workers", "3", "--gateway-http-port", "9080", "--gateway-grpc-port", "9081", "--dashboard-port", "19888",
+            "--state-dir", "/tmp/somewhere", "--health-timeout", "30", "--shutdown-grace", "5");
+
+        Assert.Equal(3, options.Workers);
+        Assert.Equal(9080, options.GatewayHttpPort);
+        Assert.Equal(9081, options.GatewayGrpcPort);
+        Assert.Equal(19888, options.DashboardPort);
+        Assert.Equal("/tmp/somewhere", options.StateDirectory);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.HealthTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.ShutdownGracePeriod);
+    }
+
+    [Fact]
+    public void Configuration_keys_work_as_well_as_switches()
+    {
+        var options = Parse("--AppHost:Workers=4", "--ConnectionStrings:redis=redis.example:6379", "--ConnectionStrings:faasdb=Host=db;Database=faas");
+
+        Assert.Equal(4, options.Workers);
+        Assert.Equal("redis.example:6379", options.RedisConnectionString);
+        Assert.Equal("Host=db;Database=faas", options.FaasDbConnectionString);
+    }
+
+    [Fact]
+    public void Redis_and_faasdb_switches_give_external_connection_strings()
+    {
+        var options = Parse("--redis", "cache:6379", "--faasdb", "Host=db;Database=faas");
+
+        Assert.Equal("cache:6379", options.RedisConnectionString);
+        Assert.Equal("Host=db;Database=faas", options.FaasDbConnectionString);
+    }
+
+    [Fact]
+    public void A_value_that_is_not_a_number_is_explained()
+    {
+        var error = Assert.ThrowsAny<Exception>(() => Parse("--workers", "many"));
+
+        var reason = AppHostPreflight.Explain(error);
+        Assert.NotNull(reason);
+        Assert.Contains("AppHost:Workers", reason);
+        Assert.Contains("many", reason);
+    }
+
+    [Fact]
+    public void Invalid_values_are_all_reported_with_their_switches()
+    {
+        var error = Assert.ThrowsAny<Exception>(() => Parse("--workers", "-1", "--dashboard-port", "70000"));
+
+        var reason = AppHostPreflight.Explain(error);
+        Assert.NotNull(reason);
+        Assert.Contains("--workers", reason);
+        Assert.Contains("--dashboard-port", reason);
+    }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("-h")]
+    public void Help_is_recognised(string argument) => Assert.True(CommandLineSwitches.IsHelp([argument]));
+
+    [Fact]
+    public void Usage_lists_every_switch()
+    {
+        foreach (var option in CommandLineSwitches.Mappings.Keys)
+        {
+            Assert.Contains(option, CommandLineSwitches.Usage);
+        }
+    }
+
+    private static AppHostOptions Parse(params string[] args)
+    {
+        var app = AppHostApplication.Create(args);
+        return app.Services.GetRequiredService<IOptions<AppHostOptions>>().Value;
+    }
+}

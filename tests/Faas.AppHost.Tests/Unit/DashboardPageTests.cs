@@ -1,0 +1,67 @@
+using Faas.AppHost.Dashboard;
+using Faas.AppHost.Resources;
+
+namespace Faas.AppHost.Tests.Unit;
+
+public sealed class DashboardPageTests
+{
+    private static readonly ResourceSnapshot Gateway = new(
+        "gateway", "Project", ResourceState.Running, HealthStatus.Healthy, Pid: 1234, Restarts: 2, ExitCode: null,
+        StartedAt: DateTimeOffset.Now, [new ResourceEndpoint("http", "http://127.0.0.1:8080"), new ResourceEndpoint("grpc", "http://127.0.0.1:8081")],
+        "/state/logs/gateway.log");
+
+    [Fact]
+    public void Resources_page_lists_state_health_pid_restarts_and_clickable_endpoints()
+    {
+        var html = ResourcesPage.Render([Gateway]);
+
+        Assert.Contains("href=\"/resources/gateway\"", html);
+        Assert.Contains(">Running<", html);
+        Assert.Contains(">Healthy<", html);
+        Assert.Contains(">1234<", html);
+        Assert.Contains(">2<", html);
+        Assert.Contains("<a href=\"http://127.0.0.1:8080\">", html);
+        Assert.Contains("http-equiv=\"refresh\"", html);
+    }
+
+    [Fact]
+    public void Tcp_endpoints_are_shown_but_not_linked()
+    {
+        var html = ResourcesPage.Render([Gateway with { Endpoints = [new ResourceEndpoint("tcp", "tcp://127.0.0.1:6379")] }]);
+
+        Assert.Contains("<code>tcp://127.0.0.1:6379</code>", html);
+        Assert.DoesNotContain("href=\"tcp://", html);
+    }
+
+    [Fact]
+    public void Everything_shown_is_html_encoded()
+    {
+        var hostile = Gateway with { Kind = "<script>alert(1)</script>" };
+
+        var html = ResourcesPage.Render([hostile]);
+        var detail = ResourceDetailPage.Render(hostile, ["<b>log</b> & more"], new Dictionary<string, string> { ["X"] = "<i>value</i>" });
+
+        Assert.DoesNotContain("<script>", html);
+        Assert.Contains("&lt;script&gt;", html);
+        Assert.DoesNotContain("<b>log</b>", detail);
+        Assert.Contains("&lt;b&gt;log&lt;/b&gt; &amp; more", detail);
+        Assert.DoesNotContain("<i>value</i>", detail);
+    }
+
+    [Fact]
+    public void Resource_page_shows_the_log_tail_and_the_environment()
+    {
+        var html = ResourceDetailPage.Render(Gateway, ["first line", "last line"], new Dictionary<string, string> { ["OTEL_SERVICE_NAME"] = "gateway" });
+
+        Assert.Contains("first line\nlast line", html);
+        Assert.Contains("OTEL_SERVICE_NAME", html);
+        Assert.Contains("/state/logs/gateway.log", html);
+    }
+
+    [Fact]
+    public void Passwords_in_connection_strings_are_never_shown()
+    {
+        Assert.Equal("Host=db;Password=*****;Database=faas", ResourceDetailPage.MaskSecrets("Host=db;Password=hunter2;Database=faas"));
+        Assert.Equal("cache:6379,password=*****", ResourceDetailPage.MaskSecrets("cache:6379,password=hunter2"));
+    }
+}

@@ -1,0 +1,129 @@
+using System.Net;
+using System.Text.Json;
+using Faas.Protos.V1;
+using Google.Api;
+using Google.Protobuf;
+using Grpc.Core;
+
+namespace Faas.Mesh.Tests;
+
+[Collection(MeshCollection.Name)]
+public sealed class FailureTests(MeshFixture mesh)
+{
+    private static string Message(string json) => JsonDocument.Parse(json).RootElement.GetProperty("message").GetString()!;
+
+    [Fact]
+    public async Task Non_zero_exit_is_a_500_with_the_stderr_tail_and_the_execution_id()
+    {
+        await mesh.DeployAsync("exits-3", "fail");
+
+        using var response = await mesh.InvokeAsync("exits-3", "x");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        var message = Message(await response.Content.ReadAsStringAsync());
+        var id = response.Headers.GetValues("x-execution-id").Single();
+        Assert.Contains("exited with code 3", message);
+        Assert.Contains("bad input: expected a number", message);
+        Assert.Contains(id, message);
+
+        var execution = await mesh.Executions.GetExecutionAsync(new GetExecutionRequest { Id = id });
+        Assert.Equal(ExecutionStatus.Failed, execution.Status);
+        Assert.Equal(3, execution.ExitCode);
+        Assert.Contains("bad input", execution.StderrTail);
+    }
+
+    [Fact]
+    public async Task A_trap_is_unknown_over_grpc_with_the_reason()
+    {
+        await mesh.DeployAsync("traps", "trap");
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => mesh.Invocations.InvokeAsync(new InvokeRequest { Name = "traps" }).ResponseAsync);
+
+        Assert.Equal(StatusCode.Unknown, error.StatusCode);
+        Assert.Contains("trapped", error.Status.Detail);
+        Assert.Contains("unreachable", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Over_its_timeout_a_run_is_504_and_the_workers_keep_serving()
+    {
+        await mesh.DeployAsync("spins", "spin", new { timeoutMs = 300 });
+        await mesh.DeployAsync("after-spin", "echo");
+
+        // More spinning runs than there are workers, at once: none may leave a worker blocked.
+        var spins = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => mesh.InvokeAsync("spins", "")));
+        foreach (var spin in spins)
+        {
+            Assert.Equal(HttpStatusCode.GatewayTimeout, spin.StatusCode);
+            Assert.Contains("timed out after 300 ms", Message(await spin.Content.ReadAsStringAsync()));
+            spin.Dispose();
+        }
+
+        var echoes = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => mesh.InvokeAsync("after-spin", $"still here {i}")));
+        for (var i = 0; i < echoes.Length; i++)
+        {
+            Assert.Equal($"still here {i}", await echoes[i].Content.ReadAsStringAsync());
+            echoes[i].Dispose();
+        }
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => mesh.Invocations.InvokeAsync(new InvokeRequest { Name = "spins" }).ResponseAsync);
+        Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task Over_its_memory_limit_a_run_fails_and_the_worker_is_unharmed()
+    {
+        await mesh.DeployAsync("greedy", "grow", new { memoryMb = 2 });
+        await mesh.DeployAsync("after-greedy", "echo");
+
+        using var response = await mesh.InvokeAsync("greedy", "");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Contains("memory", Message(await response.Content.ReadAsStringAsync()));
+        using var echo = await mesh.InvokeAsync("after-greedy", "fine");
+        Assert.Equal("fine", await echo.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_payload_over_the_limit_is_413_on_rest_and_resource_exhausted_on_grpc()
+    {
+        await mesh.DeployAsync("big-payload", "echo");
+        var payload = new byte[(6 * 1024 * 1024) + 1];
+
+        using var response = await mesh.Rest.PostAsync("/v1/functions/big-payload:invoke", new ByteArrayContent(payload));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("exceeds the limit", Message(await response.Content.ReadAsStringAsync()));
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => mesh.Invocations.InvokeAsync(new InvokeRequest
+        {
+            Name = "big-payload", Body = new HttpBody { Data = ByteString.CopyFrom(payload) },
+        }).ResponseAsync);
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_full_queue_is_429_with_retry_after_and_the_function_recovers()
+    {
+        await mesh.DeployAsync("narrow", "spin", new { timeoutMs = 1500, maxConcurrency = 1, queueCapacity = 0 });
+
+        var occupying = mesh.InvokeAsync("narrow", "");
+        var rejected = await MeshFixture.EventuallyAsync(
+            () => mesh.InvokeAsync("narrow", ""),
+            r => r.StatusCode == HttpStatusCode.TooManyRequests,
+            TimeSpan.FromSeconds(10));
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, rejected.StatusCode);
+        Assert.True(int.Parse(rejected.Headers.GetValues("Retry-After").Single()) >= 1);
+        Assert.Contains("full", Message(await rejected.Content.ReadAsStringAsync()));
+        rejected.Dispose();
+
+        using (var first = await occupying)
+        {
+            Assert.Equal(HttpStatusCode.GatewayTimeout, first.StatusCode);
+        }
+
+        // The slot is free again: the next call runs (and times out) rather than being rejected.
+        using var next = await mesh.InvokeAsync("narrow", "");
+        Assert.Equal(HttpStatusCode.GatewayTimeout, next.StatusCode);
+    }
+}

@@ -1,0 +1,82 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Faas.Protos.V1;
+using Faas.Testing;
+using Grpc.Net.Client;
+
+namespace Faas.Mesh.Tests;
+
+/// <summary>One mesh for the whole collection: every service in its own process, real PostgreSQL and Garnet.</summary>
+public sealed class MeshFixture : IAsyncLifetime
+{
+    private GrpcChannel? channel;
+
+    public FaasTestApp App { get; private set; } = null!;
+
+    public HttpClient Rest { get; private set; } = null!;
+
+    public Functions.FunctionsClient Functions { get; private set; } = null!;
+
+    public Invocations.InvocationsClient Invocations { get; private set; } = null!;
+
+    public Executions.ExecutionsClient Executions { get; private set; } = null!;
+
+    public GrpcChannel Channel => channel!;
+
+    public async Task InitializeAsync()
+    {
+        App = FaasTestingBuilder.Create(o => o.Workers = 2).Build();
+        await App.StartAsync();
+        Rest = App.CreateHttpClient("gateway", "http");
+        channel = GrpcChannel.ForAddress(App.GetEndpoint("gateway", "grpc"), new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
+        Functions = new Functions.FunctionsClient(channel);
+        Invocations = new Invocations.InvocationsClient(channel);
+        Executions = new Executions.ExecutionsClient(channel);
+    }
+
+    public async Task DisposeAsync()
+    {
+        channel?.Dispose();
+        Rest?.Dispose();
+        if (App is not null)
+        {
+            await App.DisposeAsync();
+        }
+    }
+
+    public static string Wat(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Functions", name + ".wat"));
+
+    /// <summary>Deploys a sample over REST and returns the response JSON.</summary>
+    public async Task<JsonElement> DeployAsync(string name, string sample, object? config = null)
+    {
+        using var response = await Rest.PostAsJsonAsync("/v1/functions", new { name, language = "wat", source = Wat(sample), config });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"Deploy of {name} failed: {(int)response.StatusCode} {body}");
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    public Task<HttpResponseMessage> InvokeAsync(string name, string payload, string query = "") =>
+        Rest.PostAsync($"/v1/functions/{name}:invoke{query}", new StringContent(payload));
+
+    /// <summary>Polls until the condition holds or the deadline passes.</summary>
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(15));
+        while (true)
+        {
+            var value = await probe();
+            if (done(value) || DateTime.UtcNow > deadline)
+            {
+                return value;
+            }
+
+            await Task.Delay(50);
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class MeshCollection : ICollectionFixture<MeshFixture>
+{
+    public const string Name = "mesh";
+}

@@ -1,0 +1,31 @@
+using Faas.AppHost.Hosting;
+
+namespace Faas.Testing;
+
+/// <summary>How a test wants the mesh: every port is free-picked and the state directory is fresh unless said otherwise.</summary>
+public sealed class FaasTestingOptions
+{
+    /// <summary>Runtime worker replicas.</summary>
+    public int Workers { get; set; } = 2;
+
+    /// <summary>An existing Redis to use instead of the in-process Garnet.</summary>
+    public string? RedisConnectionString { get; set; }
+
+    /// <summary>An existing PostgreSQL database to use instead of a local server.</summary>
+    public string? FaasDbConnectionString { get; set; }
+
+    /// <summary>The environment of the AppHost and of every service.</summary>
+    public string EnvironmentName { get; set; } = "Development";
+
+    /// <summary>A state directory to use (kept at dispose); null makes a fresh temporary one that is deleted at dispose.</summary>
+    public string? StateDirectory { get; set; }
+
+    /// <summary>How long a resource may take to become healthy.</summary>
+    public TimeSpan HealthTimeout { get; set; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>How long the Wait… methods wait when not told otherwise.</summary>
+    public TimeSpan DefaultWaitTimeout { get; set; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>Any further AppHost setting, applied last (e.g. fixed ports).</summary>
+    public Action<AppHostOptions>? ConfigureAppHost { get; set; }
+}
