@@ -26,7 +26,7 @@ public sealed class DeployTests(MeshFixture mesh)
     public async Task Each_deploy_adds_an_immutable_version_and_old_versions_stay_invocable()
     {
         await mesh.DeployAsync("versioned", "echo");
-        var second = await mesh.DeployAsync("versioned", "env", new { env = new { GREETING = "hi" } });
+        var second = await mesh.DeployAsync("versioned", "env", new { env = new Dictionary<string, string> { ["GREETING"] = "hi" } });
         Assert.Equal(2, second.GetProperty("version").GetInt32());
 
         var function = await mesh.Functions.GetFunctionAsync(new GetFunctionRequest { Name = "versioned" });

@@ -101,7 +101,7 @@ public sealed class InvokeTests(MeshFixture mesh)
     [Fact]
     public async Task The_function_sees_the_platform_environment_and_its_own_variables()
     {
-        await mesh.DeployAsync("show-env", "env", new { env = new { GREETING = "hello there" } });
+        await mesh.DeployAsync("show-env", "env", new { env = new Dictionary<string, string> { ["GREETING"] = "hello there" } });
         var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/functions/show-env:invoke") { Content = new StringContent("") };
         request.Headers.Add("traceparent", $"00-{traceId}-{Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..16]}-01");

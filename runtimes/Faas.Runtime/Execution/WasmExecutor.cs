@@ -128,8 +128,9 @@ public sealed class WasmExecutor : IDisposable
 
     /// <summary>
     /// Wasmtime's C API does not say when a <c>memory.grow</c> was refused (it just returns -1 to the guest),
-    /// so a failed run counts as out of memory when its memory ended within 1/16 of the limit (at least a
-    /// page): allocators that cannot grow trap or exit right there.
+    /// so a failed run counts as out of memory when its memory ended above half the limit: allocators grow
+    /// in steps (often doubling), so a refused step leaves them anywhere in the upper half, and they trap or
+    /// exit right there.
     /// </summary>
     private static bool IsNearLimit(Memory? memory, long limit)
     {
@@ -138,8 +139,7 @@ public sealed class WasmExecutor : IDisposable
             return false;
         }
 
-        var margin = Math.Max(WasmPageBytes, limit / 16);
-        return memory.GetLength() + margin > limit;
+        return memory.GetLength() + WasmPageBytes > Math.Max(limit / 2, WasmPageBytes);
     }
 
     private static bool IsMemoryLimitError(string reason) =>
