@@ -27,8 +27,10 @@ public static class Extensions
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
-            // Plain HTTP clients (callbacks, probes) get the standard pipeline; gRPC clients opt out
-            // because a retried invocation would run a function twice, and their deadlines are their own.
+            // Plain HTTP clients (callbacks, probes) get the standard pipeline. gRPC clients between the
+            // services opt out (AddInternalGrpcClient): a retried invocation would run a function twice,
+            // and a 30 s total timeout would cut long invocations; their deadlines are their own.
+            http.AddStandardResilienceHandler();
             http.AddServiceDiscovery();
         });
 

@@ -40,6 +40,12 @@ public sealed class AppHostOptions
     public bool GarnetPersistence { get; set; } = true;
 
     /// <summary>
+    /// Starts only Garnet and PostgreSQL, none of the service projects: for running a service from an IDE
+    /// or testing the storage layer against the real servers. Switch <c>--infrastructure-only</c>.
+    /// </summary>
+    public bool InfrastructureOnly { get; set; }
+
+    /// <summary>
     /// <c>ConnectionStrings:redis</c>: when set, no Garnet is started and this string is passed on.
     /// Switch <c>--redis</c>.
     /// </summary>

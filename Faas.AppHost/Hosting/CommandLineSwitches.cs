@@ -14,6 +14,7 @@ public static class CommandLineSwitches
         ["--shutdown-grace"] = Key(nameof(AppHostOptions.ShutdownGraceSeconds)),
         ["--postgres-bin"] = Key(nameof(AppHostOptions.PostgresBinDirectory)),
         ["--garnet-persistence"] = Key(nameof(AppHostOptions.GarnetPersistence)),
+        ["--infrastructure-only"] = Key(nameof(AppHostOptions.InfrastructureOnly)),
         ["--redis"] = "ConnectionStrings:redis",
         ["--faasdb"] = "ConnectionStrings:faasdb",
     };
@@ -34,6 +35,7 @@ public static class CommandLineSwitches
           --shutdown-grace S        seconds between SIGTERM and kill at stop (10)        [AppHost:ShutdownGraceSeconds]
           --postgres-bin DIR        folder with initdb and pg_ctl                        [AppHost:PostgresBinDirectory]
           --garnet-persistence B    Garnet append-only file under the state dir (true)   [AppHost:GarnetPersistence]
+          --infrastructure-only B   start only Garnet and PostgreSQL, no services (false) [AppHost:InfrastructureOnly]
           --redis CS                use this Redis instead of embedded Garnet            [ConnectionStrings:redis]
           --faasdb CS               use this PostgreSQL instead of a local server        [ConnectionStrings:faasdb]
           -h, --help                show this help

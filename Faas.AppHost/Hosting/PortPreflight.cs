@@ -11,12 +11,15 @@ public static class PortPreflight
     public static void EnsurePortsAreFree(AppHostOptions options, Func<int, bool>? isInUse = null)
     {
         isInUse ??= PortProbe.IsInUse;
-        var checks = new (int Port, string What, string Key, string Switch)[]
+        var checks = new List<(int Port, string What, string Key, string Switch)>
         {
             (options.DashboardPort, "the dashboard", "AppHost:DashboardPort", "--dashboard-port"),
-            (options.GatewayHttpPort, "the gateway's REST endpoint", "AppHost:GatewayHttpPort", "--gateway-http-port"),
-            (options.GatewayGrpcPort, "the gateway's gRPC endpoint", "AppHost:GatewayGrpcPort", "--gateway-grpc-port"),
         };
+        if (!options.InfrastructureOnly)
+        {
+            checks.Add((options.GatewayHttpPort, "the gateway's REST endpoint", "AppHost:GatewayHttpPort", "--gateway-http-port"));
+            checks.Add((options.GatewayGrpcPort, "the gateway's gRPC endpoint", "AppHost:GatewayGrpcPort", "--gateway-grpc-port"));
+        }
 
         var taken = checks.Where(c => c.Port != 0 && isInUse(c.Port))
             .Select(c => $"Port {c.Port} for {c.What} is already in use (is another Faas AppHost running?). " +

@@ -7,9 +7,17 @@ public static class ReadyBanner
 {
     public static string Format(FaasAppModel model, Uri dashboard)
     {
+        var dashboardAddress = dashboard.GetLeftPart(UriPartial.Authority);
+        if (!model.Projects.Any())
+        {
+            // Infrastructure only: name the servers (never the external connection strings, which may hold secrets).
+            var servers = model.Resources.Select(r => $"{r.Name} {r.Endpoints[0].Address} · ");
+            return $"Faas infrastructure is ready: {string.Concat(servers)}dashboard {dashboardAddress}";
+        }
+
         var gateway = model.GetResource(ResourceNames.Gateway);
         return $"Faas is ready: REST {gateway.GetEndpoint(EndpointDefinition.Http).Address} · " +
                $"gRPC {gateway.GetEndpoint(EndpointDefinition.Grpc).Address} (HTTP/2 cleartext) · " +
-               $"dashboard {dashboard.GetLeftPart(UriPartial.Authority)}";
+               $"dashboard {dashboardAddress}";
     }
 }

@@ -6,7 +6,8 @@ namespace Faas.AppHost.Model;
 /// <summary>
 /// The one place that says which resources make up Faas and how they are wired: Garnet and PostgreSQL
 /// (unless external connection strings are given), the runtime workers, the scheduler and the gateway,
-/// in dependency order, each project with Aspire's environment contract.
+/// in dependency order, each project with Aspire's environment contract. With
+/// <see cref="AppHostOptions.InfrastructureOnly"/> it stops after Garnet and PostgreSQL.
 /// </summary>
 public sealed class FaasAppModel
 {
@@ -65,6 +66,11 @@ public sealed class FaasAppModel
         else
         {
             connectionStrings[ResourceNames.FaasDb] = options.FaasDbConnectionString;
+        }
+
+        if (options.InfrastructureOnly)
+        {
+            return new FaasAppModel(state, resources, connectionStrings);
         }
 
         var wiring = new ProjectWiring(context, connectionStrings);

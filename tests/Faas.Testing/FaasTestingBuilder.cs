@@ -10,6 +10,7 @@ namespace Faas.Testing;
 /// await app.StartAsync();
 /// var gateway = app.GetEndpoint("gateway", "http");
 /// </code>
+/// With <see cref="FaasTestingOptions.InfrastructureOnly"/> only Garnet and PostgreSQL start.
 /// </summary>
 public sealed class FaasTestingBuilder
 {
@@ -36,6 +37,7 @@ public sealed class FaasTestingBuilder
                 appHost =>
                 {
                     appHost.Workers = options.Workers;
+                    appHost.InfrastructureOnly = options.InfrastructureOnly;
                     appHost.GatewayHttpPort = 0;
                     appHost.GatewayGrpcPort = 0;
                     appHost.DashboardPort = 0;

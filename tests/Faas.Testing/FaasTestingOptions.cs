@@ -8,6 +8,13 @@ public sealed class FaasTestingOptions
     /// <summary>Runtime worker replicas.</summary>
     public int Workers { get; set; } = 2;
 
+    /// <summary>
+    /// Starts only Garnet and PostgreSQL, none of the services: a couple of seconds instead of the whole
+    /// mesh, for tests of code that talks to the servers directly. Connection strings via
+    /// <see cref="FaasTestApp.GetConnectionString"/>.
+    /// </summary>
+    public bool InfrastructureOnly { get; set; }
+
     /// <summary>An existing Redis to use instead of the in-process Garnet.</summary>
     public string? RedisConnectionString { get; set; }
 

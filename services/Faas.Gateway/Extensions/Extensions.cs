@@ -7,9 +7,6 @@ namespace Faas.Gateway.Extensions;
 
 public static class Extensions
 {
-    /// <summary>Internal messages may be larger than the public payload limit (outputs, modules).</summary>
-    private const int InternalMessageLimit = 64 * 1024 * 1024;
-
     public static IHostApplicationBuilder AddGatewayServices(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration("Gateway").ValidateDataAnnotations().ValidateOnStart();
@@ -27,22 +24,10 @@ public static class Extensions
             o.Interceptors.Add<ErrorMappingInterceptor>();
             // Room for the payload plus its envelope; the exact limit is checked by the invoker.
             o.MaxReceiveMessageSize = Math.Max(options.MaxPayloadBytes, options.MaxModuleBytes) + (64 * 1024);
-            o.MaxSendMessageSize = InternalMessageLimit;
+            o.MaxSendMessageSize = GrpcClientExtensions.InternalMessageLimit;
         }).AddJsonTranscoding();
 
-        builder.Services.AddGrpcClient<Protos.V1.Scheduler.SchedulerClient>(o => o.Address = new Uri("http://_grpc.scheduler"))
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                EnableMultipleHttp2Connections = true,
-                PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-                KeepAlivePingDelay = TimeSpan.FromSeconds(30),
-                KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
-            })
-            .ConfigureChannel(o =>
-            {
-                o.MaxReceiveMessageSize = InternalMessageLimit;
-                o.MaxSendMessageSize = InternalMessageLimit;
-            });
+        builder.Services.AddInternalGrpcClient<Protos.V1.Scheduler.SchedulerClient>(new Uri("http://_grpc.scheduler"));
 
         builder.Services.AddFunctionModuleValidator();
         builder.Services.AddSingleton<ModuleBuilder>();

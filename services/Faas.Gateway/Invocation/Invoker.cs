@@ -72,7 +72,7 @@ public sealed class Invoker
         try
         {
             response = await scheduler.DispatchAsync(
-                new DispatchRequest { ExecutionId = id, Function = Specs.GetValue(function, ToSpec), Payload = ByteString.CopyFrom(payload.Span) },
+                new DispatchRequest { ExecutionId = id, Function = Specs.GetValue(function, ToSpec), Payload = UnsafeByteOperations.UnsafeWrap(payload) },
                 new Metadata { { "x-trace-id", traceId } },
                 cancellationToken: cancellationToken).ConfigureAwait(false);
         }

@@ -12,8 +12,8 @@ public static class Extensions
         builder.Services.AddOptions<SchedulerOptions>().BindConfiguration("Scheduler").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddGrpc(o =>
         {
-            o.MaxReceiveMessageSize = WorkerDirectory.InternalMessageLimit;
-            o.MaxSendMessageSize = WorkerDirectory.InternalMessageLimit;
+            o.MaxReceiveMessageSize = GrpcClientExtensions.InternalMessageLimit;
+            o.MaxSendMessageSize = GrpcClientExtensions.InternalMessageLimit;
         });
         builder.Services.AddSingleton<WorkerDirectory>();
         builder.Services.AddHostedService<WorkerProbe>();

@@ -29,6 +29,11 @@ public sealed class FunctionQueue
 
     public void UpdateLimits(int newMaxConcurrency, int newCapacity)
     {
+        if (Volatile.Read(ref maxConcurrency) == newMaxConcurrency && Volatile.Read(ref capacity) == newCapacity)
+        {
+            return;
+        }
+
         lock (gate)
         {
             maxConcurrency = newMaxConcurrency;

@@ -30,16 +30,13 @@ public sealed class WorkerDirectory : IDisposable
                     KeepAlivePingDelay = TimeSpan.FromSeconds(30),
                     KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
                 },
-                MaxReceiveMessageSize = InternalMessageLimit,
-                MaxSendMessageSize = InternalMessageLimit,
+                MaxReceiveMessageSize = GrpcClientExtensions.InternalMessageLimit,
+                MaxSendMessageSize = GrpcClientExtensions.InternalMessageLimit,
             });
             channels.Add(channel);
             return new Worker($"runtime-{i}", address, channel);
         }).ToList();
     }
-
-    /// <summary>Internal calls carry payloads and outputs; the public edge enforces the real limits.</summary>
-    public const int InternalMessageLimit = 64 * 1024 * 1024;
 
     public IReadOnlyList<Worker> Workers { get; }
 

@@ -17,6 +17,7 @@ public sealed class AppHostOptionsParsingTests
         Assert.Equal(18888, options.DashboardPort);
         Assert.Equal(".faas", options.StateDirectory);
         Assert.True(options.GarnetPersistence);
+        Assert.False(options.InfrastructureOnly);
     }
 
     [Fact]
@@ -53,6 +54,10 @@ public sealed class AppHostOptionsParsingTests
         Assert.Equal("cache:6379", options.RedisConnectionString);
         Assert.Equal("Host=db;Database=faas", options.FaasDbConnectionString);
     }
+
+    [Fact]
+    public void Infrastructure_only_switch_sets_the_option() =>
+        Assert.True(Parse("--infrastructure-only", "true").InfrastructureOnly);
 
     [Fact]
     public void A_value_that_is_not_a_number_is_explained()

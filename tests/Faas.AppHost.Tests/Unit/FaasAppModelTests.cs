@@ -152,6 +152,25 @@ public sealed class FaasAppModelTests
     }
 
     [Fact]
+    public void Infrastructure_only_is_garnet_and_postgres_without_any_service()
+    {
+        var model = Build(new AppHostOptions { InfrastructureOnly = true });
+
+        Assert.Equal(["redis", "postgres"], model.Resources.Select(r => r.Name));
+        Assert.Empty(model.Projects);
+        Assert.Equal($"127.0.0.1:{model.GetResource("redis").GetEndpoint("tcp").Port}", model.GetConnectionString("redis"));
+        Assert.StartsWith("Host=127.0.0.1;", model.GetConnectionString("faasdb"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Infrastructure_only_needs_no_service_project_in_the_build()
+    {
+        var model = FaasAppModel.Build(new AppHostOptions { InfrastructureOnly = true }, Context, new FakePortAllocator(), new ServiceProjectCatalog([]));
+
+        Assert.Equal(2, model.Resources.Count);
+    }
+
+    [Fact]
     public void Relative_state_directories_resolve_against_the_working_directory()
     {
         var model = Build(new AppHostOptions { StateDirectory = "state" });

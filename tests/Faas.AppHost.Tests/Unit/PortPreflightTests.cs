@@ -56,6 +56,11 @@ public sealed class PortPreflightTests
         PortPreflight.EnsurePortsAreFree(new AppHostOptions { GatewayHttpPort = 0, GatewayGrpcPort = 0, DashboardPort = 0 }, isInUse: _ => true);
 
     [Fact]
+    public void Gateway_ports_are_not_checked_when_only_the_infrastructure_runs() =>
+        PortPreflight.EnsurePortsAreFree(
+            new AppHostOptions { InfrastructureOnly = true, GatewayHttpPort = 1, GatewayGrpcPort = 2, DashboardPort = 0 }, isInUse: _ => true);
+
+    [Fact]
     public void The_allocator_never_hands_out_the_same_port_twice()
     {
         var allocator = new LoopbackPortAllocator();

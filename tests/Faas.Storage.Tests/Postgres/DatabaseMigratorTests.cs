@@ -1,0 +1,96 @@
+using Faas.Storage.Postgres;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Faas.Storage.Tests.Postgres;
+
+[Collection(StorageCollection.Name)]
+public sealed class DatabaseMigratorTests(StorageFixture fixture)
+{
+    private static readonly string[] SchemaTables = ["artifacts", "executions", "function_versions", "functions", "schemaversions", "tenants"];
+
+    [Fact]
+    public async Task Migrating_an_up_to_date_database_again_changes_nothing()
+    {
+        var scriptsBefore = await fixture.ScalarAsync<long>("SELECT count(*) FROM schemaversions");
+
+        await Migrator(fixture.DataSource).MigrateAsync(CancellationToken.None);
+
+        Assert.Equal(scriptsBefore, await fixture.ScalarAsync<long>("SELECT count(*) FROM schemaversions"));
+        Assert.Equal(1L, await fixture.ScalarAsync<long>("SELECT count(*) FROM tenants WHERE name = 'default'"));
+    }
+
+    [Fact]
+    public async Task Two_migrators_at_once_on_an_empty_database_leave_one_schema()
+    {
+        await using var database = await ScratchDatabase.CreateAsync(fixture.DataSource);
+        await using var first = NpgsqlDataSource.Create(database.ConnectionString);
+        await using var second = NpgsqlDataSource.Create(database.ConnectionString);
+
+        await Task.WhenAll(
+            Task.Run(() => Migrator(first).MigrateAsync(CancellationToken.None)),
+            Task.Run(() => Migrator(second).MigrateAsync(CancellationToken.None)));
+
+        Assert.Equal(SchemaTables, await TablesAsync(first));
+        Assert.Equal(1L, await ScalarAsync<long>(first, "SELECT count(*) FROM schemaversions"));
+        Assert.Equal(1L, await ScalarAsync<long>(first, "SELECT count(*) FROM tenants"));
+    }
+
+    [Fact]
+    public async Task The_lock_is_released_after_a_migration()
+    {
+        await using var database = await ScratchDatabase.CreateAsync(fixture.DataSource);
+        await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
+
+        await Migrator(dataSource).MigrateAsync(CancellationToken.None);
+
+        Assert.Equal(0L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"));
+    }
+
+    private static DatabaseMigrator Migrator(NpgsqlDataSource dataSource) => new(dataSource, NullLogger<DatabaseMigrator>.Instance);
+
+    private static async Task<string[]> TablesAsync(NpgsqlDataSource dataSource)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name");
+        await using var reader = await command.ExecuteReaderAsync();
+        var tables = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            tables.Add(reader.GetString(0));
+        }
+
+        return [.. tables];
+    }
+
+    private static async Task<T> ScalarAsync<T>(NpgsqlDataSource dataSource, string sql)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>An empty database on the same server, dropped at dispose.</summary>
+    private sealed class ScratchDatabase(NpgsqlDataSource server, string name, string connectionString) : IAsyncDisposable
+    {
+        public string ConnectionString { get; } = connectionString;
+
+        public static async Task<ScratchDatabase> CreateAsync(NpgsqlDataSource server)
+        {
+            var name = "faas_scratch_" + Guid.NewGuid().ToString("N")[..12];
+            await using (var create = server.CreateCommand($"CREATE DATABASE {name}"))
+            {
+                await create.ExecuteNonQueryAsync();
+            }
+
+            var builder = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = name };
+            return new ScratchDatabase(server, name, builder.ConnectionString);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            NpgsqlConnection.ClearAllPools();
+            await using var drop = server.CreateCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+}
