@@ -46,8 +46,8 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
             p.AddWithValue(e.InputBytes);
             p.AddWithValue(e.OutputBytes);
             p.AddWithValue(e.ExitCode);
-            p.AddWithValue(e.Error);
-            p.AddWithValue(e.StderrTail);
+            p.AddWithValue(Text(e.Error));
+            p.AddWithValue(Text(e.StderrTail));
             p.AddWithValue(e.Worker);
             p.AddWithValue(e.TraceId);
             batch.BatchCommands.Add(command);
@@ -100,6 +100,12 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         items.RemoveAt(items.Count - 1);
         return new Page<Execution>(items, PageToken.Encode(items[^1].Id.ToString()));
     }
+
+    /// <summary>
+    /// PostgreSQL text cannot hold U+0000, but what a function writes to stderr can: unreplaced, one such
+    /// record would fail its whole batch on every retry.
+    /// </summary>
+    private static string Text(string value) => value.Replace('\0', '\uFFFD');
 
     private static Execution Read(NpgsqlDataReader r) => new(
         r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.GetString(3), r.GetInt32(4),

@@ -6,6 +6,12 @@ namespace Faas.Runtime.Diagnostics;
 /// <summary>The runtime's instruments, on the <c>Faas.Runtime</c> meter.</summary>
 public sealed class RuntimeMetrics
 {
+    // Warm runs take microseconds and long ones minutes; the default boundaries start at 5 ms.
+    private static readonly InstrumentAdvice<double> RunDurationBuckets = new()
+    {
+        HistogramBucketBoundaries = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
+    };
+
     public const string MeterName = "Faas.Runtime";
 
     private static readonly KeyValuePair<string, object?>[] OutcomeTags =
@@ -20,7 +26,7 @@ public sealed class RuntimeMetrics
     {
         var meter = meterFactory.Create(MeterName);
         executions = meter.CreateCounter<long>("faas.runtime.executions", "{execution}", "Function runs, by outcome.");
-        runDuration = meter.CreateHistogram<double>("faas.runtime.run.duration", "s", "Time to instantiate and run a function.");
+        runDuration = meter.CreateHistogram<double>("faas.runtime.run.duration", "s", "Time to instantiate and run a function.", tags: null, advice: RunDurationBuckets);
         inFlight = meter.CreateUpDownCounter<long>("faas.runtime.executions.in_flight", "{execution}", "Runs holding a slot.");
         coldLoads = meter.CreateCounter<long>("faas.runtime.module.cold_loads", "{module}", "Modules loaded into memory, by source (disk or artifact).");
     }

@@ -42,7 +42,7 @@ public sealed class Invoker
         this.options = options.Value;
         var meter = meterFactory.Create(GatewayTelemetry.MeterName);
         invocations = meter.CreateCounter<long>("faas.gateway.invocations", description: "Synchronous invocations by function and status");
-        latency = meter.CreateHistogram<double>("faas.gateway.invocation.duration", unit: "ms", description: "Synchronous invocation latency at the gateway");
+        latency = meter.CreateHistogram<double>("faas.gateway.invocation.duration", unit: "ms", description: "Synchronous invocation latency at the gateway", advice: LatencyBuckets.Milliseconds);
     }
 
     /// <summary>Runs the function. <paramref name="onExecutionId"/> learns the id before the run starts.</summary>

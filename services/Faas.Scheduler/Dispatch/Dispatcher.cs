@@ -30,7 +30,7 @@ public sealed partial class Dispatcher
         this.logger = logger;
         var meter = meterFactory.Create(SchedulerTelemetry.MeterName);
         rejections = meter.CreateCounter<long>("faas.scheduler.rejections", description: "Invocations rejected because the function's queue was full");
-        queueWait = meter.CreateHistogram<double>("faas.scheduler.queue.wait", unit: "ms", description: "Time invocations waited for a concurrency slot");
+        queueWait = meter.CreateHistogram<double>("faas.scheduler.queue.wait", unit: "ms", description: "Time invocations waited for a concurrency slot", advice: LatencyBuckets.Milliseconds);
         dispatches = meter.CreateCounter<long>("faas.scheduler.dispatches", description: "Invocations sent to workers");
     }
 

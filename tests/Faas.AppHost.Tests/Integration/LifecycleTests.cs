@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Faas.AppHost.Hosting;
 using Faas.Testing;
+using Npgsql;
 
 namespace Faas.AppHost.Tests.Integration;
 
@@ -32,6 +33,21 @@ public sealed class LifecycleTests
         Assert.All(pids, pid => Assert.False(ProcessTable.IsAlive(pid), $"pid {pid} is still running: {TryCommandLine(pid)}"));
         Assert.Empty(ProcessTable.Mentioning(state));
         Assert.False(Directory.Exists(state));
+    }
+
+    [Fact]
+    public async Task Infrastructure_only_starts_garnet_and_postgres_and_no_service()
+    {
+        await using var app = FaasTestingBuilder.Create(o => o.InfrastructureOnly = true).Build();
+
+        await app.StartAsync();
+
+        Assert.Equal(["redis", "postgres"], app.GetResources().Select(r => r.Name));
+        Assert.All(app.GetResources(), r => Assert.True(r.IsHealthy, $"{r.Name} should be healthy"));
+        await using var connection = new NpgsqlConnection(app.GetConnectionString("faasdb"));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT 1", connection);
+        Assert.Equal(1, await command.ExecuteScalarAsync());
     }
 
     [Fact]

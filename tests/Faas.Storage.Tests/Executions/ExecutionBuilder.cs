@@ -2,11 +2,13 @@ using Faas.Storage.Model;
 
 namespace Faas.Storage.Tests.Executions;
 
-/// <summary>Execution records for tests: UUIDv7 ids from strictly increasing times, so id order is creation order.</summary>
+/// <summary>
+/// Execution records for tests. Every record, of any builder, is created a millisecond after the one
+/// before, and its UUIDv7 id carries that time, so id order is creation order (as the store assumes).
+/// </summary>
 internal sealed class ExecutionBuilder(Guid tenantId, Guid functionId, string functionName)
 {
-    // PostgreSQL keeps microseconds: start on a whole millisecond so records compare equal after a round trip.
-    private DateTimeOffset next = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+    private static long lastMilliseconds;
 
     public Guid TenantId => tenantId;
 
@@ -17,8 +19,7 @@ internal sealed class ExecutionBuilder(Guid tenantId, Guid functionId, string fu
 
     public Execution Next(ExecutionStatus status = ExecutionStatus.Succeeded)
     {
-        var createdAt = next;
-        next = next.AddMilliseconds(1);
+        var createdAt = NextCreationTime();
         return new Execution(
             Guid.CreateVersion7(createdAt), tenantId, functionId, functionName, 1, status, createdAt,
             IsTerminal(status) ? createdAt.AddMilliseconds(5) : null,
@@ -27,4 +28,19 @@ internal sealed class ExecutionBuilder(Guid tenantId, Guid functionId, string fu
     }
 
     public static bool IsTerminal(ExecutionStatus status) => status is not (ExecutionStatus.Queued or ExecutionStatus.Running);
+
+    // Whole milliseconds, which PostgreSQL's microseconds keep exactly, so records compare equal after a round trip.
+    private static DateTimeOffset NextCreationTime()
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        long last, next;
+        do
+        {
+            last = Interlocked.Read(ref lastMilliseconds);
+            next = Math.Max(now, last + 1);
+        }
+        while (Interlocked.CompareExchange(ref lastMilliseconds, next, last) != last);
+
+        return DateTimeOffset.FromUnixTimeMilliseconds(next);
+    }
 }
