@@ -47,6 +47,19 @@ public sealed class DatabaseMigratorTests(StorageFixture fixture)
         Assert.Equal(0L, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"));
     }
 
+    [Fact]
+    public async Task A_server_that_requires_a_password_is_migrated_with_the_data_source_credentials()
+    {
+        await using var login = await PasswordLogin.CreateAsync(fixture.DataSource);
+        await using var database = await ScratchDatabase.CreateAsync(fixture.DataSource, owner: login.Role);
+        var connectionString = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Username = login.Role, Password = login.Password };
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+
+        await Migrator(dataSource).MigrateAsync(CancellationToken.None);
+
+        Assert.Equal(SchemaTables, await TablesAsync(dataSource));
+    }
+
     private static DatabaseMigrator Migrator(NpgsqlDataSource dataSource) => new(dataSource, NullLogger<DatabaseMigrator>.Instance);
 
     private static async Task<string[]> TablesAsync(NpgsqlDataSource dataSource)
@@ -74,10 +87,10 @@ public sealed class DatabaseMigratorTests(StorageFixture fixture)
     {
         public string ConnectionString { get; } = connectionString;
 
-        public static async Task<ScratchDatabase> CreateAsync(NpgsqlDataSource server)
+        public static async Task<ScratchDatabase> CreateAsync(NpgsqlDataSource server, string owner = "postgres")
         {
             var name = "faas_scratch_" + Guid.NewGuid().ToString("N")[..12];
-            await using (var create = server.CreateCommand($"CREATE DATABASE {name}"))
+            await using (var create = server.CreateCommand($"CREATE DATABASE {name} OWNER {owner}"))
             {
                 await create.ExecuteNonQueryAsync();
             }
@@ -88,9 +101,61 @@ public sealed class DatabaseMigratorTests(StorageFixture fixture)
 
         public async ValueTask DisposeAsync()
         {
-            NpgsqlConnection.ClearAllPools();
             await using var drop = server.CreateCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
             await drop.ExecuteNonQueryAsync();
+        }
+    }
+
+    /// <summary>
+    /// A role that must log in with its password over TCP (a rule ahead of the server's "trust" rules in
+    /// pg_hba.conf, in force before this returns); the rule and the role go at dispose.
+    /// </summary>
+    private sealed class PasswordLogin(NpgsqlDataSource server, string hbaFile, string originalRules, string role) : IAsyncDisposable
+    {
+        public string Role { get; } = role;
+
+        public string Password { get; } = Guid.NewGuid().ToString("N");
+
+        public static async Task<PasswordLogin> CreateAsync(NpgsqlDataSource server)
+        {
+            var role = "faas_password_" + Guid.NewGuid().ToString("N")[..12];
+            var hbaFile = await ScalarAsync<string>(server, "SHOW hba_file");
+            var originalRules = await File.ReadAllTextAsync(hbaFile);
+            var login = new PasswordLogin(server, hbaFile, originalRules, role);
+            await ExecuteAsync(server, $"CREATE ROLE {role} LOGIN PASSWORD '{login.Password}'");
+            await File.WriteAllTextAsync(hbaFile, $"host all {role} all scram-sha-256{Environment.NewLine}{originalRules}");
+            await ExecuteAsync(server, "SELECT pg_reload_conf()");
+
+            var withoutPassword = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Username = role, Pooling = false }.ConnectionString;
+            await Eventually.HoldsAsync(async () => !await CanConnectAsync(withoutPassword), "the server to ask the role for a password");
+            return login;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await File.WriteAllTextAsync(hbaFile, originalRules);
+            await ExecuteAsync(server, "SELECT pg_reload_conf()");
+            await ExecuteAsync(server, $"DROP ROLE IF EXISTS {Role}");
+        }
+
+        private static async Task<bool> CanConnectAsync(string connectionString)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(connectionString);
+                await connection.OpenAsync();
+                return true;
+            }
+            catch (NpgsqlException)
+            {
+                return false;
+            }
+        }
+
+        private static async Task ExecuteAsync(NpgsqlDataSource server, string sql)
+        {
+            await using var command = server.CreateCommand(sql);
+            await command.ExecuteNonQueryAsync();
         }
     }
 }
