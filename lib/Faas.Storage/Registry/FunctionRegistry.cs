@@ -21,6 +21,7 @@ public sealed class FunctionRegistry(
     IOptions<FunctionRegistryOptions> options) : IHostedService
 {
     private readonly ConcurrentDictionary<Key, Entry> cache = new();
+    private long generation;
 
     public async ValueTask<FunctionVersion?> ResolveAsync(Guid tenantId, string name, int version, CancellationToken cancellationToken)
     {
@@ -31,8 +32,15 @@ public sealed class FunctionRegistry(
             return entry.Version;
         }
 
+        // An invalidation that lands while the load is in flight may concern what is being loaded:
+        // then the result is served but not cached.
+        var generationBefore = Volatile.Read(ref generation);
         var loaded = await store.GetVersionAsync(tenantId, name, version, cancellationToken).ConfigureAwait(false);
-        cache[key] = new Entry(loaded, now);
+        if (Volatile.Read(ref generation) == generationBefore)
+        {
+            cache[key] = new Entry(loaded, now);
+        }
+
         return loaded;
     }
 
@@ -46,13 +54,18 @@ public sealed class FunctionRegistry(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await notifier.SubscribeAsync(Forget).ConfigureAwait(false);
-        redis.ConnectionRestored += (_, _) => cache.Clear();
+        redis.ConnectionRestored += (_, _) =>
+        {
+            Interlocked.Increment(ref generation);
+            cache.Clear();
+        };
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     private void Forget(Guid tenantId, string name)
     {
+        Interlocked.Increment(ref generation);
         foreach (var key in cache.Keys)
         {
             if (key.TenantId == tenantId && key.Name == name)
