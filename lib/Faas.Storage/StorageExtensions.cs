@@ -1,5 +1,6 @@
 using Faas.Storage.Executions;
 using Faas.Storage.Postgres;
+using Faas.Storage.Queues;
 using Faas.Storage.Redis;
 using Faas.Storage.Registry;
 using Microsoft.Extensions.Configuration;
@@ -39,6 +40,26 @@ public static class StorageExtensions
             return ConnectionMultiplexer.Connect(options);
         });
         builder.Services.AddSingleton<FunctionChangeNotifier>();
+        return builder;
+    }
+
+    /// <summary>
+    /// The reliable Redis queues (needs Redis, see <see cref="AddFaasRedis"/>) and the reaper that redelivers
+    /// expired leases (section "Queues").
+    /// </summary>
+    public static IHostApplicationBuilder AddReliableQueues(this IHostApplicationBuilder builder)
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddMetrics();
+        builder.Services.AddOptions<ReliableQueueOptions>()
+            .BindConfiguration(ReliableQueueOptions.SectionName)
+            .Validate(o => o.DefaultLeaseDuration > TimeSpan.Zero && o.ReaperPeriod > TimeSpan.Zero && o.MaxPollInterval > TimeSpan.Zero,
+                "Queues: DefaultLeaseDuration, ReaperPeriod and MaxPollInterval must be positive.")
+            .Validate(o => o.ReapBatchSize > 0, "Queues: ReapBatchSize must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<ReliableQueues>();
+        builder.Services.AddSingleton<QueueReaper>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<QueueReaper>());
         return builder;
     }
 

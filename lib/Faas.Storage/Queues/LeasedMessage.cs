@@ -1,0 +1,14 @@
+namespace Faas.Storage.Queues;
+
+/// <summary>
+/// A message a consumer holds until <see cref="LeaseExpiresAt"/>. <see cref="LeaseToken"/> fences this
+/// delivery: acking, nacking or extending with it fails once the lease expired and the message went to
+/// another consumer. <see cref="Attempt"/> counts deliveries, starting at 1.
+/// </summary>
+public sealed record LeasedMessage(string Id, byte[] Payload, string LeaseToken, int Attempt, DateTimeOffset LeaseExpiresAt);
+
+/// <summary>How many messages of a queue wait, are held by consumers, or wait for a retry time.</summary>
+public readonly record struct QueueCounts(long Ready, long Leased, long Delayed);
+
+/// <summary>What one reap moved: expired leases back to ready, and delayed messages that fell due.</summary>
+public readonly record struct ReapResult(long Redelivered, long Promoted);

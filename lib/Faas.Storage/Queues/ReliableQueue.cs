@@ -1,0 +1,180 @@
+using StackExchange.Redis;
+
+namespace Faas.Storage.Queues;
+
+/// <summary>
+/// One named at-least-once queue in Redis (or Garnet): lists, sorted sets and hashes changed only by the
+/// Lua scripts in <see cref="QueueScripts"/>. A consumer leases messages, then acks (done), nacks (retry,
+/// at once or after a delay) or lets the lease expire, after which <see cref="ReapExpiredAsync"/> hands
+/// the message to someone else. Get instances from <see cref="ReliableQueues"/>.
+/// </summary>
+public sealed class ReliableQueue
+{
+    private static readonly TimeSpan MinPollInterval = TimeSpan.FromMilliseconds(5);
+
+    private readonly IConnectionMultiplexer redis;
+    private readonly RedisKey[] keys;
+    private readonly ReliableQueueOptions options;
+    private readonly TimeProvider timeProvider;
+    private readonly QueueMetrics metrics;
+    private TaskCompletionSource enqueuedHere = NewSignal();
+    private int registered;
+
+    internal ReliableQueue(string name, IConnectionMultiplexer redis, ReliableQueueOptions options, TimeProvider timeProvider, QueueMetrics metrics)
+    {
+        QueueKeys.Validate(name);
+        Name = name;
+        keys = QueueKeys.For(name);
+        this.redis = redis;
+        this.options = options;
+        this.timeProvider = timeProvider;
+        this.metrics = metrics;
+    }
+
+    public string Name { get; }
+
+    private IDatabase Database => redis.GetDatabase();
+
+    /// <summary>Adds a message; false (and nothing changes) while a message with this id is pending, leased or delayed.</summary>
+    public async Task<bool> EnqueueAsync(string id, ReadOnlyMemory<byte> payload)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        await RegisterAsync().ConfigureAwait(false);
+        var added = (long)await EvaluateAsync(QueueScripts.Enqueue, id, payload).ConfigureAwait(false) == 1;
+        if (added)
+        {
+            metrics.Enqueued(Name);
+            Interlocked.Exchange(ref enqueuedHere, NewSignal()).TrySetResult();
+        }
+
+        return added;
+    }
+
+    /// <summary>Leases up to <paramref name="maxCount"/> ready messages in FIFO order without waiting; empty when none are ready.</summary>
+    public async Task<IReadOnlyList<LeasedMessage>> LeaseAsync(string consumer, int maxCount, TimeSpan? leaseDuration = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(consumer);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCount);
+        var now = timeProvider.GetUtcNow();
+        var expiresAt = now + (leaseDuration ?? options.DefaultLeaseDuration);
+        var token = Guid.NewGuid().ToString("N");
+        var result = (RedisResult[])(await EvaluateAsync(QueueScripts.Lease, Milliseconds(now), Milliseconds(expiresAt), token, consumer, maxCount).ConfigureAwait(false))!;
+        var messages = new LeasedMessage[result.Length / 3];
+        for (var i = 0; i < messages.Length; i++)
+        {
+            messages[i] = new LeasedMessage((string)result[3 * i]!, (byte[])result[3 * i + 1]!, token, (int)result[3 * i + 2], expiresAt);
+        }
+
+        if (messages.Length > 0)
+        {
+            metrics.Leased(Name, messages.Length);
+        }
+
+        return messages;
+    }
+
+    /// <summary>
+    /// Leases like <see cref="LeaseAsync"/> but waits until at least one message is there: polls with a
+    /// backoff up to <see cref="ReliableQueueOptions.MaxPollInterval"/>, and at once after an enqueue through this instance.
+    /// </summary>
+    public async Task<IReadOnlyList<LeasedMessage>> LeaseWhenAvailableAsync(string consumer, int maxCount, TimeSpan? leaseDuration = null, CancellationToken cancellationToken = default)
+    {
+        var pause = MinPollInterval;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var enqueued = enqueuedHere.Task; // taken before the lease, so an enqueue in between is not missed
+            var messages = await LeaseAsync(consumer, maxCount, leaseDuration).ConfigureAwait(false);
+            if (messages.Count > 0)
+            {
+                return messages;
+            }
+
+            await Task.WhenAny(Task.Delay(pause, timeProvider, cancellationToken), enqueued).ConfigureAwait(false);
+            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, options.MaxPollInterval.Ticks));
+        }
+    }
+
+    /// <summary>Deletes the message and its body for good; false when <paramref name="leaseToken"/> no longer holds its lease.</summary>
+    public async Task<bool> AckAsync(string id, string leaseToken)
+    {
+        var acked = (long)await EvaluateAsync(QueueScripts.Ack, id, leaseToken).ConfigureAwait(false) == 1;
+        if (acked)
+        {
+            metrics.Acked(Name);
+        }
+
+        return acked;
+    }
+
+    /// <summary>
+    /// Gives the lease back for a retry: to the tail of ready at once, or after <paramref name="delay"/>.
+    /// False when <paramref name="leaseToken"/> no longer holds the lease.
+    /// </summary>
+    public async Task<bool> NackAsync(string id, string leaseToken, TimeSpan delay = default)
+    {
+        var due = delay > TimeSpan.Zero ? Milliseconds(timeProvider.GetUtcNow() + delay) : 0;
+        var nacked = (long)await EvaluateAsync(QueueScripts.Nack, id, leaseToken, due).ConfigureAwait(false) == 1;
+        if (nacked)
+        {
+            metrics.Nacked(Name);
+        }
+
+        return nacked;
+    }
+
+    /// <summary>Moves the lease's deadline to <paramref name="duration"/> from now; false when the token no longer holds it.</summary>
+    public async Task<bool> ExtendLeaseAsync(string id, string leaseToken, TimeSpan duration) =>
+        (long)await EvaluateAsync(QueueScripts.Extend, id, leaseToken, Milliseconds(timeProvider.GetUtcNow() + duration)).ConfigureAwait(false) == 1;
+
+    /// <summary>Returns leases expired at <paramref name="now"/> to ready and promotes delayed messages due by then.</summary>
+    public async Task<ReapResult> ReapExpiredAsync(DateTimeOffset now)
+    {
+        long redelivered = 0, promoted = 0;
+        while (true)
+        {
+            var result = (RedisResult[])(await EvaluateAsync(QueueScripts.Reap, Milliseconds(now), options.ReapBatchSize).ConfigureAwait(false))!;
+            var (expired, due) = ((long)result[0], (long)result[1]);
+            redelivered += expired;
+            promoted += due;
+            if (expired < options.ReapBatchSize && due < options.ReapBatchSize)
+            {
+                break;
+            }
+        }
+
+        if (redelivered > 0)
+        {
+            metrics.Redelivered(Name, redelivered);
+        }
+
+        return new ReapResult(redelivered, promoted);
+    }
+
+    /// <summary>Messages ready, leased and delayed, read atomically.</summary>
+    public async Task<QueueCounts> CountAsync()
+    {
+        var result = (RedisResult[])(await EvaluateAsync(QueueScripts.Counts).ConfigureAwait(false))!;
+        var counts = new QueueCounts((long)result[0], (long)result[1], (long)result[2]);
+        metrics.Depth(Name, counts);
+        return counts;
+    }
+
+    /// <summary>Lists the queue once per instance so the reaper of any service visits it.</summary>
+    private async Task RegisterAsync()
+    {
+        if (Volatile.Read(ref registered) == 0)
+        {
+            await Database.SetAddAsync(QueueKeys.Registry, Name).ConfigureAwait(false);
+            Volatile.Write(ref registered, 1);
+        }
+    }
+
+    // StackExchange.Redis sends EVALSHA once the script is known to the server and falls back to EVAL on NOSCRIPT.
+    private Task<RedisResult> EvaluateAsync(string script, params RedisValue[] arguments) =>
+        Database.ScriptEvaluateAsync(script, keys, arguments);
+
+    private static long Milliseconds(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
