@@ -1,0 +1,25 @@
+namespace Faas.Compiler.Toolchains.Builds;
+
+/// <summary>What a build produced: the module, or why there is none.</summary>
+public sealed record BuildResult
+{
+    public required BuildStatus Status { get; init; }
+
+    public bool Succeeded => Status == BuildStatus.Succeeded;
+
+    /// <summary>The validated module; null unless the build succeeded.</summary>
+    public byte[]? Wasm { get; init; }
+
+    /// <summary>A one-line summary of the failure; null on success.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>The compiler's messages, parsed, in the order it printed them.</summary>
+    public IReadOnlyList<BuildDiagnostic> Diagnostics { get; init; } = [];
+
+    /// <summary>The tail of the compiler's raw output (capped; see <c>Compiler:MaxLogBytes</c>).</summary>
+    public string Log { get; init; } = "";
+
+    public TimeSpan Elapsed { get; init; }
+
+    internal static BuildResult Failed(BuildStatus status, string error) => new() { Status = status, Error = error };
+}

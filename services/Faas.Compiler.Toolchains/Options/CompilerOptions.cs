@@ -1,0 +1,49 @@
+namespace Faas.Compiler.Toolchains.Options;
+
+/// <summary>
+/// Settings of the compiler's toolchains and build sandbox, bound from the <c>Compiler</c> configuration
+/// section. Binary paths are names looked up on PATH or absolute paths.
+/// </summary>
+public sealed class CompilerOptions
+{
+    public const string SectionName = "Compiler";
+
+    /// <summary>clang with the WebAssembly back end, for C and C++ (Debian <c>clang</c>).</summary>
+    public string ClangPath { get; set; } = "clang-14";
+
+    /// <summary>The WebAssembly linker clang and rustc link with (Debian <c>lld</c>).</summary>
+    public string WasmLdPath { get; set; } = "wasm-ld-14";
+
+    /// <summary>The WASI sysroot: <c>include/wasm32-wasi</c> and <c>lib/wasm32-wasi</c> below it (Debian <c>wasi-libc</c>).</summary>
+    public string WasiSysroot { get; set; } = "/usr";
+
+    /// <summary>rustc with the wasm32-wasi standard library (Debian <c>rustc</c>, <c>libstd-rust-dev-wasm32</c>).</summary>
+    public string RustcPath { get; set; } = "/usr/bin/rustc";
+
+    /// <summary>The AssemblyScript compiler <c>asc</c> (npm <c>assemblyscript</c>).</summary>
+    public string AscPath { get; set; } = "asc";
+
+    /// <summary>Where builds make their scratch directories.</summary>
+    public string ScratchRoot { get; set; } = Path.Combine(Path.GetTempPath(), "faas", "builds");
+
+    /// <summary>Wall-clock limit of one build; the compiler's whole process group is killed at it.</summary>
+    public TimeSpan BuildTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Compiler output kept per build, in characters (its tail); the rest is discarded after diagnostics are parsed from it.</summary>
+    public int MaxLogBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Largest module a build may produce.</summary>
+    public int MaxModuleBytes { get; set; } = 32 * 1024 * 1024;
+
+    /// <summary>Most source files in one build.</summary>
+    public int MaxSourceFiles { get; set; } = 64;
+
+    /// <summary>Most bytes of source (all files together, UTF-8) in one build.</summary>
+    public int MaxSourceBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Run compilers in a network namespace of their own (<c>unshare -n</c>, needs root or user namespaces).
+    /// Where that does not work builds still run, without network-needing flags, and start-up logs a warning.
+    /// </summary>
+    public bool IsolateNetwork { get; set; } = true;
+}

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Options;
+
+namespace Faas.Compiler.Toolchains.Options;
+
+/// <summary>Rejects compiler settings that cannot work, at start-up rather than at the first build.</summary>
+public sealed class CompilerOptionsValidator : IValidateOptions<CompilerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CompilerOptions options)
+    {
+        var failures = new List<string>();
+        foreach (var (key, value) in new[]
+        {
+            (nameof(options.ClangPath), options.ClangPath), (nameof(options.WasmLdPath), options.WasmLdPath),
+            (nameof(options.WasiSysroot), options.WasiSysroot), (nameof(options.RustcPath), options.RustcPath),
+            (nameof(options.AscPath), options.AscPath), (nameof(options.ScratchRoot), options.ScratchRoot),
+        })
+        {
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                failures.Add($"{CompilerOptions.SectionName}:{key} must not be empty.");
+            }
+        }
+
+        if (options.BuildTimeout <= TimeSpan.Zero || options.BuildTimeout > TimeSpan.FromMinutes(30))
+        {
+            failures.Add($"{CompilerOptions.SectionName}:BuildTimeout must be positive and at most 30 minutes, not {options.BuildTimeout}.");
+        }
+
+        AddIfNotPositive(failures, nameof(options.MaxLogBytes), options.MaxLogBytes);
+        AddIfNotPositive(failures, nameof(options.MaxModuleBytes), options.MaxModuleBytes);
+        AddIfNotPositive(failures, nameof(options.MaxSourceFiles), options.MaxSourceFiles);
+        AddIfNotPositive(failures, nameof(options.MaxSourceBytes), options.MaxSourceBytes);
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void AddIfNotPositive(List<string> failures, string key, int value)
+    {
+        if (value < 1)
+        {
+            failures.Add($"{CompilerOptions.SectionName}:{key} must be positive, not {value}.");
+        }
+    }
+}

@@ -1,0 +1,23 @@
+using Faas.Compiler.Toolchains.Options;
+
+namespace Faas.Compiler.Tests;
+
+public sealed class OptionsTests
+{
+    [Fact]
+    public void Defaults_are_valid()
+    {
+        Assert.True(new CompilerOptionsValidator().Validate(null, new CompilerOptions()).Succeeded);
+    }
+
+    [Fact]
+    public void Non_positive_limits_and_empty_paths_are_rejected_by_name()
+    {
+        var result = new CompilerOptionsValidator().Validate(null, new CompilerOptions { BuildTimeout = TimeSpan.Zero, MaxSourceFiles = 0, ClangPath = "" });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Compiler:BuildTimeout", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Compiler:MaxSourceFiles", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Compiler:ClangPath", result.FailureMessage, StringComparison.Ordinal);
+    }
+}
