@@ -79,6 +79,32 @@ public class PlacementPolicyTests
     }
 
     [Fact]
+    public void Workers_already_tried_for_an_invocation_are_passed_over()
+    {
+        using var directory = Directory(2);
+        directory.Workers[0].Reported(Status(4, "abc"));
+        directory.Workers[1].Reported(Status(4));
+        var policy = new PlacementPolicy(directory);
+
+        Assert.Same(directory.Workers[1], policy.Choose("abc", [directory.Workers[0]]));
+        Assert.Null(policy.Choose("abc", [directory.Workers[0], directory.Workers[1]]));
+    }
+
+    [Fact]
+    public void A_worker_known_down_gets_no_work_until_it_reports_again()
+    {
+        using var directory = Directory(1);
+        var worker = directory.Workers[0];
+        var policy = new PlacementPolicy(directory);
+
+        worker.Down();
+        Assert.Null(policy.Choose("abc"));
+
+        worker.Reported(Status(2));
+        Assert.Same(worker, policy.Choose("abc"));
+    }
+
+    [Fact]
     public void Modules_a_worker_no_longer_reports_stop_counting_as_warm()
     {
         using var directory = Directory(1);

@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using Faas.Protos.V1;
 using Faas.Scheduler.Placement;
 using Faas.Scheduler.Queues;
+using Faas.Scheduler.Workers;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
@@ -54,29 +55,41 @@ public sealed partial class Dispatcher
         queueWait.Record(waited.TotalMilliseconds, new KeyValuePair<string, object?>("function", queueKey));
         try
         {
-            var worker = placement.Choose(function.ModuleSha256) ?? throw new NoWorkerAvailableException();
             var metadata = new Metadata { { "x-execution-id", executionId }, { "x-trace-id", traceId } };
             var deadline = DateTime.UtcNow.AddMilliseconds(function.TimeoutMs) + options.WorkerDeadlineGrace;
-            worker.BeginCall();
-            var loaded = false;
-            try
+            List<Worker>? unreachable = null;
+            while (true)
             {
-                dispatches.Add(1, new KeyValuePair<string, object?>("worker", worker.Name));
-                var result = await worker.Client.ExecuteAsync(
-                    new ExecuteRequest { Function = function, Payload = payload },
-                    metadata, deadline, cancellationToken).ConfigureAwait(false);
-                loaded = result.Outcome != ExecutionOutcome.InstantiationFailed;
-                return new DispatchResponse { Result = result, QueueMicros = (ulong)(waited.Ticks / 10) };
-            }
-            catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown)
-            {
-                worker.Unreachable();
-                LogWorkerCallFailed(logger, worker.Name, executionId, ex.Status.Detail);
-                throw new WorkerFailedException(worker.Name, ex.Status.Detail, ex);
-            }
-            finally
-            {
-                worker.EndCall(function.ModuleSha256, loaded);
+                var worker = placement.Choose(function.ModuleSha256, unreachable) ?? throw new NoWorkerAvailableException();
+                worker.BeginCall();
+                var loaded = false;
+                try
+                {
+                    dispatches.Add(1, new KeyValuePair<string, object?>("worker", worker.Name));
+                    var result = await worker.Client.ExecuteAsync(
+                        new ExecuteRequest { Function = function, Payload = payload },
+                        metadata, deadline, cancellationToken).ConfigureAwait(false);
+                    loaded = result.Outcome != ExecutionOutcome.InstantiationFailed;
+                    return new DispatchResponse { Result = result, QueueMicros = (ulong)(waited.Ticks / 10) };
+                }
+                catch (RpcException ex) when (NeverReachedWorker(ex))
+                {
+                    // The request never left: the function did not run, so another worker may take it.
+                    worker.Down();
+                    LogWorkerUnreachable(logger, worker.Name, executionId, ex.Status.Detail);
+                    (unreachable ??= []).Add(worker);
+                }
+                catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown)
+                {
+                    // The worker broke mid-call: whether the function ran is unknown, so it is not run again.
+                    worker.Unreachable();
+                    LogWorkerCallFailed(logger, worker.Name, executionId, ex.Status.Detail);
+                    throw new WorkerFailedException(worker.Name, ex.Status.Detail, ex);
+                }
+                finally
+                {
+                    worker.EndCall(function.ModuleSha256, loaded);
+                }
             }
         }
         finally
@@ -84,6 +97,29 @@ public sealed partial class Dispatcher
             slot.Release();
         }
     }
+
+    /// <summary>A connection that could not be made (refused, reset while connecting): nothing was sent to the worker.</summary>
+    private static bool NeverReachedWorker(RpcException ex)
+    {
+        if (ex.StatusCode != StatusCode.Unavailable)
+        {
+            return false;
+        }
+
+        for (var inner = ex.Status.DebugException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError }
+                or System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Worker {Worker} is unreachable; execution {ExecutionId} goes elsewhere: {Reason}")]
+    private static partial void LogWorkerUnreachable(ILogger logger, string worker, string executionId, string reason);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Worker {Worker} failed execution {ExecutionId}: {Reason}")]
     private static partial void LogWorkerCallFailed(ILogger logger, string worker, string executionId, string reason);

@@ -9,12 +9,14 @@ namespace Faas.Scheduler.Placement;
 /// </summary>
 public sealed class PlacementPolicy(WorkerDirectory directory)
 {
-    public Worker? Choose(string moduleSha256)
+    /// <param name="moduleSha256">The module to run.</param>
+    /// <param name="exclude">Workers already tried for this invocation.</param>
+    public Worker? Choose(string moduleSha256, IReadOnlyCollection<Worker>? exclude = null)
     {
         Worker? bestWarm = null, bestFree = null, bestAny = null;
         foreach (var worker in directory.Workers)
         {
-            if (!worker.IsAvailable)
+            if (!worker.IsAvailable || (exclude is not null && exclude.Contains(worker)))
             {
                 continue;
             }

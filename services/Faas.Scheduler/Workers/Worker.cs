@@ -10,6 +10,8 @@ namespace Faas.Scheduler.Workers;
 /// </summary>
 public sealed class Worker(string name, Uri address, GrpcChannel channel)
 {
+    private const int UnavailableAfterFailures = 2;
+
     private readonly ConcurrentDictionary<string, byte> warmModules = new();
     private int inFlight;
     private int consecutiveFailures;
@@ -29,7 +31,7 @@ public sealed class Worker(string name, Uri address, GrpcChannel channel)
     public int InFlight => Volatile.Read(ref inFlight);
 
     /// <summary>Reachable: its last status probe answered (or it has not been probed yet).</summary>
-    public bool IsAvailable => Volatile.Read(ref consecutiveFailures) < 2;
+    public bool IsAvailable => Volatile.Read(ref consecutiveFailures) < UnavailableAfterFailures;
 
     public bool IsWarm(string moduleSha256) => warmModules.ContainsKey(moduleSha256);
 
@@ -69,6 +71,9 @@ public sealed class Worker(string name, Uri address, GrpcChannel channel)
     }
 
     public void Unreachable() => Interlocked.Increment(ref consecutiveFailures);
+
+    /// <summary>Known down (a connection was refused): no placement until a status probe answers again.</summary>
+    public void Down() => Volatile.Write(ref consecutiveFailures, UnavailableAfterFailures);
 
     /// <summary>Load score: lower is better. In-flight calls relative to slots, nudged by CPU.</summary>
     public double Score => ((double)InFlight / Slots) + (0.25 * Cpu);
