@@ -72,6 +72,27 @@ public sealed partial class ExecutionRecorder : BackgroundService
         }
     }
 
+    /// <summary>
+    /// Stops the loop, then writes whatever is still buffered: the loop may never have run at all if the
+    /// host stopped before it was scheduled, and records handed over must not be lost at shutdown.
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        var batch = new List<Execution>(options.MaxBatchSize);
+        while (channel.Reader.TryRead(out var execution))
+        {
+            batch.Add(execution);
+            if (batch.Count == options.MaxBatchSize)
+            {
+                await WriteAsync(batch, new CancellationToken(canceled: true)).ConfigureAwait(false);
+                batch.Clear();
+            }
+        }
+
+        await WriteAsync(batch, new CancellationToken(canceled: true)).ConfigureAwait(false);
+    }
+
     private static async Task<bool> WaitToReadAsync(ChannelReader<Execution> reader, CancellationToken stoppingToken)
     {
         try

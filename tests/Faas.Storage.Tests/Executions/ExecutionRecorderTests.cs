@@ -97,6 +97,25 @@ public sealed class ExecutionRecorderTests(StorageFixture fixture)
     }
 
     [Fact]
+    public async Task Records_are_written_at_stop_even_when_the_writing_loop_never_ran()
+    {
+        await using var host = BuildRecorderHost();
+        var recorder = Recorder(host);
+        var executions = ExecutionBuilder.ForNewFunction();
+        var records = Enumerable.Range(0, 3).Select(_ => executions.Next()).ToArray();
+        foreach (var record in records)
+        {
+            await recorder.RecordAsync(record);
+        }
+
+        // Stopped without ever being started: the host may stop before the loop is scheduled.
+        await recorder.StopAsync(CancellationToken.None);
+
+        Assert.Equal(records.Length, await fixture.ScalarAsync<long>("SELECT count(*) FROM executions WHERE function_id = $1", executions.FunctionId));
+        Assert.False(recorder.TryGetPending(records[0].Id, out _));
+    }
+
+    [Fact]
     public async Task A_record_with_text_the_database_rejects_as_is_does_not_hold_up_the_others()
     {
         await using var host = await StartRecorderAsync();
