@@ -47,9 +47,12 @@ public sealed class MeshFixture : IAsyncLifetime
     public static string Wat(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Functions", name + ".wat"));
 
     /// <summary>Deploys a sample over REST and returns the response JSON.</summary>
-    public async Task<JsonElement> DeployAsync(string name, string sample, object? config = null)
+    public Task<JsonElement> DeployAsync(string name, string sample, object? config = null) => DeployAsync(Rest, name, sample, config);
+
+    /// <summary>Deploys a sample through the given gateway client and returns the response JSON.</summary>
+    public static async Task<JsonElement> DeployAsync(HttpClient rest, string name, string sample, object? config = null)
     {
-        using var response = await Rest.PostAsJsonAsync("/v1/functions", new { name, language = "wat", source = Wat(sample), config });
+        using var response = await rest.PostAsJsonAsync("/v1/functions", new { name, language = "wat", source = Wat(sample), config });
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, $"Deploy of {name} failed: {(int)response.StatusCode} {body}");
         return JsonDocument.Parse(body).RootElement.Clone();

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Json;
 using Faas.Testing;
 
 namespace Faas.Mesh.Tests;
@@ -24,11 +23,7 @@ public sealed class WorkerFailureTests : IAsyncLifetime
         await app.DisposeAsync();
     }
 
-    private async Task DeployAsync(string name, string sample, object? config = null)
-    {
-        using var response = await rest.PostAsJsonAsync("/v1/functions", new { name, language = "wat", source = MeshFixture.Wat(sample), config });
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
-    }
+    private Task DeployAsync(string name, string sample, object? config = null) => MeshFixture.DeployAsync(rest, name, sample, config);
 
     [Fact]
     public async Task A_worker_dying_mid_call_fails_that_call_clearly_and_later_calls_go_to_the_survivor()

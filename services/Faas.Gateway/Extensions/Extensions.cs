@@ -16,7 +16,6 @@ public static class Extensions
         builder.AddFaasRedis();
         builder.AddFunctionRegistry();
         builder.AddExecutionRecorder();
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<DatabaseMigrationService>();
 
         builder.Services.AddGrpc(o =>
