@@ -24,6 +24,7 @@ public static class StorageExtensions
         builder.Services.AddSingleton<ArtifactStore>();
         builder.Services.AddSingleton<FunctionStore>();
         builder.Services.AddSingleton<ExecutionStore>();
+        builder.Services.AddSingleton<AsyncExecutionStore>();
         builder.Services.AddOpenTelemetry().WithTracing(t => t.AddNpgsql());
         return builder;
     }
@@ -70,6 +71,17 @@ public static class StorageExtensions
         builder.Services.AddOptions<FunctionRegistryOptions>().BindConfiguration("Registry");
         builder.Services.AddSingleton<FunctionRegistry>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FunctionRegistry>());
+        return builder;
+    }
+
+    /// <summary>The group-committed journal of asynchronous execution transitions (needs the database).</summary>
+    public static IHostApplicationBuilder AddExecutionJournal(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ExecutionJournalOptions>().BindConfiguration("Executions:Journal")
+            .Validate(o => o.MaxBatchSize > 0 && o.Capacity > 0, "Executions:Journal: MaxBatchSize and Capacity must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<ExecutionJournal>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ExecutionJournal>());
         return builder;
     }
 

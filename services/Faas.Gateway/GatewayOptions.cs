@@ -20,4 +20,16 @@ public sealed class GatewayOptions
     /// <summary>Largest page a list request may ask for; larger requests are coerced down.</summary>
     [Range(1, 5000)]
     public int MaxPageSize { get; set; } = 500;
+
+    /// <summary>How long an idempotency key of an asynchronous enqueue keeps returning its first execution.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Asynchronous invocations one function may have queued, delayed or running; more are rejected with 429.</summary>
+    [Range(1, 100_000_000)]
+    public int MaxAsyncBacklog { get; set; } = 1_000_000;
+
+    /// <summary>Dead letters one redrive request moves at most; a larger backlog takes several requests.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxRedriveBatch { get; set; } = 10_000;
 }

@@ -9,6 +9,9 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
     private const string Columns =
         "id, tenant_id, function_id, function_name, version, status, created_at, finished_at, queue_us, run_us, input_bytes, output_bytes, exit_code, error, stderr_tail, worker, trace_id";
 
+    private const string ReadColumns = Columns +
+        ", kind, attempts, attempt_log::text, max_retries, idempotency_key, next_attempt_at, redrives, callback_url, callback_state, callback_attempts, callback_error, callback_status_code, callback_at, output IS NOT NULL";
+
     /// <summary>
     /// Writes a batch as one statement (arrays unnested server-side: far cheaper for PostgreSQL than a
     /// statement per record). A record already stored is updated unless it is already terminal, so a
@@ -66,7 +69,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
 
     public async Task<Execution?> GetAsync(Guid tenantId, Guid id, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM executions WHERE tenant_id = $1 AND id = $2");
+        await using var command = dataSource.CreateCommand($"SELECT {ReadColumns} FROM executions WHERE tenant_id = $1 AND id = $2");
         command.Parameters.AddWithValue(tenantId);
         command.Parameters.AddWithValue(id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -82,7 +85,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
             : null;
         await using var command = dataSource.CreateCommand(
             $"""
-            SELECT {Columns} FROM executions
+            SELECT {ReadColumns} FROM executions
             WHERE tenant_id = $1 AND ($2::uuid IS NULL OR function_id = $2) AND ($3::text IS NULL OR status = $3)
               AND ($4::uuid IS NULL OR id < $4)
             ORDER BY id DESC LIMIT $5
@@ -113,16 +116,81 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
     /// PostgreSQL text cannot hold U+0000, but what a function writes to stderr can: unreplaced, one such
     /// record would fail its whole batch on every retry.
     /// </summary>
-    private static bool IsTerminal(ExecutionStatus status) =>
-        status is ExecutionStatus.Succeeded or ExecutionStatus.Failed or ExecutionStatus.TimedOut or ExecutionStatus.DeadLettered or ExecutionStatus.Rejected;
+    private static bool IsTerminal(ExecutionStatus status) => Execution.IsTerminal(status);
+
+    /// <summary>The stored output of a finished asynchronous execution; null when there is none.</summary>
+    public async Task<byte[]?> GetOutputAsync(Guid tenantId, Guid id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT output FROM executions WHERE tenant_id = $1 AND id = $2 AND output IS NOT NULL");
+        command.Parameters.AddWithValue(tenantId);
+        command.Parameters.AddWithValue(id);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as byte[];
+    }
+
+    /// <summary>The current status of each execution found (any tenant): for consumers checking redeliveries.</summary>
+    public async Task<IReadOnlyDictionary<Guid, ExecutionStatus>> GetStatusesAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT id, status FROM executions WHERE id = ANY($1)");
+        command.Parameters.AddWithValue(ids.ToArray());
+        var statuses = new Dictionary<Guid, ExecutionStatus>(ids.Count);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            statuses[reader.GetGuid(0)] = Enum.Parse<ExecutionStatus>(reader.GetString(1));
+        }
+
+        return statuses;
+    }
+
+    /// <summary>One execution by id in any tenant: for internal services that hold the id from a queue message.</summary>
+    public async Task<Execution?> GetByIdAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {ReadColumns} FROM executions WHERE id = $1");
+        command.Parameters.AddWithValue(id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
+    }
+
+    /// <summary>Records a callback delivery attempt. Attempts only grow, and a delivered callback stays delivered.</summary>
+    public async Task UpdateCallbackAsync(Guid id, CallbackState state, int attempts, string error, int statusCode, DateTimeOffset? deliveredAt, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            UPDATE executions SET callback_state = $2, callback_attempts = $3, callback_error = $4, callback_status_code = $5, callback_at = $6
+            WHERE id = $1 AND callback_url IS NOT NULL AND callback_state IS DISTINCT FROM 'Delivered' AND callback_attempts <= $3
+            """);
+        command.Parameters.AddWithValue(id);
+        command.Parameters.AddWithValue(state.ToString());
+        command.Parameters.AddWithValue(attempts);
+        command.Parameters.AddWithValue(Text(error));
+        command.Parameters.AddWithValue(statusCode);
+        command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.TimestampTz, (object?)deliveredAt?.UtcDateTime ?? DBNull.Value);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     private static string Text(string value) => value.Replace('\0', '\uFFFD');
 
-    private static Execution Read(NpgsqlDataReader r) => new(
+    internal static Execution Read(NpgsqlDataReader r) => new(
         r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.GetString(3), r.GetInt32(4),
         Enum.Parse<ExecutionStatus>(r.GetString(5)),
         r.GetFieldValue<DateTimeOffset>(6),
         r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7),
         r.GetInt64(8), r.GetInt64(9), r.GetInt64(10), r.GetInt64(11), r.GetInt32(12),
-        r.GetString(13), r.GetString(14), r.GetString(15), r.GetString(16));
+        r.GetString(13), r.GetString(14), r.GetString(15), r.GetString(16))
+    {
+        Kind = r.GetString(17) == "async" ? ExecutionKind.Async : ExecutionKind.Sync,
+        Attempts = r.GetInt32(18),
+        AttemptLog = Executions.AttemptLog.Parse(r.GetString(19)),
+        MaxRetries = r.GetInt32(20),
+        IdempotencyKey = r.IsDBNull(21) ? null : r.GetString(21),
+        NextAttemptAt = r.IsDBNull(22) ? null : r.GetFieldValue<DateTimeOffset>(22),
+        Redrives = r.GetInt32(23),
+        Callback = r.IsDBNull(24) ? null : new CallbackDelivery(
+            r.GetString(24), r.IsDBNull(25) ? CallbackState.Pending : Enum.Parse<CallbackState>(r.GetString(25)),
+            r.GetInt32(26), r.GetString(27), r.GetInt32(28), r.IsDBNull(29) ? null : r.GetFieldValue<DateTimeOffset>(29)),
+        HasOutput = r.GetBoolean(30),
+    };
+
+    /// <summary>The columns <see cref="Read"/> expects, for other stores selecting executions.</summary>
+    internal const string SelectColumns = ReadColumns;
 }

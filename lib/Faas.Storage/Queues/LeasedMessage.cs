@@ -12,3 +12,22 @@ public readonly record struct QueueCounts(long Ready, long Leased, long Delayed)
 
 /// <summary>What one reap moved: expired leases back to ready, and delayed messages that fell due.</summary>
 public readonly record struct ReapResult(long Redelivered, long Promoted);
+
+/// <summary>What an enqueue with conditions did.</summary>
+public enum EnqueueOutcome
+{
+    /// <summary>The id was already pending, leased or delayed; nothing changed.</summary>
+    AlreadyQueued = 0,
+
+    /// <summary>Added.</summary>
+    Added = 1,
+
+    /// <summary>The deduplication key was taken: <see cref="EnqueueResult.Id"/> is the id it was taken for.</summary>
+    Duplicate = 2,
+
+    /// <summary>The queue holds as many messages as allowed: <see cref="EnqueueResult.Backlog"/> says how many.</summary>
+    BacklogFull = 3,
+}
+
+/// <summary>The outcome of <see cref="ReliableQueue.EnqueueAsync(string, ReadOnlyMemory{byte}, string?, TimeSpan, long)"/>.</summary>
+public readonly record struct EnqueueResult(EnqueueOutcome Outcome, string Id, long Backlog);

@@ -26,6 +26,9 @@ internal static class QueueKeys
         ];
     }
 
+    /// <summary>A deduplication key of the queue, in its hash tag so scripts may touch it with the others.</summary>
+    public static RedisKey Dedupe(string name, string key) => $"faas:q:{{{name}}}:dedupe:{key}";
+
     /// <summary>Names become part of keys and the hash tag: braces would move the tag, so they are refused.</summary>
     public static void Validate(string name)
     {

@@ -15,6 +15,28 @@ internal static class QueueScripts
         """;
 
     /// <summary>
+    /// KEYS[8]: the deduplication key. ARGV: id, payload, dedupe time-to-live in ms (0: no deduplication),
+    /// backlog limit (0: none). Returns {1, id} when added, {0, id} when the id is already there,
+    /// {2, earlier id} when the deduplication key is held, {3, backlog} when the backlog is at its limit.
+    /// </summary>
+    public const string EnqueueUnique = """
+        local ttl = tonumber(ARGV[3])
+        if ttl > 0 then
+          local earlier = redis.call('GET', KEYS[8])
+          if earlier then return { 2, earlier } end
+        end
+        local limit = tonumber(ARGV[4])
+        if limit > 0 then
+          local backlog = redis.call('LLEN', KEYS[1]) + redis.call('ZCARD', KEYS[2]) + redis.call('ZCARD', KEYS[5])
+          if backlog >= limit then return { 3, tostring(backlog) } end
+        end
+        if redis.call('HSETNX', KEYS[6], ARGV[1], ARGV[2]) == 0 then return { 0, ARGV[1] } end
+        redis.call('RPUSH', KEYS[1], ARGV[1])
+        if ttl > 0 then redis.call('SET', KEYS[8], ARGV[1], 'PX', ttl) end
+        return { 1, ARGV[1] }
+        """;
+
+    /// <summary>
     /// ARGV: now, deadline, token, consumer, max. Promotes due delayed messages first (so retries do not
     /// wait for the reaper), then pops up to max ids. Returns a flat array of id, body, attempt triples.
     /// </summary>
@@ -56,12 +78,16 @@ internal static class QueueScripts
         return 1
         """;
 
-    /// <summary>ARGV: id, token, due (0 = at once, to the tail of ready). Gives the lease back.</summary>
+    /// <summary>
+    /// ARGV: id, token, due (0 = at once, to the tail of ready), uncount (1: this delivery does not count
+    /// as an attempt). Gives the lease back.
+    /// </summary>
     public const string Nack = """
         if redis.call('HGET', KEYS[3], ARGV[1]) ~= ARGV[2] then return 0 end
         redis.call('ZREM', KEYS[2], ARGV[1])
         redis.call('HDEL', KEYS[3], ARGV[1])
         redis.call('HDEL', KEYS[4], ARGV[1])
+        if ARGV[4] == '1' then redis.call('HINCRBY', KEYS[7], ARGV[1], -1) end
         if tonumber(ARGV[3]) > 0 then
           redis.call('ZADD', KEYS[5], ARGV[3], ARGV[1])
         else

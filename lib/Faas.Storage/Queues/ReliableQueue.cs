@@ -50,6 +50,32 @@ public sealed class ReliableQueue
         return added;
     }
 
+    /// <summary>
+    /// Adds a message unless <paramref name="dedupeKey"/> was used within <paramref name="dedupeFor"/> (then the
+    /// id it was used for comes back) or the queue already holds <paramref name="maxBacklog"/> messages
+    /// (ready, leased or delayed; 0 means no limit). Check and add are one atomic step.
+    /// </summary>
+    public async Task<EnqueueResult> EnqueueAsync(string id, ReadOnlyMemory<byte> payload, string? dedupeKey, TimeSpan dedupeFor, long maxBacklog)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxBacklog);
+        await RegisterAsync().ConfigureAwait(false);
+        var dedupe = string.IsNullOrEmpty(dedupeKey) ? 0 : Math.Max(1, (long)dedupeFor.TotalMilliseconds);
+        RedisKey[] scriptKeys = [.. keys, QueueKeys.Dedupe(Name, dedupeKey ?? "")];
+        var result = (RedisResult[])(await Database.ScriptEvaluateAsync(
+            QueueScripts.EnqueueUnique, scriptKeys, [id, payload, dedupe, maxBacklog]).ConfigureAwait(false))!;
+        var outcome = (EnqueueOutcome)(int)result[0];
+        if (outcome == EnqueueOutcome.Added)
+        {
+            metrics.Enqueued(Name);
+            Interlocked.Exchange(ref enqueuedHere, NewSignal()).TrySetResult();
+        }
+
+        return outcome == EnqueueOutcome.BacklogFull
+            ? new EnqueueResult(outcome, id, long.Parse((string)result[1]!, System.Globalization.CultureInfo.InvariantCulture))
+            : new EnqueueResult(outcome, (string)result[1]!, 0);
+    }
+
     /// <summary>Leases up to <paramref name="maxCount"/> ready messages in FIFO order without waiting; empty when none are ready.</summary>
     public async Task<IReadOnlyList<LeasedMessage>> LeaseAsync(string consumer, int maxCount, TimeSpan? leaseDuration = null)
     {
@@ -111,10 +137,18 @@ public sealed class ReliableQueue
     /// Gives the lease back for a retry: to the tail of ready at once, or after <paramref name="delay"/>.
     /// False when <paramref name="leaseToken"/> no longer holds the lease.
     /// </summary>
-    public async Task<bool> NackAsync(string id, string leaseToken, TimeSpan delay = default)
+    public Task<bool> NackAsync(string id, string leaseToken, TimeSpan delay = default) => GiveBackAsync(id, leaseToken, delay, uncount: false);
+
+    /// <summary>
+    /// Gives the lease back like <see cref="NackAsync"/> but takes the delivery back too, so the next one has
+    /// the same <see cref="LeasedMessage.Attempt"/>: for a consumer that could not start the work at all.
+    /// </summary>
+    public Task<bool> ReleaseAsync(string id, string leaseToken, TimeSpan delay = default) => GiveBackAsync(id, leaseToken, delay, uncount: true);
+
+    private async Task<bool> GiveBackAsync(string id, string leaseToken, TimeSpan delay, bool uncount)
     {
         var due = delay > TimeSpan.Zero ? Milliseconds(timeProvider.GetUtcNow() + delay) : 0;
-        var nacked = (long)await EvaluateAsync(QueueScripts.Nack, id, leaseToken, due).ConfigureAwait(false) == 1;
+        var nacked = (long)await EvaluateAsync(QueueScripts.Nack, id, leaseToken, due, uncount ? 1 : 0).ConfigureAwait(false) == 1;
         if (nacked)
         {
             metrics.Nacked(Name);

@@ -28,7 +28,8 @@ public sealed class FunctionNotFoundException(string name, int version = 0)
     public override global::Grpc.Core.StatusCode StatusCode => global::Grpc.Core.StatusCode.NotFound;
 }
 
-public sealed class ExecutionNotFoundException(string id) : GatewayException($"Execution '{id}' not found.")
+public sealed class ExecutionNotFoundException(string id, string? detail = null)
+    : GatewayException(detail is null ? $"Execution '{id}' not found." : $"Execution '{id}' {detail}.")
 {
     public override global::Grpc.Core.StatusCode StatusCode => global::Grpc.Core.StatusCode.NotFound;
 }

@@ -16,6 +16,8 @@ public static class Extensions
         builder.AddFaasRedis();
         builder.AddFunctionRegistry();
         builder.AddExecutionRecorder();
+        builder.AddExecutionJournal();
+        builder.AddReliableQueues();
         builder.Services.AddHostedService<DatabaseMigrationService>();
 
         builder.Services.AddGrpc(o =>
@@ -32,6 +34,8 @@ public static class Extensions
         builder.Services.AddSingleton<ModuleBuilder>();
         builder.Services.AddSingleton<FunctionDeployer>();
         builder.Services.AddSingleton<Invoker>();
+        builder.Services.AddSingleton<Enqueuer>();
+        builder.Services.AddSingleton<DeadLetters>();
         return builder;
     }
 }

@@ -30,6 +30,18 @@ public sealed class ExecutionsService(
         return ProtoMapping.ToProto(execution);
     }
 
+    public override async Task<Google.Api.HttpBody> GetExecutionOutput(GetExecutionRequest request, ServerCallContext context)
+    {
+        if (!Guid.TryParse(request.Id, out var id))
+        {
+            throw new InvalidRequestException($"'{request.Id}' is not an execution id.");
+        }
+
+        var output = await executions.GetOutputAsync(Tenants.Default, id, context.CancellationToken).ConfigureAwait(false)
+            ?? throw new ExecutionNotFoundException(request.Id, "has no stored output (not finished, failed, or synchronous)");
+        return new Google.Api.HttpBody { ContentType = "application/octet-stream", Data = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(output) };
+    }
+
     public override async Task<ListExecutionsResponse> ListExecutions(ListExecutionsRequest request, ServerCallContext context)
     {
         Guid? functionId = null;

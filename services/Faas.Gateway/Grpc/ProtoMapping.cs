@@ -70,7 +70,42 @@ public static class ProtoMapping
         VersionCount = (uint)function.VersionCount,
     };
 
-    public static Proto.Execution ToProto(Execution execution) => new()
+    public static Proto.Execution ToProto(Execution execution)
+    {
+        var proto = ToProtoCore(execution);
+        proto.Attempts.Add(execution.AttemptLog.Select(a => new Proto.ExecutionAttempt
+        {
+            Number = (uint)a.Number,
+            StartedAt = a.StartedAt is { } started ? Timestamp.FromDateTimeOffset(started) : null,
+            FinishedAt = a.FinishedAt is { } finished ? Timestamp.FromDateTimeOffset(finished) : null,
+            Worker = a.Worker,
+            Outcome = a.Outcome,
+            Error = a.Error,
+            ExitCode = a.ExitCode,
+            RunMicros = (ulong)a.RunMicros,
+        }));
+        if (execution.Callback is { } callback)
+        {
+            proto.Callback = new Proto.CallbackDelivery
+            {
+                Url = callback.Url,
+                State = callback.State switch
+                {
+                    CallbackState.Delivered => Proto.CallbackState.CallbackDelivered,
+                    CallbackState.Failed => Proto.CallbackState.CallbackFailed,
+                    _ => Proto.CallbackState.CallbackPending,
+                },
+                Attempts = (uint)callback.Attempts,
+                LastError = callback.LastError,
+                LastStatusCode = callback.LastStatusCode,
+                DeliveredAt = callback.DeliveredAt is { } delivered ? Timestamp.FromDateTimeOffset(delivered) : null,
+            };
+        }
+
+        return proto;
+    }
+
+    private static Proto.Execution ToProtoCore(Execution execution) => new()
     {
         Id = execution.Id.ToString(),
         Function = execution.FunctionName,
@@ -87,6 +122,12 @@ public static class ProtoMapping
         StderrTail = execution.StderrTail,
         Worker = execution.Worker,
         TraceId = execution.TraceId,
+        Kind = execution.Kind == ExecutionKind.Async ? "async" : "sync",
+        MaxRetries = (uint)execution.MaxRetries,
+        IdempotencyKey = execution.IdempotencyKey ?? "",
+        NextAttemptAt = execution.NextAttemptAt is { } next ? Timestamp.FromDateTimeOffset(next) : null,
+        Redrives = (uint)execution.Redrives,
+        HasOutput = execution.HasOutput,
     };
 
     public static Proto.ExecutionStatus ToProto(ExecutionStatus status) => status switch

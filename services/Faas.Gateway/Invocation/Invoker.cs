@@ -72,7 +72,7 @@ public sealed class Invoker
         try
         {
             response = await scheduler.DispatchAsync(
-                new DispatchRequest { ExecutionId = id, Function = Specs.GetValue(function, ToSpec), Payload = UnsafeByteOperations.UnsafeWrap(payload) },
+                new DispatchRequest { ExecutionId = id, Function = Specs.GetValue(function, FunctionSpecs.From), Payload = UnsafeByteOperations.UnsafeWrap(payload) },
                 new Metadata { { "x-trace-id", traceId } },
                 cancellationToken: cancellationToken).ConfigureAwait(false);
         }
@@ -136,27 +136,5 @@ public sealed class Invoker
         var tags = new TagList { { "function", function }, { "status", status } };
         invocations.Add(1, tags);
         latency.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, tags);
-    }
-
-    private static FunctionSpec ToSpec(FunctionVersion version)
-    {
-        var spec = new FunctionSpec
-        {
-            TenantId = version.TenantId.ToString(),
-            FunctionId = version.FunctionId.ToString(),
-            Name = version.FunctionName,
-            Version = (uint)version.Version,
-            ModuleSha256 = version.ModuleSha256,
-            TimeoutMs = (uint)version.Config.TimeoutMs,
-            MemoryMb = (uint)version.Config.MemoryMb,
-            MaxConcurrency = (uint)version.Config.MaxConcurrency,
-            QueueCapacity = (uint)version.Config.QueueCapacity,
-        };
-        foreach (var (key, value) in version.Config.Env)
-        {
-            spec.Env[key] = value;
-        }
-
-        return spec;
     }
 }

@@ -35,7 +35,13 @@ public sealed partial class Dispatcher
         dispatches = meter.CreateCounter<long>("faas.scheduler.dispatches", description: "Invocations sent to workers");
     }
 
-    public async Task<DispatchResponse> DispatchAsync(string executionId, string traceId, FunctionSpec function, Google.Protobuf.ByteString payload, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the invocation; <paramref name="onStarted"/> learns the worker chosen, once the invocation has its
+    /// concurrency slot and is about to be sent (again, if a worker could not be reached).
+    /// </summary>
+    public async Task<DispatchResponse> DispatchAsync(
+        string executionId, string traceId, FunctionSpec function, Google.Protobuf.ByteString payload, CancellationToken cancellationToken,
+        Action<string>? onStarted = null)
     {
         var queueKey = $"{function.TenantId}/{function.Name}";
         var queue = queues.Get(queueKey, (int)function.MaxConcurrency, (int)function.QueueCapacity);
@@ -62,6 +68,7 @@ public sealed partial class Dispatcher
             {
                 var worker = placement.Choose(function.ModuleSha256, unreachable) ?? throw new NoWorkerAvailableException();
                 worker.BeginCall();
+                onStarted?.Invoke(worker.Name);
                 var loaded = false;
                 try
                 {

@@ -1,7 +1,9 @@
+using Faas.Scheduler.Async;
 using Faas.Scheduler.Dispatch;
 using Faas.Scheduler.Placement;
 using Faas.Scheduler.Queues;
 using Faas.Scheduler.Workers;
+using Faas.Storage;
 
 namespace Faas.Scheduler.Extensions;
 
@@ -20,6 +22,21 @@ public static class Extensions
         builder.Services.AddSingleton<PlacementPolicy>();
         builder.Services.AddSingleton<FunctionQueues>();
         builder.Services.AddSingleton<Dispatcher>();
+
+        // Asynchronous invocations: reliable queues in, execution journal out, callbacks.
+        builder.Services.AddOptions<AsyncOptions>().BindConfiguration(AsyncOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.AddFaasDatabase();
+        builder.AddFaasRedis();
+        builder.AddReliableQueues();
+        builder.AddExecutionJournal();
+        builder.Services.AddHostedService<AsyncConsumer>();
+        builder.Services.AddHostedService<CallbackDispatcher>();
+        builder.Services.AddHostedService<DeadLetterGauge>();
+#pragma warning disable EXTEXP0001 // callbacks are retried by the queue with backoff, not by the HTTP client
+        builder.Services.AddHttpClient(CallbackDispatcher.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(5) })
+            .RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
         return builder;
     }
 }

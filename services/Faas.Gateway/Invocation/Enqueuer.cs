@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Faas.Gateway.Errors;
+using Faas.Protos.V1;
+using Faas.Storage.Executions;
+using Faas.Storage.Postgres;
+using Faas.Storage.Queues;
+using Faas.Storage.Registry;
+using Google.Protobuf;
+using Microsoft.Extensions.Options;
+using ExecutionStatus = Faas.Storage.Model.ExecutionStatus;
+using FunctionVersion = Faas.Storage.Model.FunctionVersion;
+using VersionState = Faas.Storage.Model.VersionState;
+
+namespace Faas.Gateway.Invocation;
+
+/// <summary>The result of an accepted enqueue.</summary>
+public sealed record EnqueueResult(string ExecutionId, ExecutionStatus Status, bool Deduplicated);
+
+/// <summary>
+/// Asynchronous invoke: everything that can be wrong is checked here, at acceptance (unknown function,
+/// no ready version, payload, callback URL, idempotency key, backlog); then the invocation goes to the
+/// function's reliable queue (atomically with its idempotency key) and its QUEUED record is committed
+/// before the caller hears 202. The queue message carries all the record needs, so the execution is
+/// recorded even if this gateway dies between the two steps.
+/// </summary>
+public sealed partial class Enqueuer
+{
+    private const int MaxIdempotencyKeyLength = 255;
+    private const int MaxCallbackUrlLength = 2048;
+    private static readonly TimeSpan RecordWriteTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly FunctionRegistry registry;
+    private readonly ReliableQueues queues;
+    private readonly ExecutionJournal journal;
+    private readonly ExecutionStore executions;
+    private readonly TimeProvider timeProvider;
+    private readonly GatewayOptions options;
+    private readonly ILogger<Enqueuer> logger;
+    private readonly Counter<long> enqueued;
+
+    public Enqueuer(
+        FunctionRegistry registry, ReliableQueues queues, ExecutionJournal journal, ExecutionStore executions, TimeProvider timeProvider,
+        IOptions<GatewayOptions> options, IMeterFactory meterFactory, ILogger<Enqueuer> logger)
+    {
+        this.registry = registry;
+        this.queues = queues;
+        this.journal = journal;
+        this.executions = executions;
+        this.timeProvider = timeProvider;
+        this.options = options.Value;
+        this.logger = logger;
+        var meter = meterFactory.Create(GatewayTelemetry.MeterName);
+        enqueued = meter.CreateCounter<long>("faas.gateway.enqueues", description: "Asynchronous enqueues by function and result (accepted, deduplicated, rejected)");
+    }
+
+    public async Task<EnqueueResult> EnqueueAsync(
+        Guid tenantId, string name, int version, ReadOnlyMemory<byte> payload, string? idempotencyKey, string? callbackUrl, CancellationToken cancellationToken)
+    {
+        if (payload.Length > options.MaxPayloadBytes)
+        {
+            throw new PayloadTooLargeException(payload.Length, options.MaxPayloadBytes);
+        }
+
+        idempotencyKey = string.IsNullOrEmpty(idempotencyKey) ? null : CheckIdempotencyKey(idempotencyKey);
+        callbackUrl = string.IsNullOrEmpty(callbackUrl) ? null : CheckCallbackUrl(callbackUrl);
+
+        var function = await registry.ResolveAsync(tenantId, name, version, cancellationToken).ConfigureAwait(false)
+            ?? throw new FunctionNotFoundException(name, version);
+        if (function.State != VersionState.Ready || function.ModuleSha256 is null)
+        {
+            throw new FunctionNotReadyException($"Version {function.Version} of function '{name}' is {function.State}, not ready to run.");
+        }
+
+        var createdAt = timeProvider.GetUtcNow();
+        var id = Guid.CreateVersion7(createdAt);
+        var traceId = Activity.Current?.TraceId.ToHexString() ?? "";
+        var invocation = new AsyncInvocation
+        {
+            ExecutionId = id.ToString(),
+            Function = FunctionSpecs.From(function),
+            Payload = ByteString.CopyFrom(payload.Span),
+            CreatedAtMs = createdAt.ToUnixTimeMilliseconds(),
+            TraceId = traceId,
+            MaxRetries = (uint)function.Config.MaxRetries,
+            IdempotencyKey = idempotencyKey ?? "",
+            CallbackUrl = callbackUrl ?? "",
+            Pinned = version != 0,
+        };
+
+        var queue = queues.Get(QueueNames.Invocations(function.FunctionId));
+        var result = await queue.EnqueueAsync(invocation.ExecutionId, invocation.ToByteArray(), idempotencyKey, options.IdempotencyRetention, options.MaxAsyncBacklog)
+            .ConfigureAwait(false);
+        switch (result.Outcome)
+        {
+            case EnqueueOutcome.Duplicate:
+                enqueued.Add(1, Tags(name, "deduplicated"));
+                return new EnqueueResult(result.Id, await StatusOfAsync(tenantId, result.Id, cancellationToken).ConfigureAwait(false), Deduplicated: true);
+            case EnqueueOutcome.BacklogFull:
+                enqueued.Add(1, Tags(name, "rejected"));
+                throw new CapacityExceededException(
+                    $"Function '{name}' has {result.Backlog} asynchronous invocations waiting, its limit; try again later.", retryAfterSeconds: 5);
+            case EnqueueOutcome.AlreadyQueued:
+                throw new InvalidOperationException($"Execution id {invocation.ExecutionId} was already queued."); // a fresh UUIDv7 never is
+        }
+
+        try
+        {
+            await journal.WriteAsync(Queued(function, id, createdAt, payload.Length, traceId, idempotencyKey, callbackUrl), cancellationToken)
+                .WaitAsync(RecordWriteTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            // Accepted all the same: the message is durable and its consumer writes the record.
+            LogQueuedRecordDeferred(logger, invocation.ExecutionId, ex.Message);
+        }
+
+        enqueued.Add(1, Tags(name, "accepted"));
+        return new EnqueueResult(invocation.ExecutionId, ExecutionStatus.Queued, Deduplicated: false);
+    }
+
+    private static AsyncTransition Queued(
+        FunctionVersion function, Guid id, DateTimeOffset createdAt, int inputBytes, string traceId, string? idempotencyKey, string? callbackUrl) =>
+        new(id, function.TenantId, function.FunctionId, function.FunctionName, function.Version, ExecutionStatus.Queued, createdAt,
+            inputBytes, traceId, function.Config.MaxRetries, idempotencyKey, callbackUrl);
+
+    private async Task<ExecutionStatus> StatusOfAsync(Guid tenantId, string id, CancellationToken cancellationToken) =>
+        Guid.TryParse(id, out var guid) && await executions.GetAsync(tenantId, guid, cancellationToken).ConfigureAwait(false) is { } execution
+            ? execution.Status
+            : ExecutionStatus.Queued; // the first enqueue has not committed its record yet
+
+    private static string CheckIdempotencyKey(string key)
+    {
+        if (key.Length > MaxIdempotencyKeyLength || key.Any(c => c is < '!' or > '~'))
+        {
+            throw new InvalidRequestException($"An idempotency key is 1 to {MaxIdempotencyKeyLength} visible ASCII characters.");
+        }
+
+        return key;
+    }
+
+    private static string CheckCallbackUrl(string url)
+    {
+        if (url.Length > MaxCallbackUrlLength
+            || !Uri.TryCreate(url, UriKind.Absolute, out var uri)
+            || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+            || string.IsNullOrEmpty(uri.Host))
+        {
+            throw new InvalidRequestException($"The callback URL must be an absolute http or https URL of at most {MaxCallbackUrlLength} characters; got '{Truncate(url)}'.");
+        }
+
+        return uri.AbsoluteUri;
+    }
+
+    private static string Truncate(string value) => value.Length <= 100 ? value : value[..100] + "…";
+
+    private static TagList Tags(string function, string result) => new() { { "function", function }, { "result", result } };
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Execution {ExecutionId} is queued but its record could not be written yet ({Reason}); its consumer will write it")]
+    private static partial void LogQueuedRecordDeferred(ILogger logger, string executionId, string reason);
+}

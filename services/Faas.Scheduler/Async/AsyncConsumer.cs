@@ -1,0 +1,393 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Faas.Protos.V1;
+using Faas.Scheduler.Dispatch;
+using Faas.Scheduler.Queues;
+using Faas.Storage.Executions;
+using Faas.Storage.Postgres;
+using Faas.Storage.Queues;
+using Google.Protobuf;
+using Microsoft.Extensions.Options;
+using Execution = Faas.Storage.Model.Execution;
+using ExecutionAttempt = Faas.Storage.Model.ExecutionAttempt;
+using ExecutionStatus = Faas.Storage.Model.ExecutionStatus;
+
+namespace Faas.Scheduler.Async;
+
+/// <summary>
+/// Takes asynchronous invocations from the per-function reliable queues and runs them through the same
+/// dispatcher (so the same per-function queue, concurrency limit and placement) as synchronous calls.
+/// Each round visits the function queues in a rotating order and leases from each at most its free
+/// concurrency, a batch at most, and the scheduler's free capacity: a flooded function cannot starve
+/// the others. Every state change is committed to PostgreSQL before the message is acknowledged,
+/// nacked for a retry (exponential backoff with jitter) or dead-lettered.
+/// </summary>
+public sealed partial class AsyncConsumer : BackgroundService
+{
+    private readonly ReliableQueues queues;
+    private readonly Dispatcher dispatcher;
+    private readonly ExecutionJournal journal;
+    private readonly ExecutionStore executions;
+    private readonly TimeProvider timeProvider;
+    private readonly AsyncOptions options;
+    private readonly ILogger<AsyncConsumer> logger;
+    private readonly string consumer = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+    private readonly ConcurrentDictionary<string, FunctionState> functions = new(StringComparer.Ordinal);
+    private readonly Counter<long> completed;
+    private readonly Counter<long> retried;
+    private readonly Counter<long> leaseLost;
+    private readonly Counter<long> skipped;
+    private TaskCompletionSource roomFreed = NewSignal();
+    private int inFlight;
+    private long round;
+
+    public AsyncConsumer(
+        ReliableQueues queues, Dispatcher dispatcher, ExecutionJournal journal, ExecutionStore executions, TimeProvider timeProvider,
+        IOptions<AsyncOptions> options, IMeterFactory meterFactory, ILogger<AsyncConsumer> logger)
+    {
+        this.queues = queues;
+        this.dispatcher = dispatcher;
+        this.journal = journal;
+        this.executions = executions;
+        this.timeProvider = timeProvider;
+        this.options = options.Value;
+        this.logger = logger;
+        var meter = meterFactory.Create(SchedulerTelemetry.MeterName);
+        completed = meter.CreateCounter<long>("faas.async.completed", description: "Asynchronous executions finished, by function and status (Succeeded, DeadLettered)");
+        retried = meter.CreateCounter<long>("faas.async.retries", description: "Failed asynchronous attempts scheduled to run again");
+        leaseLost = meter.CreateCounter<long>("faas.async.lease_lost", description: "Attempts that finished after their lease expired (the invocation may have run twice)");
+        skipped = meter.CreateCounter<long>("faas.async.redeliveries_skipped", description: "Redelivered invocations already finished, acknowledged without running");
+        meter.CreateObservableGauge("faas.async.in_flight", () => Volatile.Read(ref inFlight), description: "Asynchronous invocations held by this scheduler");
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Enabled)
+        {
+            return;
+        }
+
+        IReadOnlyList<ReliableQueue> known = [];
+        var discoveredAt = long.MinValue;
+        var pause = TimeSpan.FromMilliseconds(1);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (timeProvider.GetTimestamp() - discoveredAt > options.QueueDiscoveryInterval.TotalSeconds * timeProvider.TimestampFrequency)
+                {
+                    known = (await queues.ListAsync().ConfigureAwait(false)).Where(q => q.Name.StartsWith(QueueNames.InvocationsPrefix, StringComparison.Ordinal)).ToArray();
+                    discoveredAt = timeProvider.GetTimestamp();
+                }
+
+                var freed = Volatile.Read(ref roomFreed).Task; // before the round: a slot freed during it is not missed
+                var (leased, roomLimited) = await LeaseRoundAsync(known, stoppingToken).ConfigureAwait(false);
+                if (leased > 0)
+                {
+                    pause = TimeSpan.FromMilliseconds(1);
+                    continue;
+                }
+
+                // Nothing leased: queues empty, or no room. Wait for the poll interval, or for room when room was what lacked.
+                var delay = Task.Delay(pause, timeProvider, stoppingToken);
+                await (roomLimited ? Task.WhenAny(delay, freed) : delay).ConfigureAwait(false);
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, options.MaxPollInterval.Ticks));
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+            {
+                LogQueueUnavailable(logger, ex.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(500), timeProvider, stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<(int Leased, bool RoomLimited)> LeaseRoundAsync(IReadOnlyList<ReliableQueue> known, CancellationToken stoppingToken)
+    {
+        if (known.Count == 0)
+        {
+            return (0, false);
+        }
+
+        var offset = (int)(round++ % known.Count);
+        var leases = new List<Task<int>>(known.Count);
+        var roomLimited = false;
+        for (var i = 0; i < known.Count; i++)
+        {
+            var queue = known[(offset + i) % known.Count];
+            var state = functions.GetOrAdd(queue.Name, static _ => new FunctionState());
+            var room = Math.Min(state.Limit - Volatile.Read(ref state.InFlight), options.MaxInFlight - Volatile.Read(ref inFlight));
+            if (room <= 0)
+            {
+                roomLimited = true;
+                continue;
+            }
+
+            var take = Math.Min(room, options.MaxLeaseBatch);
+            Interlocked.Add(ref state.InFlight, take); // reserved now, so later queues of this round see the room taken
+            Interlocked.Add(ref inFlight, take);
+            leases.Add(LeaseAsync(queue, state, take, stoppingToken));
+        }
+
+        var counts = await Task.WhenAll(leases).ConfigureAwait(false);
+        return (counts.Sum(), roomLimited);
+    }
+
+    private async Task<int> LeaseAsync(ReliableQueue queue, FunctionState state, int take, CancellationToken stoppingToken)
+    {
+        IReadOnlyList<LeasedMessage> messages = [];
+        try
+        {
+            messages = await queue.LeaseAsync(consumer, take, options.LeaseDuration).ConfigureAwait(false);
+        }
+        finally
+        {
+            var unused = take - messages.Count;
+            Interlocked.Add(ref state.InFlight, -unused);
+            Interlocked.Add(ref inFlight, -unused);
+        }
+
+        foreach (var message in messages)
+        {
+            _ = RunAsync(queue, state, message, stoppingToken);
+        }
+
+        return messages.Count;
+    }
+
+    private async Task RunAsync(ReliableQueue queue, FunctionState state, LeasedMessage message, CancellationToken stoppingToken)
+    {
+        try
+        {
+            using var keeper = new LeaseKeeper(queue, message, options.LeaseDuration, timeProvider);
+            await ProcessAsync(queue, state, message, stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            // The lease runs out and the invocation comes back: nothing is lost, it runs again.
+            LogProcessingFailed(logger, message.Id, ex.Message);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            Interlocked.Decrement(ref state.InFlight);
+            Interlocked.Decrement(ref inFlight);
+            Interlocked.Exchange(ref roomFreed, NewSignal()).TrySetResult();
+        }
+    }
+
+    private async Task ProcessAsync(ReliableQueue queue, FunctionState state, LeasedMessage message, CancellationToken stoppingToken)
+    {
+        AsyncInvocation invocation;
+        try
+        {
+            invocation = AsyncInvocation.Parser.ParseFrom(message.Payload);
+        }
+        catch (InvalidProtocolBufferException ex)
+        {
+            LogUnreadableMessage(logger, message.Id, queue.Name, ex.Message);
+            await queue.AckAsync(message.Id, message.LeaseToken).ConfigureAwait(false);
+            return;
+        }
+
+        var spec = invocation.Function;
+        state.Limit = (int)Math.Max(1, spec.MaxConcurrency);
+        var id = Guid.Parse(invocation.ExecutionId);
+        var attempt = (int)invocation.AttemptOffset + message.Attempt;
+
+        if (message.Attempt > 1
+            && (await executions.GetStatusesAsync([id], stoppingToken).ConfigureAwait(false)).TryGetValue(id, out var current)
+            && Execution.IsTerminal(current))
+        {
+            // Finished already (its runner committed the result, then died before acknowledging).
+            skipped.Add(1);
+            await queue.AckAsync(message.Id, message.LeaseToken).ConfigureAwait(false);
+            return;
+        }
+
+        var createdAt = DateTimeOffset.FromUnixTimeMilliseconds(invocation.CreatedAtMs);
+        DateTimeOffset startedAt = default;
+        string worker = "";
+        Task running = Task.CompletedTask;
+        DispatchResponse? response = null;
+        string failure = "";
+        try
+        {
+            response = await dispatcher.DispatchAsync(
+                invocation.ExecutionId, invocation.TraceId, spec, invocation.Payload, stoppingToken,
+                onStarted: w =>
+                {
+                    startedAt = timeProvider.GetUtcNow();
+                    worker = w;
+                    running = journal.WriteAsync(Base(invocation, ExecutionStatus.Running) with
+                    {
+                        Attempts = attempt,
+                        Attempt = new ExecutionAttempt(attempt, startedAt, null, w, "", "", 0, 0),
+                        Worker = w,
+                        QueueMicros = Micros(startedAt - createdAt),
+                    }, CancellationToken.None);
+                }).ConfigureAwait(false);
+        }
+        catch (QueueFullException)
+        {
+            // Synchronous callers fill the function's queue: this invocation did not start, so it keeps its attempt.
+            await queue.ReleaseAsync(message.Id, message.LeaseToken, TimeSpan.FromMilliseconds(200)).ConfigureAwait(false);
+            return;
+        }
+        catch (NoWorkerAvailableException)
+        {
+            await queue.ReleaseAsync(message.Id, message.LeaseToken, TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            return;
+        }
+        catch (WorkerFailedException ex)
+        {
+            failure = ex.Message;
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down mid-run: hand it back; whether it ran is unknown, so it counts as an attempt.
+            await queue.NackAsync(message.Id, message.LeaseToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (startedAt == default)
+        {
+            startedAt = timeProvider.GetUtcNow();
+        }
+
+        await running.ConfigureAwait(false); // its write precedes the outcome's in the journal anyway; surface its failure here
+        var finishedAt = timeProvider.GetUtcNow();
+        var result = response?.Result;
+        var outcome = result is null ? "WORKER_FAILED" : OutcomeName(result.Outcome);
+        var succeeded = result?.Outcome == ExecutionOutcome.Ok;
+        var error = result is null ? failure : Describe(result, spec);
+        var attemptRecord = new ExecutionAttempt(attempt, startedAt, finishedAt, result?.Worker ?? worker, outcome, succeeded ? "" : error, result?.ExitCode ?? 0, (long)(result?.RunMicros ?? 0));
+        var finished = Base(invocation, ExecutionStatus.Succeeded) with
+        {
+            Attempts = attempt,
+            Attempt = attemptRecord,
+            Worker = attemptRecord.Worker,
+            QueueMicros = Micros(startedAt - createdAt),
+            RunMicros = (long)(result?.RunMicros ?? 0),
+            ExitCode = result?.ExitCode ?? 0,
+            Error = succeeded ? "" : error,
+            StderrTail = result?.StderrTail ?? "",
+        };
+
+        if (succeeded)
+        {
+            var output = result!.Output.ToByteArray();
+            await journal.WriteAsync(finished with { FinishedAt = finishedAt, Output = output, OutputBytes = output.Length }, CancellationToken.None).ConfigureAwait(false);
+            await FinishAsync(queue, message, invocation, ExecutionStatus.Succeeded).ConfigureAwait(false);
+            return;
+        }
+
+        if (message.Attempt <= invocation.MaxRetries)
+        {
+            var delay = Backoff.Delay(message.Attempt, options.RetryBaseDelay, options.MaxRetryDelay);
+            await journal.WriteAsync(finished with { Status = ExecutionStatus.Queued, NextAttemptAt = finishedAt + delay }, CancellationToken.None).ConfigureAwait(false);
+            retried.Add(1, new KeyValuePair<string, object?>("function", spec.Name));
+            if (!await queue.NackAsync(message.Id, message.LeaseToken, delay).ConfigureAwait(false))
+            {
+                LeaseLost(message, spec.Name);
+            }
+
+            return;
+        }
+
+        await journal.WriteAsync(finished with { Status = ExecutionStatus.DeadLettered, FinishedAt = finishedAt, DeadLetterMessage = message.Payload }, CancellationToken.None).ConfigureAwait(false);
+        LogDeadLettered(logger, invocation.ExecutionId, spec.Name, attempt, error);
+        await FinishAsync(queue, message, invocation, ExecutionStatus.DeadLettered).ConfigureAwait(false);
+    }
+
+    /// <summary>Queues the callback (before the ack, so a crash in between delivers it rather than loses it), then acknowledges.</summary>
+    private async Task FinishAsync(ReliableQueue queue, LeasedMessage message, AsyncInvocation invocation, ExecutionStatus status)
+    {
+        if (!string.IsNullOrEmpty(invocation.CallbackUrl))
+        {
+            var task = new CallbackTask { ExecutionId = invocation.ExecutionId, TenantId = invocation.Function.TenantId, Url = invocation.CallbackUrl };
+            await queues.Get(QueueNames.Callbacks).EnqueueAsync(invocation.ExecutionId, task.ToByteArray()).ConfigureAwait(false);
+        }
+
+        completed.Add(1, new KeyValuePair<string, object?>("function", invocation.Function.Name), new KeyValuePair<string, object?>("status", status.ToString()));
+        if (!await queue.AckAsync(message.Id, message.LeaseToken).ConfigureAwait(false))
+        {
+            LeaseLost(message, invocation.Function.Name);
+        }
+    }
+
+    private void LeaseLost(LeasedMessage message, string function)
+    {
+        leaseLost.Add(1, new KeyValuePair<string, object?>("function", function));
+        LogLeaseLost(logger, message.Id, function);
+    }
+
+    private static AsyncTransition Base(AsyncInvocation invocation, ExecutionStatus status)
+    {
+        var spec = invocation.Function;
+        return new AsyncTransition(
+            Guid.Parse(invocation.ExecutionId), Guid.Parse(spec.TenantId), Guid.Parse(spec.FunctionId), spec.Name, (int)spec.Version, status,
+            DateTimeOffset.FromUnixTimeMilliseconds(invocation.CreatedAtMs), invocation.Payload.Length, invocation.TraceId, (int)invocation.MaxRetries,
+            string.IsNullOrEmpty(invocation.IdempotencyKey) ? null : invocation.IdempotencyKey,
+            string.IsNullOrEmpty(invocation.CallbackUrl) ? null : invocation.CallbackUrl);
+    }
+
+    private static string OutcomeName(ExecutionOutcome outcome) => outcome switch
+    {
+        ExecutionOutcome.Ok => "OK",
+        ExecutionOutcome.ExitedNonZero => "EXITED_NON_ZERO",
+        ExecutionOutcome.Trapped => "TRAPPED",
+        ExecutionOutcome.Timeout => "TIMEOUT",
+        ExecutionOutcome.OutOfMemory => "OUT_OF_MEMORY",
+        ExecutionOutcome.InstantiationFailed => "INSTANTIATION_FAILED",
+        _ => "FAILED",
+    };
+
+    private static string Describe(ExecuteResponse result, FunctionSpec spec)
+    {
+        var reason = result.Outcome switch
+        {
+            ExecutionOutcome.Timeout => $"timed out after {spec.TimeoutMs} ms",
+            ExecutionOutcome.ExitedNonZero => $"exited with code {result.ExitCode}",
+            ExecutionOutcome.OutOfMemory => $"ran out of memory (limit {spec.MemoryMb} MiB)",
+            ExecutionOutcome.Trapped => "trapped",
+            ExecutionOutcome.InstantiationFailed => "could not be instantiated",
+            _ => "failed",
+        };
+        return string.IsNullOrEmpty(result.Error) ? reason : $"{reason}: {result.Error}";
+    }
+
+    private static long Micros(TimeSpan span) => Math.Max(0, span.Ticks / 10);
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>What the consumer knows of one function's queue.</summary>
+    private sealed class FunctionState
+    {
+        /// <summary>Leased and not finished.</summary>
+        public int InFlight;
+
+        /// <summary>The function's concurrency limit, from its latest message.</summary>
+        public volatile int Limit = 64;
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Async queues unavailable: {Reason}")]
+    private static partial void LogQueueUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Execution {ExecutionId} could not be processed ({Reason}); it comes back when its lease expires")]
+    private static partial void LogProcessingFailed(ILogger logger, string executionId, string reason);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "Message {MessageId} of queue {Queue} is unreadable and was dropped: {Reason}")]
+    private static partial void LogUnreadableMessage(ILogger logger, string messageId, string queue, string reason);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Execution {ExecutionId} of {Function} dead-lettered after attempt {Attempt}: {Error}")]
+    private static partial void LogDeadLettered(ILogger logger, string executionId, string function, int attempt, string error);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Execution {ExecutionId} of {Function} finished after its lease expired; another consumer may have run it too")]
+    private static partial void LogLeaseLost(ILogger logger, string executionId, string function);
+}
