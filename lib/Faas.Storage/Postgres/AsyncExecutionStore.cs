@@ -152,10 +152,10 @@ public sealed class AsyncExecutionStore(NpgsqlDataSource dataSource)
             : null;
         await using var command = dataSource.CreateCommand(
             $"""
-            SELECT {ExecutionStore.SelectColumns.Replace("id, tenant_id", "executions.id, executions.tenant_id", StringComparison.Ordinal)}
-            FROM dead_letters d JOIN executions ON executions.id = d.execution_id
-            WHERE d.tenant_id = $1 AND d.function_id = $2 AND executions.status = 'DeadLettered' AND ($3::uuid IS NULL OR d.execution_id < $3)
-            ORDER BY d.execution_id DESC LIMIT $4
+            SELECT {ExecutionStore.SelectColumns} FROM executions
+            WHERE status = 'DeadLettered' AND ($3::uuid IS NULL OR id < $3)
+              AND id IN (SELECT execution_id FROM dead_letters WHERE tenant_id = $1 AND function_id = $2)
+            ORDER BY id DESC LIMIT $4
             """);
         command.Parameters.AddWithValue(tenantId);
         command.Parameters.AddWithValue(functionId);
@@ -237,7 +237,9 @@ public sealed class AsyncExecutionStore(NpgsqlDataSource dataSource)
 
         await using (var command = new NpgsqlCommand(
             """
-            UPDATE executions SET status = 'Queued', redrives = redrives + 1, finished_at = NULL, next_attempt_at = NULL
+            UPDATE executions SET status = 'Queued', redrives = redrives + 1, finished_at = NULL, next_attempt_at = NULL,
+                callback_state = CASE WHEN callback_url IS NULL THEN NULL ELSE 'Pending' END,
+                callback_attempts = 0, callback_error = '', callback_status_code = 0, callback_at = NULL
             WHERE id = ANY($1) AND status = 'DeadLettered'
             """, connection, transaction))
         {

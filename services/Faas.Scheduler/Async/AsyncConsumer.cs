@@ -68,13 +68,13 @@ public sealed partial class AsyncConsumer : BackgroundService
         }
 
         IReadOnlyList<ReliableQueue> known = [];
-        var discoveredAt = long.MinValue;
+        long? discoveredAt = null;
         var pause = TimeSpan.FromMilliseconds(1);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                if (timeProvider.GetTimestamp() - discoveredAt > options.QueueDiscoveryInterval.TotalSeconds * timeProvider.TimestampFrequency)
+                if (discoveredAt is not { } at || timeProvider.GetElapsedTime(at) > options.QueueDiscoveryInterval)
                 {
                     known = (await queues.ListAsync().ConfigureAwait(false)).Where(q => q.Name.StartsWith(QueueNames.InvocationsPrefix, StringComparison.Ordinal)).ToArray();
                     discoveredAt = timeProvider.GetTimestamp();
@@ -359,7 +359,7 @@ public sealed partial class AsyncConsumer : BackgroundService
             ExecutionOutcome.InstantiationFailed => "could not be instantiated",
             _ => "failed",
         };
-        return string.IsNullOrEmpty(result.Error) ? reason : $"{reason}: {result.Error}";
+        return string.IsNullOrEmpty(result.Error) || result.Error == reason ? reason : $"{reason}: {result.Error}";
     }
 
     private static long Micros(TimeSpan span) => Math.Max(0, span.Ticks / 10);

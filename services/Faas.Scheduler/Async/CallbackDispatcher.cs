@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Faas.Storage.Postgres;
 using Faas.Storage.Queues;
@@ -148,7 +149,11 @@ public sealed partial class CallbackDispatcher : BackgroundService
             output is null ? null : Convert.ToBase64String(output), execution.HasOutput ? $"/v1/executions/{execution.Id}/output" : null);
         using var request = new HttpRequestMessage(HttpMethod.Post, url)
         {
-            Content = JsonContent.Create(body, CallbackJsonContext.Default.CallbackBody),
+            // Buffered, so the request has a Content-Length: not every receiver takes a chunked body.
+            Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, CallbackJsonContext.Default.CallbackBody))
+            {
+                Headers = { ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") },
+            },
         };
         request.Headers.Add("X-Faas-Execution-Id", execution.Id.ToString());
         request.Headers.Add("X-Faas-Status", body.Status);
