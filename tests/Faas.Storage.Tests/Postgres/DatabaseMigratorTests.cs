@@ -7,7 +7,7 @@ namespace Faas.Storage.Tests.Postgres;
 [Collection(StorageCollection.Name)]
 public sealed class DatabaseMigratorTests(StorageFixture fixture)
 {
-    private static readonly string[] SchemaTables = ["artifacts", "executions", "function_versions", "functions", "schemaversions", "tenants"];
+    private static readonly string[] SchemaTables = ["artifacts", "dead_letters", "executions", "function_versions", "functions", "schemaversions", "tenants"];
 
     [Fact]
     public async Task Migrating_an_up_to_date_database_again_changes_nothing()

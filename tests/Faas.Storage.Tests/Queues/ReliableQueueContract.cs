@@ -269,6 +269,74 @@ public abstract class ReliableQueueContract(string redisConnectionString) : IAsy
         Assert.Equal(new QueueCounts(0, 0, 0), await queue.CountAsync());
     }
 
+    [Fact]
+    public async Task A_deduplication_key_returns_the_first_id_until_it_expires()
+    {
+        var first = await queue.EnqueueAsync("a", Bytes("first"), "key-1", TimeSpan.FromMilliseconds(300), maxBacklog: 0);
+        var again = await queue.EnqueueAsync("b", Bytes("second"), "key-1", TimeSpan.FromMilliseconds(300), maxBacklog: 0);
+        var otherKey = await queue.EnqueueAsync("c", Bytes("third"), "key-2", TimeSpan.FromMilliseconds(300), maxBacklog: 0);
+
+        Assert.Equal(new EnqueueResult(EnqueueOutcome.Added, "a", 0), first);
+        Assert.Equal(new EnqueueResult(EnqueueOutcome.Duplicate, "a", 0), again);
+        Assert.Equal(EnqueueOutcome.Added, otherKey.Outcome);
+        Assert.Equal(["a", "c"], (await queue.LeaseAsync("worker", 10)).Select(m => m.Id));
+
+        // After the retention the key is free again, even though "a" is still leased.
+        await Eventually.MatchesAsync(
+            () => queue.EnqueueAsync("d", Bytes("fourth"), "key-1", TimeSpan.FromMilliseconds(300), maxBacklog: 0),
+            r => r.Outcome == EnqueueOutcome.Added, "the key to expire");
+    }
+
+    [Fact]
+    public async Task Concurrent_enqueues_with_one_key_add_exactly_one_message()
+    {
+        var results = await Task.WhenAll(Enumerable.Range(0, 50).Select(i =>
+            queue.EnqueueAsync($"m{i}", Bytes("x"), "same-key", TimeSpan.FromMinutes(1), maxBacklog: 0)));
+
+        var added = Assert.Single(results, r => r.Outcome == EnqueueOutcome.Added);
+        Assert.All(results.Where(r => r.Outcome != EnqueueOutcome.Added), r => Assert.Equal(new EnqueueResult(EnqueueOutcome.Duplicate, added.Id, 0), r));
+        Assert.Equal(new QueueCounts(1, 0, 0), await queue.CountAsync());
+    }
+
+    [Fact]
+    public async Task The_backlog_limit_counts_ready_leased_and_delayed_messages()
+    {
+        await EnqueueAsync("a", "b", "c");
+        var leased = await queue.LeaseAsync("worker", 2);
+        Assert.True(await queue.NackAsync(leased[1].Id, leased[1].LeaseToken, TimeSpan.FromMinutes(1)));
+
+        var refused = await queue.EnqueueAsync("d", Bytes("d"), null, TimeSpan.Zero, maxBacklog: 3);
+        Assert.Equal(new EnqueueResult(EnqueueOutcome.BacklogFull, "d", 3), refused);
+
+        Assert.True(await queue.AckAsync(leased[0].Id, leased[0].LeaseToken));
+        Assert.Equal(EnqueueOutcome.Added, (await queue.EnqueueAsync("d", Bytes("d"), null, TimeSpan.Zero, maxBacklog: 3)).Outcome);
+    }
+
+    [Fact]
+    public async Task A_refused_enqueue_does_not_take_the_deduplication_key()
+    {
+        await EnqueueAsync("a");
+        Assert.Equal(EnqueueOutcome.BacklogFull, (await queue.EnqueueAsync("b", Bytes("b"), "key", TimeSpan.FromMinutes(1), maxBacklog: 1)).Outcome);
+        var leased = Assert.Single(await queue.LeaseAsync("worker", 1));
+        Assert.True(await queue.AckAsync(leased.Id, leased.LeaseToken));
+
+        Assert.Equal(new EnqueueResult(EnqueueOutcome.Added, "b", 0), await queue.EnqueueAsync("b", Bytes("b"), "key", TimeSpan.FromMinutes(1), maxBacklog: 1));
+    }
+
+    [Fact]
+    public async Task Release_gives_the_lease_back_without_counting_the_delivery()
+    {
+        await EnqueueAsync("a");
+        var first = Assert.Single(await queue.LeaseAsync("worker", 1));
+        Assert.True(await queue.ReleaseAsync(first.Id, first.LeaseToken));
+        var second = Assert.Single(await queue.LeaseAsync("worker", 1));
+        Assert.True(await queue.NackAsync(second.Id, second.LeaseToken));
+        var third = Assert.Single(await queue.LeaseAsync("worker", 1));
+
+        Assert.Equal([1, 1, 2], new[] { first.Attempt, second.Attempt, third.Attempt });
+        Assert.False(await queue.ReleaseAsync(first.Id, first.LeaseToken)); // a stale token releases nothing
+    }
+
     private IConnectionMultiplexer Redis => host.Services.GetRequiredService<IConnectionMultiplexer>();
 
     private RedisKey Key(string part) => $"faas:q:{{{queue.Name}}}:{part}";
