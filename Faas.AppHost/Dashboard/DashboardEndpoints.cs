@@ -28,6 +28,10 @@ public static class DashboardEndpoints
                 ? Results.Ok(new ResourceDetails(resource, ResourceLog.ReadTail(resource.LogPath, ResourceDetailPage.LogLines)))
                 : Results.NotFound());
 
+        // Operators (and fault tests) restart one resource: a service process, PostgreSQL, or in-process Garnet.
+        app.MapPost("/api/resources/{name}/restart", async (string name, Orchestration.Orchestrator orchestrator, CancellationToken cancellationToken) =>
+            await orchestrator.RestartAsync(name, cancellationToken) ? Results.Accepted() : Results.NotFound());
+
         return app;
     }
 

@@ -57,6 +57,12 @@ public sealed class AppHostOptions
     /// </summary>
     public string? FaasDbConnectionString { get; set; }
 
+    /// <summary>
+    /// Settings passed to every service as environment variables, in their double-underscore form (e.g.
+    /// <c>Scheduler__Async__LeaseDuration</c>); set in configuration as <c>AppHost:ServiceEnvironment:&lt;name&gt;</c>.
+    /// </summary>
+    public Dictionary<string, string> ServiceEnvironment { get; set; } = new(StringComparer.Ordinal);
+
     public TimeSpan HealthTimeout => TimeSpan.FromSeconds(HealthTimeoutSeconds);
 
     public TimeSpan ShutdownGracePeriod => TimeSpan.FromSeconds(ShutdownGraceSeconds);

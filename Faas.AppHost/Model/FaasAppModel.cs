@@ -73,7 +73,7 @@ public sealed class FaasAppModel
             return new FaasAppModel(state, resources, connectionStrings);
         }
 
-        var wiring = new ProjectWiring(context, connectionStrings);
+        var wiring = new ProjectWiring(context, connectionStrings, options.ServiceEnvironment);
 
         var workers = new List<ProjectResourceDefinition>();
         for (var i = 0; i < options.Workers; i++)

@@ -4,7 +4,8 @@ namespace Faas.AppHost.Model;
 /// Builds a project resource's environment the way an Aspire AppHost does: named Kestrel endpoints,
 /// <c>ConnectionStrings__name</c>, <c>services__name__endpoint__N</c>, OTEL variables.
 /// </summary>
-internal sealed class ProjectWiring(AppHostContext context, IReadOnlyDictionary<string, string> connectionStrings)
+internal sealed class ProjectWiring(
+    AppHostContext context, IReadOnlyDictionary<string, string> connectionStrings, IReadOnlyDictionary<string, string>? serviceEnvironment = null)
 {
     public ProjectBuilder Project(string name, ServiceProject project, int httpPort, int grpcPort)
     {
@@ -36,6 +37,11 @@ internal sealed class ProjectWiring(AppHostContext context, IReadOnlyDictionary<
         if (!string.IsNullOrWhiteSpace(context.OtlpEndpoint))
         {
             builder.With("OTEL_EXPORTER_OTLP_ENDPOINT", context.OtlpEndpoint);
+        }
+
+        foreach (var (key, value) in serviceEnvironment ?? new Dictionary<string, string>())
+        {
+            builder.With(key, value);
         }
 
         return builder;

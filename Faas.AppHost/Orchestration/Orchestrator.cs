@@ -118,6 +118,39 @@ public sealed class Orchestrator
         _logs.Clear();
     }
 
+    /// <summary>
+    /// Stops a running resource and starts it again (in-process Garnet recovers from its append-only file).
+    /// False when there is no started resource of that name.
+    /// </summary>
+    public async Task<bool> RestartAsync(string name, CancellationToken cancellationToken)
+    {
+        IResourceRunner? runner;
+        lock (_started)
+        {
+            runner = _started.FirstOrDefault(r => r.Definition.Name == name);
+        }
+
+        if (runner is null)
+        {
+            return false;
+        }
+
+        Log.ResourceStopping(_logger, name);
+        await runner.StopAsync(cancellationToken);
+
+        // A runner is good for one start: the new one gets a fresh log file too (the old one is rotated).
+        var fresh = CreateRunner(runner.Definition);
+        lock (_started)
+        {
+            _started[_started.IndexOf(runner)] = fresh;
+        }
+
+        Log.ResourceStarting(_logger, name, fresh.Definition.Kind);
+        await fresh.StartAsync(cancellationToken);
+        _registry.Update(name, s => s with { Restarts = s.Restarts + 1 });
+        return true;
+    }
+
     private IResourceRunner CreateRunner(ResourceDefinition resource)
     {
         var path = _model.State.LogFile(resource.Name);

@@ -85,6 +85,15 @@ public sealed class FaasTestApp : IAsyncDisposable
 
     public ResourceSnapshot GetResource(string resourceName) => Registry.Get(resourceName);
 
+    /// <summary>Stops a resource and starts it again, as the dashboard's restart does; completes when it is healthy.</summary>
+    public async Task RestartResourceAsync(string resourceName, CancellationToken cancellationToken = default)
+    {
+        if (!await _app.Services.GetRequiredService<Faas.AppHost.Orchestration.Orchestrator>().RestartAsync(resourceName, cancellationToken))
+        {
+            throw new InvalidOperationException($"There is no started resource '{resourceName}'.");
+        }
+    }
+
     public IReadOnlyList<ResourceSnapshot> GetResources() => Registry.GetAll();
 
     /// <summary>An endpoint's URL, e.g. <c>GetEndpoint("gateway", "grpc")</c>.</summary>

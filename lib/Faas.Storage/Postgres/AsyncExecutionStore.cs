@@ -39,6 +39,7 @@ public sealed class AsyncExecutionStore(NpgsqlDataSource dataSource)
             attempt_log = faas_merge_attempts(executions.attempt_log, EXCLUDED.attempt_log),
             attempts = GREATEST(executions.attempts, EXCLUDED.attempts),
             status = CASE WHEN {Applies} THEN EXCLUDED.status ELSE executions.status END,
+            version = CASE WHEN {Applies} THEN EXCLUDED.version ELSE executions.version END,
             finished_at = CASE WHEN {Applies} THEN EXCLUDED.finished_at ELSE executions.finished_at END,
             next_attempt_at = CASE WHEN {Applies} THEN EXCLUDED.next_attempt_at ELSE executions.next_attempt_at END,
             queue_us = CASE WHEN {Applies} AND EXCLUDED.status <> 'Queued' THEN EXCLUDED.queue_us ELSE executions.queue_us END,

@@ -89,8 +89,18 @@ public sealed partial class Enqueuer
         };
 
         var queue = queues.Get(QueueNames.Invocations(function.FunctionId));
-        var result = await queue.EnqueueAsync(invocation.ExecutionId, invocation.ToByteArray(), idempotencyKey, options.IdempotencyRetention, options.MaxAsyncBacklog)
-            .ConfigureAwait(false);
+        Storage.Queues.EnqueueResult result;
+        try
+        {
+            result = await queue.EnqueueAsync(invocation.ExecutionId, invocation.ToByteArray(), idempotencyKey, options.IdempotencyRetention, options.MaxAsyncBacklog)
+                .ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            enqueued.Add(1, Tags(name, "unavailable"));
+            throw new MeshUnavailableException($"The queue server is unavailable; the invocation was not accepted: {ex.Message}", ex);
+        }
+
         switch (result.Outcome)
         {
             case EnqueueOutcome.Duplicate:
