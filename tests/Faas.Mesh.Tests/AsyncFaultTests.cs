@@ -1,0 +1,172 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Faas.Protos.V1;
+using Faas.Testing;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace Faas.Mesh.Tests;
+
+/// <summary>
+/// Kills the scheduler and a runtime worker with SIGKILL and restarts the queue server while thousands of
+/// asynchronous invocations are in flight, then checks that every accepted one finished. Has its own mesh,
+/// with short leases so a dead consumer's work comes back quickly.
+/// </summary>
+public sealed class AsyncFaultTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const int Invocations = 3_000;
+    private FaasTestApp app = null!;
+    private GrpcChannel channel = null!;
+
+    public async Task InitializeAsync()
+    {
+        app = FaasTestingBuilder.Create(o =>
+        {
+            o.Workers = 2;
+            o.ConfigureAppHost = a =>
+            {
+                a.ServiceEnvironment["Scheduler__Async__LeaseDuration"] = "00:00:03";
+                a.ServiceEnvironment["Scheduler__Async__RetryBaseDelay"] = "00:00:00.100";
+                a.ServiceEnvironment["Scheduler__Async__MaxRetryDelay"] = "00:00:02";
+                a.ServiceEnvironment["Queues__ReaperPeriod"] = "00:00:00.500";
+            };
+        }).Build();
+        await app.StartAsync();
+        channel = GrpcChannel.ForAddress(app.GetEndpoint("gateway", "grpc"));
+    }
+
+    public async Task DisposeAsync()
+    {
+        channel.Dispose();
+        await app.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Every_accepted_invocation_finishes_despite_killed_consumers_and_a_restarted_queue_server()
+    {
+        using (var rest = app.CreateHttpClient("gateway", "http"))
+        {
+            await MeshFixture.DeployAsync(rest, "fault-echo", "echo", new { maxRetries = 10, maxConcurrency = 32 });
+        }
+
+        var client = new Invocations.InvocationsClient(channel);
+        var accepted = new ConcurrentBag<Guid>();
+        var refused = 0;
+        var next = 0;
+        var faults = new List<string>();
+        var faultsDone = new TaskCompletionSource();
+
+        async Task InjectFaultsAsync()
+        {
+            await WaitForAcceptedAsync(accepted, Invocations / 5);
+            Kill("scheduler");
+            faults.Add($"scheduler killed after {accepted.Count} accepted");
+            await WaitForAcceptedAsync(accepted, 2 * Invocations / 5);
+            Kill("runtime-0");
+            faults.Add($"runtime-0 killed after {accepted.Count} accepted");
+            await WaitForAcceptedAsync(accepted, 3 * Invocations / 5);
+            await app.RestartResourceAsync("redis");
+            faults.Add($"queue server restarted after {accepted.Count} accepted");
+            faultsDone.SetResult();
+        }
+
+        async Task SendAsync()
+        {
+            while (Interlocked.Increment(ref next) <= Invocations)
+            {
+                while (true)
+                {
+                    try
+                    {
+                        var response = await client.EnqueueAsync(
+                            new EnqueueRequest { Name = "fault-echo", Body = new Google.Api.HttpBody { Data = ByteString.CopyFromUtf8("x") } },
+                            deadline: DateTime.UtcNow.AddSeconds(30));
+                        accepted.Add(Guid.Parse(response.ExecutionId));
+                        break;
+                    }
+                    catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown)
+                    {
+                        // Not accepted (the queue server is restarting): the client tries again, as a real one would.
+                        Interlocked.Increment(ref refused);
+                        await Task.Delay(50);
+                    }
+                }
+            }
+        }
+
+        var clock = Stopwatch.StartNew();
+        var injector = Task.Run(InjectFaultsAsync);
+        await Task.WhenAll(Enumerable.Range(0, 32).Select(_ => Task.Run(SendAsync)));
+        var enqueueTime = clock.Elapsed;
+        await faultsDone.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        await injector;
+
+        var ids = accepted.ToArray();
+        Assert.Equal(Invocations, ids.Length);
+        Assert.Equal(Invocations, ids.Distinct().Count());
+
+        await using var database = NpgsqlDataSource.Create(app.GetConnectionString("faasdb"));
+        var statuses = await MeshFixture.EventuallyAsync(
+            () => StatusesAsync(database, ids),
+            s => s.Where(kv => kv.Key is "Succeeded" or "DeadLettered" or "Failed" or "TimedOut").Sum(kv => kv.Value) == ids.Length,
+            TimeSpan.FromSeconds(240));
+        var finishTime = clock.Elapsed;
+
+        var (redelivered, twiceSucceeded, maxAttempts) = await AttemptStatsAsync(database, ids);
+        output.WriteLine($"{ids.Length} accepted in {enqueueTime.TotalSeconds:0.0} s ({refused} refused while the queue server restarted); all finished after {finishTime.TotalSeconds:0.0} s");
+        output.WriteLine(string.Join("; ", faults));
+        output.WriteLine($"statuses: {string.Join(", ", statuses.Select(kv => $"{kv.Key} {kv.Value}"))}");
+        output.WriteLine($"executions with more than one attempt: {redelivered}; ran to completion twice (a lease expired while it ran): {twiceSucceeded}; most attempts: {maxAttempts}");
+
+        Assert.Equal(ids.Length, statuses.GetValueOrDefault("Succeeded")); // none lost, none dead: echo never fails by itself
+        Assert.Equal(3, faults.Count);
+        Assert.True(twiceSucceeded <= redelivered, "a second successful run needs a redelivery");
+        Assert.True(redelivered > 0, "the faults should have forced some redeliveries");
+    }
+
+    private void Kill(string resource)
+    {
+        using var process = Process.GetProcessById(app.GetResource(resource).Pid!.Value);
+        process.Kill();
+    }
+
+    private static async Task WaitForAcceptedAsync(ConcurrentBag<Guid> accepted, int count)
+    {
+        while (accepted.Count < count)
+        {
+            await Task.Delay(10);
+        }
+    }
+
+    private static async Task<Dictionary<string, long>> StatusesAsync(NpgsqlDataSource database, Guid[] ids)
+    {
+        await using var command = database.CreateCommand("SELECT status, count(*) FROM executions WHERE id = ANY($1) GROUP BY status");
+        command.Parameters.AddWithValue(ids);
+        var result = new Dictionary<string, long>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            result[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return result;
+    }
+
+    private static async Task<(long Redelivered, long TwiceSucceeded, int MaxAttempts)> AttemptStatsAsync(NpgsqlDataSource database, Guid[] ids)
+    {
+        await using var command = database.CreateCommand(
+            """
+            SELECT count(*) FILTER (WHERE attempts > 1),
+                   count(*) FILTER (WHERE (SELECT count(*) FROM jsonb_each(attempt_log) a WHERE a.value ->> 'outcome' = 'OK') > 1),
+                   coalesce(max(attempts), 0)
+            FROM executions WHERE id = ANY($1)
+            """);
+        command.Parameters.AddWithValue(ids);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt32(2));
+    }
+}
