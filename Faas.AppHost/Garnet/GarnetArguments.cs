@@ -21,13 +21,12 @@ internal static class GarnetArguments
 
         if (definition.DataDirectory is { } data)
         {
-            // Every write goes to the AOF, committed per operation, and the reply waits for the commit;
-            // --recover replays it at the next start, so what a client got an OK for survives a restart.
+            // Every write goes to the AOF, committed per operation; --recover replays it at the next start,
+            // so what a client got an OK for survives a restart.
             arguments.AddRange(
             [
                 "--aof",
                 "--aof-commit-freq", "0",
-                "--aof-commit-wait",
                 "--recover",
                 "--checkpointdir", data,
             ]);

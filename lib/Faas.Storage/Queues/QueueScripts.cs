@@ -15,25 +15,63 @@ internal static class QueueScripts
         """;
 
     /// <summary>
-    /// KEYS[8]: the deduplication key. ARGV: id, payload, dedupe time-to-live in ms (0: no deduplication),
-    /// backlog limit (0: none). Returns {1, id} when added, {0, id} when the id is already there,
-    /// {2, earlier id} when the deduplication key is held, {3, backlog} when the backlog is at its limit.
+    /// Adds several messages, each unless its deduplication key is held (then the id it is held for comes
+    /// back) or the backlog is at its limit. KEYS[8 + i]: the deduplication key of message i (ignored when
+    /// it has none). ARGV: count, backlog limit (0: none), dedupe time-to-live in ms, then per message id,
+    /// payload, has-key (1/0). Returns per message {outcome, id or backlog}: 1 added, 0 id already there,
+    /// 2 duplicate key (with the earlier id), 3 backlog full (with the backlog).
     /// </summary>
-    public const string EnqueueUnique = """
-        local ttl = tonumber(ARGV[3])
-        if ttl > 0 then
-          local earlier = redis.call('GET', KEYS[8])
-          if earlier then return { 2, earlier } end
-        end
-        local limit = tonumber(ARGV[4])
+    public const string EnqueueMany = """
+        local n = tonumber(ARGV[1])
+        local limit = tonumber(ARGV[2])
+        local ttl = ARGV[3]
+        local backlog = 0
         if limit > 0 then
-          local backlog = redis.call('LLEN', KEYS[1]) + redis.call('ZCARD', KEYS[2]) + redis.call('ZCARD', KEYS[5])
-          if backlog >= limit then return { 3, tostring(backlog) } end
+          backlog = redis.call('LLEN', KEYS[1]) + redis.call('ZCARD', KEYS[2]) + redis.call('ZCARD', KEYS[5])
         end
-        if redis.call('HSETNX', KEYS[6], ARGV[1], ARGV[2]) == 0 then return { 0, ARGV[1] } end
-        redis.call('RPUSH', KEYS[1], ARGV[1])
-        if ttl > 0 then redis.call('SET', KEYS[8], ARGV[1], 'PX', ttl) end
-        return { 1, ARGV[1] }
+        local out = {}
+        for i = 0, n - 1 do
+          local id = ARGV[4 + i * 3]
+          local keyed = ARGV[6 + i * 3] == '1'
+          local earlier = false
+          if keyed then earlier = redis.call('GET', KEYS[8 + i]) end
+          if earlier then
+            out[#out + 1] = 2
+            out[#out + 1] = earlier
+          elseif limit > 0 and backlog >= limit then
+            out[#out + 1] = 3
+            out[#out + 1] = tostring(backlog)
+          elseif redis.call('HSETNX', KEYS[6], id, ARGV[5 + i * 3]) == 0 then
+            out[#out + 1] = 0
+            out[#out + 1] = id
+          else
+            redis.call('RPUSH', KEYS[1], id)
+            if keyed then redis.call('SET', KEYS[8 + i], id, 'PX', ttl) end
+            backlog = backlog + 1
+            out[#out + 1] = 1
+            out[#out + 1] = id
+          end
+        end
+        return out
+        """;
+
+    /// <summary>ARGV: count, then id and token per message. Deletes each message for good whose token still holds its lease: 1 for it, else 0.</summary>
+    public const string AckMany = """
+        local out = {}
+        for i = 0, tonumber(ARGV[1]) - 1 do
+          local id = ARGV[2 + i * 2]
+          if redis.call('HGET', KEYS[3], id) == ARGV[3 + i * 2] then
+            redis.call('ZREM', KEYS[2], id)
+            redis.call('HDEL', KEYS[3], id)
+            redis.call('HDEL', KEYS[4], id)
+            redis.call('HDEL', KEYS[6], id)
+            redis.call('HDEL', KEYS[7], id)
+            out[#out + 1] = 1
+          else
+            out[#out + 1] = 0
+          end
+        end
+        return out
         """;
 
     /// <summary>
@@ -65,17 +103,6 @@ internal static class QueueScripts
           end
         end
         return out
-        """;
-
-    /// <summary>ARGV: id, token. Deletes the message for good when the token still holds the lease.</summary>
-    public const string Ack = """
-        if redis.call('HGET', KEYS[3], ARGV[1]) ~= ARGV[2] then return 0 end
-        redis.call('ZREM', KEYS[2], ARGV[1])
-        redis.call('HDEL', KEYS[3], ARGV[1])
-        redis.call('HDEL', KEYS[4], ARGV[1])
-        redis.call('HDEL', KEYS[6], ARGV[1])
-        redis.call('HDEL', KEYS[7], ARGV[1])
-        return 1
         """;
 
     /// <summary>

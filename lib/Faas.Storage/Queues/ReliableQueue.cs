@@ -17,6 +17,11 @@ public sealed class ReliableQueue
     private readonly ReliableQueueOptions options;
     private readonly TimeProvider timeProvider;
     private readonly QueueMetrics metrics;
+    private const int MaxBatch = 256;
+    private const int MaxFlushesInFlight = 2;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(long Ttl, long MaxBacklog), CallBatcher<PendingEnqueue, EnqueueResult>> enqueueBatchers = new();
+    private readonly CallBatcher<(string Id, string Token), bool> ackBatcher;
     private TaskCompletionSource enqueuedHere = NewSignal();
     private int registered;
 
@@ -29,6 +34,7 @@ public sealed class ReliableQueue
         this.options = options;
         this.timeProvider = timeProvider;
         this.metrics = metrics;
+        ackBatcher = new CallBatcher<(string Id, string Token), bool>(AckBatchAsync, MaxBatch, MaxFlushesInFlight);
     }
 
     public string Name { get; }
@@ -60,20 +66,48 @@ public sealed class ReliableQueue
         ArgumentException.ThrowIfNullOrEmpty(id);
         ArgumentOutOfRangeException.ThrowIfNegative(maxBacklog);
         await RegisterAsync().ConfigureAwait(false);
-        var dedupe = string.IsNullOrEmpty(dedupeKey) ? 0 : Math.Max(1, (long)dedupeFor.TotalMilliseconds);
-        RedisKey[] scriptKeys = [.. keys, QueueKeys.Dedupe(Name, dedupeKey ?? "")];
-        var result = (RedisResult[])(await Database.ScriptEvaluateAsync(
-            QueueScripts.EnqueueUnique, scriptKeys, [id, payload, dedupe, maxBacklog]).ConfigureAwait(false))!;
-        var outcome = (EnqueueOutcome)(int)result[0];
-        if (outcome == EnqueueOutcome.Added)
+        var ttl = Math.Max(1, (long)dedupeFor.TotalMilliseconds);
+        var batcher = enqueueBatchers.GetOrAdd((ttl, maxBacklog), static (limits, queue) =>
+            new CallBatcher<PendingEnqueue, EnqueueResult>(batch => queue.EnqueueBatchAsync(batch, limits.Ttl, limits.MaxBacklog), MaxBatch, MaxFlushesInFlight), this);
+        var result = await batcher.SubmitAsync(new PendingEnqueue(id, payload, string.IsNullOrEmpty(dedupeKey) ? null : dedupeKey)).ConfigureAwait(false);
+        if (result.Outcome == EnqueueOutcome.Added)
         {
             metrics.Enqueued(Name);
             Interlocked.Exchange(ref enqueuedHere, NewSignal()).TrySetResult();
         }
 
-        return outcome == EnqueueOutcome.BacklogFull
-            ? new EnqueueResult(outcome, id, long.Parse((string)result[1]!, System.Globalization.CultureInfo.InvariantCulture))
-            : new EnqueueResult(outcome, (string)result[1]!, 0);
+        return result;
+    }
+
+    private async Task<IReadOnlyList<EnqueueResult>> EnqueueBatchAsync(IReadOnlyList<PendingEnqueue> batch, long ttl, long maxBacklog)
+    {
+        var scriptKeys = new RedisKey[keys.Length + batch.Count];
+        keys.CopyTo(scriptKeys, 0);
+        var arguments = new RedisValue[3 + (batch.Count * 3)];
+        arguments[0] = batch.Count;
+        arguments[1] = maxBacklog;
+        arguments[2] = ttl;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var message = batch[i];
+            scriptKeys[keys.Length + i] = QueueKeys.Dedupe(Name, message.DedupeKey ?? "");
+            arguments[3 + (i * 3)] = message.Id;
+            arguments[4 + (i * 3)] = message.Payload;
+            arguments[5 + (i * 3)] = message.DedupeKey is null ? 0 : 1;
+        }
+
+        var result = (RedisResult[])(await Database.ScriptEvaluateAsync(QueueScripts.EnqueueMany, scriptKeys, arguments).ConfigureAwait(false))!;
+        var results = new EnqueueResult[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var outcome = (EnqueueOutcome)(int)result[2 * i];
+            var value = (string)result[(2 * i) + 1]!;
+            results[i] = outcome == EnqueueOutcome.BacklogFull
+                ? new EnqueueResult(outcome, batch[i].Id, long.Parse(value, System.Globalization.CultureInfo.InvariantCulture))
+                : new EnqueueResult(outcome, value, 0);
+        }
+
+        return results;
     }
 
     /// <summary>Leases up to <paramref name="maxCount"/> ready messages in FIFO order without waiting; empty when none are ready.</summary>
@@ -124,7 +158,7 @@ public sealed class ReliableQueue
     /// <summary>Deletes the message and its body for good; false when <paramref name="leaseToken"/> no longer holds its lease.</summary>
     public async Task<bool> AckAsync(string id, string leaseToken)
     {
-        var acked = (long)await EvaluateAsync(QueueScripts.Ack, id, leaseToken).ConfigureAwait(false) == 1;
+        var acked = await ackBatcher.SubmitAsync((id, leaseToken)).ConfigureAwait(false);
         if (acked)
         {
             metrics.Acked(Name);
@@ -132,6 +166,22 @@ public sealed class ReliableQueue
 
         return acked;
     }
+
+    private async Task<IReadOnlyList<bool>> AckBatchAsync(IReadOnlyList<(string Id, string Token)> batch)
+    {
+        var arguments = new RedisValue[1 + (batch.Count * 2)];
+        arguments[0] = batch.Count;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            arguments[1 + (i * 2)] = batch[i].Id;
+            arguments[2 + (i * 2)] = batch[i].Token;
+        }
+
+        var result = (RedisResult[])(await Database.ScriptEvaluateAsync(QueueScripts.AckMany, keys, arguments).ConfigureAwait(false))!;
+        return Array.ConvertAll(result, r => (long)r == 1);
+    }
+
+    private sealed record PendingEnqueue(string Id, ReadOnlyMemory<byte> Payload, string? DedupeKey);
 
     /// <summary>
     /// Gives the lease back for a retry: to the tail of ready at once, or after <paramref name="delay"/>.

@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Faas.Bench.Load;
+using Faas.Protos.V1;
+using Faas.Testing;
+using Google.Api;
+using Google.Protobuf;
+using Grpc.Net.Client;
+using Npgsql;
+using Spectre.Console;
+using StackExchange.Redis;
+
+namespace Faas.Bench;
+
+/// <summary>
+/// Asynchronous invoke of the echo sample: how fast the gateway accepts enqueues (gRPC and REST), and how
+/// fast the mesh completes them end to end (accepted → run on a worker → SUCCEEDED committed in PostgreSQL).
+/// The floor, in the same run: raw LPUSH and RPOP of the same payload through the same Redis client
+/// library against the same queue server.
+/// </summary>
+public static class AsyncBenchmark
+{
+    private const string FunctionName = "bench-async-echo";
+
+    public static async Task RunAsync(BenchOptions options, CancellationToken cancellationToken)
+    {
+        AnsiConsole.MarkupLine($"[grey]Starting the mesh with {options.Workers} worker(s)…[/]");
+        await using var app = FaasTestingBuilder.Create(o =>
+        {
+            o.Workers = options.Workers;
+            o.ConfigureAppHost = a =>
+            {
+                a.GarnetPersistence = Environment.GetEnvironmentVariable("BENCH_NOAOF") is null;
+                if (Environment.GetEnvironmentVariable("BENCH_NOCONSUME") is not null)
+                {
+                    a.ServiceEnvironment["Scheduler__Async__Enabled"] = "false";
+                }
+            };
+        }).Build();
+        await app.StartAsync(cancellationToken);
+
+        using var gateway = GrpcChannel.ForAddress(app.GetEndpoint("gateway", "grpc"), new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+        });
+        using var rest = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512 }) { BaseAddress = app.GetEndpoint("gateway", "http") };
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(app.GetConnectionString("redis"));
+        await using var database = NpgsqlDataSource.Create(app.GetConnectionString("faasdb"));
+
+        await new Functions.FunctionsClient(gateway).DeployFunctionAsync(new DeployFunctionRequest
+        {
+            Name = FunctionName,
+            Language = "wat",
+            Source = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Functions", "echo.wat"), cancellationToken),
+            Config = new FunctionConfig { MaxConcurrency = 256 },
+        }, cancellationToken: cancellationToken);
+
+        var bytes = new byte[options.PayloadBytes];
+        Random.Shared.NextBytes(bytes);
+        var payload = ByteString.CopyFrom(bytes);
+        var invocations = new Invocations.InvocationsClient(gateway);
+        var concurrency = options.Concurrency.Max();
+        var results = new List<LoadResult>();
+        var db = redis.GetDatabase();
+        RedisKey floorKey = "faas:bench:floor";
+        await db.KeyDeleteAsync(floorKey);
+
+        AnsiConsole.MarkupLine("[grey]floor: LPUSH…[/]");
+        results.Add(await LoadRunner.RunAsync("floor: LPUSH", concurrency, options.Warmup, options.Duration, async _ =>
+            await db.ListLeftPushAsync(floorKey, bytes), cancellationToken));
+        AnsiConsole.MarkupLine("[grey]floor: RPOP…[/]");
+        results.Add(await LoadRunner.RunAsync("floor: RPOP", concurrency, TimeSpan.Zero, options.Duration / 2, async _ =>
+            Check(!(await db.ListRightPopAsync(floorKey)).IsNull, "RPOP of a filled list"), cancellationToken));
+        await db.KeyDeleteAsync(floorKey);
+
+        long accepted = 0;
+        var first = Stopwatch.GetTimestamp();
+        AnsiConsole.MarkupLine("[grey]enqueue: gRPC…[/]");
+        results.Add(await LoadRunner.RunAsync("enqueue: gRPC", concurrency, options.Warmup, options.Duration, async ct =>
+        {
+            var response = await invocations.EnqueueAsync(new EnqueueRequest { Name = FunctionName, Body = new HttpBody { Data = payload } }, cancellationToken: ct);
+            Check(response.Status == ExecutionStatus.Queued, "enqueue gRPC");
+            Interlocked.Increment(ref accepted);
+        }, cancellationToken));
+        AnsiConsole.MarkupLine("[grey]enqueue: REST…[/]");
+        results.Add(await LoadRunner.RunAsync("enqueue: REST", concurrency, options.Warmup, options.Duration, async ct =>
+        {
+            using var response = await rest.PostAsync($"/v1/functions/{FunctionName}:enqueue", new ByteArrayContent(bytes), ct);
+            Check(response.StatusCode == System.Net.HttpStatusCode.Accepted, "enqueue REST");
+            Interlocked.Increment(ref accepted);
+        }, cancellationToken));
+
+        AnsiConsole.MarkupLine($"[grey]waiting for all {accepted} accepted invocations to succeed…[/]");
+        long succeeded;
+        do
+        {
+            await Task.Delay(100, cancellationToken);
+            succeeded = await SucceededAsync(database, cancellationToken);
+        }
+        while (succeeded < accepted);
+
+        var endToEnd = Stopwatch.GetElapsedTime(first);
+        var completionRate = succeeded / endToEnd.TotalSeconds;
+
+        var report = Report(results, accepted, endToEnd, completionRate, concurrency);
+        AnsiConsole.Write(report.Table);
+        AnsiConsole.WriteLine();
+        foreach (var line in report.Lines)
+        {
+            AnsiConsole.WriteLine(line);
+        }
+
+        if (options.MarkdownPath is { } path)
+        {
+            await File.WriteAllTextAsync(path, report.Markdown, cancellationToken);
+            AnsiConsole.MarkupLine($"[grey]Markdown written to {Markup.Escape(path)}[/]");
+        }
+
+    }
+
+    private static async Task<long> SucceededAsync(NpgsqlDataSource database, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand("SELECT count(*) FROM executions WHERE function_name = $1 AND status = 'Succeeded'");
+        command.Parameters.AddWithValue(FunctionName);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static void Check(bool ok, string scenario)
+    {
+        if (!ok)
+        {
+            throw new InvalidOperationException($"{scenario}: unexpected response");
+        }
+    }
+
+    private static (Table Table, IReadOnlyList<string> Lines, string Markdown) Report(
+        IReadOnlyList<LoadResult> results, long accepted, TimeSpan endToEnd, double completionRate, int concurrency)
+    {
+        var table = new Table().AddColumns("scenario", "concurrency", "ops/s", "p50 ms", "p90 ms", "p99 ms", "ops", "errors");
+        var markdown = new StringBuilder()
+            .AppendLine("| scenario | concurrency | ops/s | p50 ms | p90 ms | p99 ms | ops | errors |")
+            .AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var r in results)
+        {
+            string[] cells =
+            [
+                r.Scenario, r.Concurrency.ToString(CultureInfo.InvariantCulture), Num(r.Throughput, "0"), Num(r.PercentileMillis(50), "0.000"),
+                Num(r.PercentileMillis(90), "0.000"), Num(r.PercentileMillis(99), "0.000"), r.Calls.ToString(CultureInfo.InvariantCulture), r.Errors.ToString(CultureInfo.InvariantCulture),
+            ];
+            table.AddRow(cells.Select(Markup.Escape).ToArray());
+            markdown.AppendLine("| " + string.Join(" | ", cells) + " |");
+        }
+
+        var lpush = results.Single(r => r.Scenario == "floor: LPUSH");
+        var rpop = results.Single(r => r.Scenario == "floor: RPOP");
+        var lines = new List<string>();
+        foreach (var enqueue in results.Where(r => r.Scenario.StartsWith("enqueue", StringComparison.Ordinal)))
+        {
+            lines.Add($"{enqueue.Scenario} acceptance at concurrency {concurrency}: {enqueue.Throughput:0}/s = {enqueue.Throughput / lpush.Throughput:0.00} of the LPUSH floor ({lpush.Throughput:0}/s); target ≥ 10,000/s");
+        }
+
+        lines.Add($"end-to-end completion: {accepted} accepted invocations all SUCCEEDED {endToEnd.TotalSeconds:0.0} s after the first enqueue = {completionRate:0}/s = {completionRate / rpop.Throughput:0.000} of the RPOP floor ({rpop.Throughput:0}/s); target ≥ 3,000/s");
+        markdown.AppendLine();
+        foreach (var line in lines)
+        {
+            markdown.AppendLine("- " + line);
+        }
+
+        return (table, lines, markdown.ToString());
+    }
+
+    private static string Num(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+}
