@@ -49,7 +49,7 @@ public sealed class FunctionBuilder(
     {
         if (SourceSetValidator.Validate(sources, options) is { } invalid)
         {
-            return BuildResult.Failed(BuildStatus.InvalidSources, invalid);
+            return BuildResult.Failed(BuildStatus.InvalidSources, invalid.Message);
         }
 
         var inventory = await detector.GetInventoryAsync(cancellationToken).ConfigureAwait(false);
@@ -75,7 +75,7 @@ public sealed class FunctionBuilder(
         ProcessOutcome outcome;
         try
         {
-            outcome = await new SandboxedProcess(detector.Network)
+            outcome = await new SandboxedProcess(detector.Network, ResourceLimits.From(options))
                 .RunAsync(command.FileName, command.Arguments, scratch.Path, timeout, options.MaxLogBytes, parser.Read, cancellationToken)
                 .ConfigureAwait(false);
         }
@@ -86,7 +86,7 @@ public sealed class FunctionBuilder(
         }
 
         var diagnostics = parser.Complete();
-        var failed = new BuildResult { Status = BuildStatus.CompileFailed, Diagnostics = diagnostics, Log = outcome.Log };
+        var failed = new BuildResult { Status = BuildStatus.CompileFailed, Diagnostics = diagnostics, Log = outcome.Log, ToolchainVersion = report.Version };
 
         if (outcome.TimedOut)
         {
@@ -107,13 +107,13 @@ public sealed class FunctionBuilder(
         }
 
         var wasm = await File.ReadAllBytesAsync(output, cancellationToken).ConfigureAwait(false);
-        var validation = validator.Validate(wasm);
+        var validation = validator.Validate(wasm, buildOptions.Precompile);
         if (!validation.IsValid)
         {
             return failed with { Status = BuildStatus.InvalidModule, Error = validation.Error };
         }
 
-        return new BuildResult { Status = BuildStatus.Succeeded, Wasm = wasm, Diagnostics = diagnostics, Log = outcome.Log };
+        return new BuildResult { Status = BuildStatus.Succeeded, Wasm = wasm, Precompiled = validation.Precompiled, Diagnostics = diagnostics, Log = outcome.Log, ToolchainVersion = report.Version };
     }
 
     private static async Task WriteSourcesAsync(string root, IReadOnlyDictionary<string, string> sources, CancellationToken cancellationToken)
