@@ -94,6 +94,11 @@ public sealed class FunctionBuilder(
         }
 
         var output = Path.Combine(scratch.Path, OutputFile);
+        if (outcome.ExitCode != 0 && RanOutOfMemory(outcome.Log))
+        {
+            return failed with { Error = $"The {language.ToName()} compiler ran out of memory: a build may use {options.MaxMemoryBytes / (1024 * 1024)} MiB (Compiler:MaxMemoryBytes)." };
+        }
+
         if (outcome.ExitCode != 0 || !File.Exists(output))
         {
             var errors = diagnostics.Count(d => d.Severity == DiagnosticSeverity.Error);
@@ -115,6 +120,13 @@ public sealed class FunctionBuilder(
 
         return new BuildResult { Status = BuildStatus.Succeeded, Wasm = wasm, Precompiled = validation.Precompiled, Diagnostics = diagnostics, Log = outcome.Log, ToolchainVersion = report.Version };
     }
+
+    /// <summary>How clang/LLVM, rustc and Node.js say that an allocation failed (the sandbox's memory limit).</summary>
+    private static bool RanOutOfMemory(string log) =>
+        log.Contains("LLVM ERROR: out of memory", StringComparison.Ordinal)
+        || log.Contains("memory allocation of", StringComparison.Ordinal)
+        || log.Contains("std::bad_alloc", StringComparison.Ordinal)
+        || log.Contains("heap out of memory", StringComparison.Ordinal);
 
     private static async Task WriteSourcesAsync(string root, IReadOnlyDictionary<string, string> sources, CancellationToken cancellationToken)
     {
