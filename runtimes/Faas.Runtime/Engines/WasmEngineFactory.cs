@@ -61,7 +61,10 @@ public static class WasmEngineFactory
         "wasmtime-" + (typeof(Engine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
             ?? typeof(Engine).Assembly.GetName().Version?.ToString() ?? "unknown"),
         CodeGeneration,
-        $"{RuntimeInformation.OSDescription.Split(' ')[0].ToLowerInvariant()}-{RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant()}");
+        $"{Platform}-{RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant()}");
+
+    private static string Platform =>
+        OperatingSystem.IsLinux() ? "linux" : OperatingSystem.IsWindows() ? "windows" : OperatingSystem.IsMacOS() ? "macos" : "other";
 
     /// <summary>The settings below, in words; part of <see cref="Fingerprint"/>. Change both together.</summary>
     private const string CodeGeneration = "cranelift-speed-epoch";
