@@ -76,10 +76,18 @@ public sealed partial class BuildProcessor(
         catch
         {
             telemetry.Finished(build.Language, "error", Stopwatch.GetElapsedTime(started));
+            telemetry.Stopped();
             throw;
         }
 
-        await CompleteAsync(build, outcome, result, Stopwatch.GetElapsedTime(started), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await CompleteAsync(build, outcome, result, Stopwatch.GetElapsedTime(started), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            telemetry.Stopped();
+        }
     }
 
     private async Task CompleteAsync(BuildRecord build, BuildOutcome outcome, string result, TimeSpan elapsed, CancellationToken cancellationToken)

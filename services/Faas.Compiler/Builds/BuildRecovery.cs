@@ -9,7 +9,8 @@ namespace Faas.Compiler.Builds;
 /// <summary>
 /// Queues again every unfinished build older than one <see cref="BuildServiceOptions.RecoveryInterval"/>: a
 /// deploy whose enqueue failed after its version was written (Redis away) is built all the same. Queuing is
-/// idempotent per build, so builds that are waiting or running are left as they are.
+/// idempotent per build, so builds that are waiting or running are left as they are. The first sweep comes
+/// one interval after start-up, when the gateway has migrated the schema of a new database.
 /// </summary>
 public sealed partial class BuildRecovery(
     BuildStore builds, BuildQueue queue, IOptions<BuildServiceOptions> options, TimeProvider timeProvider, ILogger<BuildRecovery> logger)
@@ -22,11 +23,10 @@ public sealed partial class BuildRecovery(
         using var timer = new PeriodicTimer(options.Value.RecoveryInterval, timeProvider);
         try
         {
-            do
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
                 await RecoverAsync(stoppingToken).ConfigureAwait(false);
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

@@ -35,9 +35,11 @@ public sealed class CompilerTelemetry
         queueWait.Record(Math.Max(0, waited.TotalSeconds));
     }
 
+    /// <summary>A build started with <see cref="Started"/> is no longer running, however it ended.</summary>
+    public void Stopped() => running.Add(-1);
+
     public void Finished(string language, string outcome, TimeSpan elapsed)
     {
-        running.Add(-1);
         var tags = new TagList { { "language", language }, { "outcome", outcome } };
         builds.Add(1, tags);
         duration.Record(elapsed.TotalSeconds, tags);

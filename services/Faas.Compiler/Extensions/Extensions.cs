@@ -24,6 +24,7 @@ public static class Extensions
             o.MaxReceiveMessageSize = GrpcClientExtensions.InternalMessageLimit;
             o.MaxSendMessageSize = GrpcClientExtensions.InternalMessageLimit;
         });
+        builder.Services.AddHostedService<ToolchainDetectionService>();
         builder.Services.AddHealthChecks().AddCheck<ToolchainHealthCheck>("toolchains");
 
         builder.Services.AddSingleton<CompilerTelemetry>();
