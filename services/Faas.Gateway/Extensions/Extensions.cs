@@ -37,6 +37,7 @@ public static class Extensions
         builder.Services.AddSingleton<BuildWaiter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BuildWaiter>());
         builder.Services.AddSingleton<ToolchainDirectory>();
+        builder.Services.AddSingleton<RunnableVersions>();
         builder.Services.AddSingleton<Invoker>();
         return builder;
     }

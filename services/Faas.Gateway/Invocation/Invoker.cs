@@ -4,15 +4,12 @@ using System.Runtime.CompilerServices;
 using Faas.Gateway.Errors;
 using Faas.Protos.V1;
 using Faas.Storage.Executions;
-using Faas.Storage.Postgres;
-using Faas.Storage.Registry;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Execution = Faas.Storage.Model.Execution;
 using ExecutionStatus = Faas.Storage.Model.ExecutionStatus;
 using FunctionVersion = Faas.Storage.Model.FunctionVersion;
-using VersionState = Faas.Storage.Model.VersionState;
 
 namespace Faas.Gateway.Invocation;
 
@@ -24,8 +21,7 @@ public sealed class Invoker
 {
     private static readonly ConditionalWeakTable<FunctionVersion, FunctionSpec> Specs = new();
 
-    private readonly FunctionRegistry registry;
-    private readonly FunctionStore functions;
+    private readonly RunnableVersions versions;
     private readonly Protos.V1.Scheduler.SchedulerClient scheduler;
     private readonly ExecutionRecorder recorder;
     private readonly TimeProvider timeProvider;
@@ -34,11 +30,10 @@ public sealed class Invoker
     private readonly Histogram<double> latency;
 
     public Invoker(
-        FunctionRegistry registry, FunctionStore functions, Protos.V1.Scheduler.SchedulerClient scheduler, ExecutionRecorder recorder,
+        RunnableVersions versions, Protos.V1.Scheduler.SchedulerClient scheduler, ExecutionRecorder recorder,
         TimeProvider timeProvider, IOptions<GatewayOptions> options, IMeterFactory meterFactory)
     {
-        this.registry = registry;
-        this.functions = functions;
+        this.versions = versions;
         this.scheduler = scheduler;
         this.recorder = recorder;
         this.timeProvider = timeProvider;
@@ -57,12 +52,7 @@ public sealed class Invoker
             throw new PayloadTooLargeException(payload.Length, options.MaxPayloadBytes);
         }
 
-        var function = await registry.ResolveAsync(tenantId, name, version, cancellationToken).ConfigureAwait(false)
-            ?? throw await NotRunnableAsync(tenantId, name, version, cancellationToken).ConfigureAwait(false);
-        if (function.State != VersionState.Ready || function.ModuleSha256 is null)
-        {
-            throw new FunctionNotReadyException($"Version {function.Version} of function '{name}' is {StateName(function.State)}, not ready to run.");
-        }
+        var function = await versions.ResolveAsync(tenantId, name, version, cancellationToken).ConfigureAwait(false);
 
         var started = Stopwatch.GetTimestamp();
         var createdAt = timeProvider.GetUtcNow();
@@ -106,26 +96,6 @@ public sealed class Invoker
             ? new InvocationResult(id, result.Output.Memory)
             : throw new FunctionFailedException(id, status == ExecutionStatus.TimedOut, Describe(id, function, result));
     }
-
-    /// <summary>Why nothing resolved: no such function or version, or (unpinned) no version has been built yet.</summary>
-    private async Task<GatewayException> NotRunnableAsync(Guid tenantId, string name, int version, CancellationToken cancellationToken)
-    {
-        if (version != 0 || await functions.GetAsync(tenantId, name, cancellationToken).ConfigureAwait(false) is not { Latest: { } latest })
-        {
-            return new FunctionNotFoundException(name, version);
-        }
-
-        return new FunctionNotReadyException(
-            $"Function '{name}' has no version ready to run yet: its latest, version {latest.Version}, is {StateName(latest.State)}"
-            + (latest.State == VersionState.Building ? "; try again when its build has finished." : "; deploy a version that builds."));
-    }
-
-    private static string StateName(VersionState state) => state switch
-    {
-        VersionState.Building => "BUILDING",
-        VersionState.BuildFailed => "BUILD_FAILED",
-        _ => "READY",
-    };
 
     private static string Describe(string id, FunctionVersion function, ExecuteResponse result)
     {
