@@ -5,14 +5,20 @@ namespace Faas.AppHost.Dashboard;
 
 /// <summary>
 /// The dashboard: <c>/</c> lists every resource, <c>/resources/{name}</c> shows one with the tail of its
-/// log, <c>/api/resources</c> and <c>/api/resources/{name}</c> give the same as JSON.
+/// log, <c>/api/resources</c> and <c>/api/resources/{name}</c> give the same as JSON; <c>/api/toolchains</c>
+/// the languages the compiler can build.
 /// </summary>
 public static class DashboardEndpoints
 {
     public static WebApplication MapDashboard(this WebApplication app)
     {
-        app.MapGet("/", (ResourceRegistry registry) =>
-            Results.Content(ResourcesPage.Render(registry.GetAll()), "text/html; charset=utf-8"));
+        app.MapGet("/", async (ResourceRegistry registry, ToolchainStatus toolchains, FaasAppModel model, CancellationToken cancellationToken) =>
+            Results.Content(
+                ResourcesPage.Render(registry.GetAll(), await toolchains.GetAsync(cancellationToken), HasCompiler(model)),
+                "text/html; charset=utf-8"));
+
+        app.MapGet("/api/toolchains", async (ToolchainStatus toolchains, CancellationToken cancellationToken) =>
+            await toolchains.GetAsync(cancellationToken) is { } rows ? Results.Ok(rows) : Results.StatusCode(StatusCodes.Status503ServiceUnavailable));
 
         app.MapGet("/resources/{name}", (string name, ResourceRegistry registry, FaasAppModel model) =>
             registry.Find(name) is { } resource
@@ -34,6 +40,8 @@ public static class DashboardEndpoints
 
         return app;
     }
+
+    private static bool HasCompiler(FaasAppModel model) => model.Resources.Any(r => r.Name == ResourceNames.Compiler);
 
     private static IReadOnlyDictionary<string, string>? EnvironmentOf(FaasAppModel model, string name) =>
         model.Resources.OfType<ProjectResourceDefinition>().FirstOrDefault(p => p.Name == name)?.Environment;

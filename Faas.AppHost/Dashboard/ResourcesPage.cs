@@ -7,7 +7,7 @@ namespace Faas.AppHost.Dashboard;
 /// <summary>The dashboard's front page: one row per resource.</summary>
 internal static class ResourcesPage
 {
-    public static string Render(IReadOnlyList<ResourceSnapshot> resources)
+    public static string Render(IReadOnlyList<ResourceSnapshot> resources, IReadOnlyList<ToolchainRow>? toolchains = null, bool hasCompiler = false)
     {
         var healthy = resources.Count(r => r.IsHealthy);
         var body = new StringBuilder()
@@ -32,6 +32,31 @@ internal static class ResourcesPage
         }
 
         body.Append("</tbody></table>");
+        if (hasCompiler)
+        {
+            body.Append(ToolchainsSection(toolchains));
+        }
+
         return Html.Page("Faas · resources", body.ToString(), refreshSeconds: 2);
+    }
+
+    /// <summary>The languages the compiler can build; "unknown" while the gateway or the compiler cannot say.</summary>
+    public static string ToolchainsSection(IReadOnlyList<ToolchainRow>? toolchains)
+    {
+        var html = new StringBuilder("<h2>Toolchains</h2>");
+        if (toolchains is null)
+        {
+            return html.Append("<p class=\"muted\">Unknown: the gateway or the compiler is not answering yet.</p>").ToString();
+        }
+
+        html.Append("<table><thead><tr><th>Language</th><th>Status</th><th>Version or what to install</th></tr></thead><tbody>");
+        foreach (var toolchain in toolchains)
+        {
+            html.Append("<tr><td><code>").Append(Html.Encode(toolchain.Language)).Append("</code></td><td>")
+                .Append(toolchain.Available ? "<span class=\"badge ok\">available</span>" : "<span class=\"badge bad\">unavailable</span>")
+                .Append("</td><td>").Append(Html.Encode(toolchain.Available ? toolchain.Version : toolchain.Description)).Append("</td></tr>");
+        }
+
+        return html.Append("</tbody></table>").ToString();
     }
 }

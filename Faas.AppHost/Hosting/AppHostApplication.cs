@@ -78,6 +78,7 @@ public static class AppHostApplication
             sp.GetRequiredService<IPortAllocator>(),
             sp.GetRequiredService<ServiceProjectCatalog>()));
         services.AddSingleton<ResourceRegistry>();
+        services.AddSingleton<ToolchainStatus>();
         services.AddSingleton<HealthProbe>();
         services.AddSingleton<Orchestrator>();
         services.AddSingleton<AppHostRunner>();

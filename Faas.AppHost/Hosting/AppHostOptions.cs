@@ -18,6 +18,12 @@ public sealed class AppHostOptions
     /// <summary>Gateway gRPC port (HTTP/2 cleartext); 0 picks a free port. Switch <c>--gateway-grpc-port</c>.</summary>
     public int GatewayGrpcPort { get; set; } = 8081;
 
+    /// <summary>Builds the compiler runs at once, each one compiler process. Switch <c>--compilers</c>.</summary>
+    public int Compilers { get; set; } = 2;
+
+    /// <summary>Wall-clock limit of one build; the compiler is killed at it. Switch <c>--build-timeout</c>.</summary>
+    public int BuildTimeoutSeconds { get; set; } = 60;
+
     /// <summary>Dashboard port; 0 picks a free port. Switch <c>--dashboard-port</c>.</summary>
     public int DashboardPort { get; set; } = 18888;
 

@@ -16,6 +16,16 @@ public sealed class AppHostOptionsValidator : IValidateOptions<AppHostOptions>
             failures.Add($"AppHost:Workers (--workers) must be between 0 and {MaxWorkers}; it is {options.Workers}.");
         }
 
+        if (options.Compilers is < 1 or > 64)
+        {
+            failures.Add($"AppHost:Compilers (--compilers) must be between 1 and 64; it is {options.Compilers}.");
+        }
+
+        if (options.BuildTimeoutSeconds is < 1 or > 1800)
+        {
+            failures.Add($"AppHost:BuildTimeoutSeconds (--build-timeout) must be between 1 and 1800; it is {options.BuildTimeoutSeconds}.");
+        }
+
         CheckPort(failures, options.GatewayHttpPort, "AppHost:GatewayHttpPort", "--gateway-http-port");
         CheckPort(failures, options.GatewayGrpcPort, "AppHost:GatewayGrpcPort", "--gateway-grpc-port");
         CheckPort(failures, options.DashboardPort, "AppHost:DashboardPort", "--dashboard-port");

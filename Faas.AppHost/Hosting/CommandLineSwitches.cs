@@ -6,6 +6,8 @@ public static class CommandLineSwitches
     public static readonly IReadOnlyDictionary<string, string> Mappings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
     {
         ["--workers"] = Key(nameof(AppHostOptions.Workers)),
+        ["--compilers"] = Key(nameof(AppHostOptions.Compilers)),
+        ["--build-timeout"] = Key(nameof(AppHostOptions.BuildTimeoutSeconds)),
         ["--gateway-http-port"] = Key(nameof(AppHostOptions.GatewayHttpPort)),
         ["--gateway-grpc-port"] = Key(nameof(AppHostOptions.GatewayGrpcPort)),
         ["--dashboard-port"] = Key(nameof(AppHostOptions.DashboardPort)),
@@ -22,11 +24,13 @@ public static class CommandLineSwitches
     public const string Usage = """
         Usage: dotnet run --project Faas.AppHost [-- options]
 
-        Starts Garnet (Redis protocol), PostgreSQL, the runtime workers, the scheduler and the gateway,
-        waits for each to be healthy and serves a dashboard.
+        Starts Garnet (Redis protocol), PostgreSQL, the runtime workers, the scheduler, the compiler and the
+        gateway, waits for each to be healthy and serves a dashboard.
 
         Options (configuration key in brackets; environment variables use __ for :):
           --workers N               runtime worker replicas (default 2)                 [AppHost:Workers]
+          --compilers N             builds run at once by the compiler (default 2)       [AppHost:Compilers]
+          --build-timeout S         seconds one build may take (default 60)              [AppHost:BuildTimeoutSeconds]
           --gateway-http-port P     gateway REST port, 0 = any free (default 8080)       [AppHost:GatewayHttpPort]
           --gateway-grpc-port P     gateway gRPC port, 0 = any free (default 8081)       [AppHost:GatewayGrpcPort]
           --dashboard-port P        dashboard port, 0 = any free (default 18888)         [AppHost:DashboardPort]

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Faas.AppHost.Hosting;
 using Faas.AppHost.Networking;
 
@@ -5,7 +6,7 @@ namespace Faas.AppHost.Model;
 
 /// <summary>
 /// The one place that says which resources make up Faas and how they are wired: Garnet and PostgreSQL
-/// (unless external connection strings are given), the runtime workers, the scheduler and the gateway,
+/// (unless external connection strings are given), the runtime workers, the scheduler, the compiler and the gateway,
 /// in dependency order, each project with Aspire's environment contract. With
 /// <see cref="AppHostOptions.InfrastructureOnly"/> it stops after Garnet and PostgreSQL.
 /// </summary>
@@ -95,6 +96,21 @@ public sealed class FaasAppModel
             .Build();
         resources.Add(scheduler);
 
+        var compilerProject = projects.Get(ServiceProjectCatalog.CompilerProject);
+        var compiler = wiring.Project(ResourceNames.Compiler, compilerProject, ports.GetFreePort(), ports.GetFreePort())
+            .WithConnectionString(ResourceNames.Redis)
+            .WithConnectionString(ResourceNames.FaasDb)
+            .With("Builds__MaxParallelBuilds", options.Compilers.ToString(CultureInfo.InvariantCulture))
+            .With("Compiler__BuildTimeout", TimeSpan.FromSeconds(options.BuildTimeoutSeconds).ToString("c", CultureInfo.InvariantCulture))
+            .With("Compiler__ScratchRoot", state.Builds);
+        if (ToolchainLocator.FindAssemblyScript(state, compilerProject) is { } asc)
+        {
+            compiler.With("Compiler__AscPath", asc);
+        }
+
+        resources.Add(compiler.Build());
+        var compilerResource = (ProjectResourceDefinition)resources[^1];
+
         var gateway = wiring.Project(
                 ResourceNames.Gateway,
                 projects.Get(ServiceProjectCatalog.GatewayProject),
@@ -104,6 +120,7 @@ public sealed class FaasAppModel
             .WithConnectionString(ResourceNames.FaasDb)
             .WithReference(scheduler, EndpointDefinition.Grpc)
             .WithReference(scheduler, EndpointDefinition.Http)
+            .WithReference(compilerResource, EndpointDefinition.Grpc)
             .Build();
         resources.Add(gateway);
 

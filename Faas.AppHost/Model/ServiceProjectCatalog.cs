@@ -11,6 +11,7 @@ public sealed class ServiceProjectCatalog
 {
     public const string GatewayProject = "Faas.Gateway";
     public const string SchedulerProject = "Faas.Scheduler";
+    public const string CompilerProject = "Faas.Compiler";
     public const string RuntimeWorkerProject = "Faas.Runtime.Worker";
 
     private const string MetadataPrefix = "FaasServiceProject:";

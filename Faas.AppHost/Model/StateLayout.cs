@@ -11,5 +11,11 @@ public sealed record StateLayout(string Root)
 
     public string ModuleCache => Path.Combine(Root, "cache", "modules");
 
+    /// <summary>The compiler's scratch directories, one per running build.</summary>
+    public string Builds => Path.Combine(Root, "builds");
+
+    /// <summary>Project-local toolchains (.ci/run installs AssemblyScript here).</summary>
+    public string Toolchains => Path.Combine(Root, "toolchains");
+
     public string LogFile(string resourceName) => Path.Combine(Logs, resourceName + ".log");
 }

@@ -12,6 +12,15 @@ var root = new RootCommand("Faas synchronous-invoke benchmark: the mesh (REST an
 {
     duration, warmup, concurrency, workers, payload, markdown,
 };
+var iterations = new Option<int>("--iterations") { Description = "Deploys measured per scenario", DefaultValueFactory = _ => 10 };
+var deploy = new Command("deploy", "Deploy from source to first successful invoke (C echo sample): a fresh build and a build-cache hit.")
+{
+    iterations, workers, markdown,
+};
+deploy.SetAction(async (parse, cancellationToken) =>
+    await DeployBenchmark.RunAsync(parse.GetValue(iterations), parse.GetValue(workers), parse.GetValue(markdown), cancellationToken));
+root.Subcommands.Add(deploy);
+
 root.SetAction(async (parse, cancellationToken) =>
 {
     var options = new BenchOptions(

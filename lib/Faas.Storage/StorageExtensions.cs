@@ -25,6 +25,7 @@ public static class StorageExtensions
         builder.Services.AddSingleton<FunctionStore>();
         builder.Services.AddSingleton<ExecutionStore>();
         builder.Services.AddSingleton<AsyncExecutionStore>();
+        builder.Services.AddSingleton<BuildStore>();
         builder.Services.AddOpenTelemetry().WithTracing(t => t.AddNpgsql());
         return builder;
     }
@@ -59,6 +60,7 @@ public static class StorageExtensions
             .Validate(o => o.ReapBatchSize > 0, "Queues: ReapBatchSize must be positive.")
             .ValidateOnStart();
         builder.Services.AddSingleton<ReliableQueues>();
+        builder.Services.AddSingleton<BuildQueue>();
         builder.Services.AddSingleton<QueueReaper>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<QueueReaper>());
         return builder;

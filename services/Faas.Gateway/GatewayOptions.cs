@@ -13,6 +13,21 @@ public sealed class GatewayOptions
     [Range(1, 256 * 1024 * 1024)]
     public int MaxModuleBytes { get; set; } = 32 * 1024 * 1024;
 
+    /// <summary>
+    /// Most bytes of source a deploy in a compiled language may bring (all files together, and the compressed
+    /// archive); more is HTTP 413 / RESOURCE_EXHAUSTED. Keep it at or below the compiler's <c>Compiler:MaxSourceBytes</c>.
+    /// </summary>
+    [Range(1, 64 * 1024 * 1024)]
+    public int MaxSourceBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Most files in a source archive; keep it at or below the compiler's <c>Compiler:MaxSourceFiles</c>.</summary>
+    [Range(1, 10_000)]
+    public int MaxSourceFiles { get; set; } = 64;
+
+    /// <summary>Longest a deploy with <c>wait</c> waits for its build; after it the version is returned still BUILDING.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan MaxBuildWait { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Page size when a list request gives none.</summary>
     [Range(1, 500)]
     public int DefaultPageSize { get; set; } = 50;

@@ -20,4 +20,14 @@ public sealed class OptionsTests
         Assert.Contains("Compiler:MaxSourceFiles", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Compiler:ClangPath", result.FailureMessage, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Sandbox_limits_out_of_range_are_rejected_by_name()
+    {
+        var result = new CompilerOptionsValidator().Validate(null, new CompilerOptions { MaxMemoryBytes = 1024, MaxFileBytes = 1, Niceness = 40 });
+
+        Assert.Contains("Compiler:MaxMemoryBytes", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Compiler:MaxFileBytes", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Compiler:Niceness", result.FailureMessage, StringComparison.Ordinal);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Faas.Protos.V1;
@@ -6,9 +7,14 @@ using Grpc.Net.Client;
 
 namespace Faas.Mesh.Tests;
 
-/// <summary>One mesh for the whole collection: every service in its own process, real PostgreSQL and Garnet.</summary>
+/// <summary>
+/// One mesh for the whole collection: every service in its own process, real PostgreSQL and Garnet, the real
+/// compilers. Builds are limited to <see cref="BuildTimeoutSeconds"/>, so a compile bomb ends within a test.
+/// </summary>
 public sealed class MeshFixture : IAsyncLifetime
 {
+    public const int BuildTimeoutSeconds = 20;
+
     private GrpcChannel? channel;
 
     public FaasTestApp App { get; private set; } = null!;
@@ -25,7 +31,11 @@ public sealed class MeshFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        App = FaasTestingBuilder.Create(o => o.Workers = 2).Build();
+        App = FaasTestingBuilder.Create(o =>
+        {
+            o.Workers = 2;
+            o.ConfigureAppHost = appHost => appHost.BuildTimeoutSeconds = BuildTimeoutSeconds;
+        }).Build();
         await App.StartAsync();
         Rest = App.CreateHttpClient("gateway", "http");
         channel = GrpcChannel.ForAddress(App.GetEndpoint("gateway", "grpc"), new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
@@ -45,6 +55,29 @@ public sealed class MeshFixture : IAsyncLifetime
     }
 
     public static string Wat(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Functions", name + ".wat"));
+
+    /// <summary>A sample source file from samples/functions, e.g. <c>Sample("echo.c")</c>.</summary>
+    public static string Sample(string fileName) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Functions", fileName));
+
+    /// <summary>Deploys source over REST (<c>?wait=true</c> when <paramref name="wait"/>) and returns the status code and the response JSON.</summary>
+    public async Task<(HttpStatusCode Status, JsonElement Body)> DeploySourceAsync(
+        string name, string language, string? source = null, byte[]? archive = null, bool wait = true, string? entryFile = null)
+    {
+        using var response = await Rest.PostAsJsonAsync(
+            wait ? "/v1/functions?wait=true" : "/v1/functions",
+            new { name, language, source, archive = archive is null ? null : Convert.ToBase64String(archive), entryFile });
+        var body = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, JsonDocument.Parse(body).RootElement.Clone());
+    }
+
+    /// <summary>A version's JSON over REST.</summary>
+    public async Task<JsonElement> GetVersionAsync(string name, int version)
+    {
+        using var response = await Rest.GetAsync($"/v1/functions/{name}/versions/{version}");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"GET version {version} of {name}: {(int)response.StatusCode} {body}");
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
 
     /// <summary>Deploys a sample over REST and returns the response JSON.</summary>
     public Task<JsonElement> DeployAsync(string name, string sample, object? config = null) => DeployAsync(Rest, name, sample, config);

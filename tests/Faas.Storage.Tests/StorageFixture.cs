@@ -27,6 +27,8 @@ public sealed class StorageFixture : IAsyncLifetime
 
     public ExecutionStore Executions { get; private set; } = null!;
 
+    public BuildStore Builds { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         app = FaasTestingBuilder.Create(o =>
@@ -44,6 +46,7 @@ public sealed class StorageFixture : IAsyncLifetime
         Functions = new FunctionStore(DataSource);
         Artifacts = new ArtifactStore(DataSource);
         Executions = new ExecutionStore(DataSource);
+        Builds = new BuildStore(DataSource, Functions);
     }
 
     public async Task DisposeAsync()

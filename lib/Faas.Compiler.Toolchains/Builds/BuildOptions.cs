@@ -14,6 +14,12 @@ public sealed record BuildOptions
     /// <summary>Optimise for speed (-O2); off builds faster.</summary>
     public bool Optimize { get; init; } = true;
 
+    /// <summary>
+    /// Also return the module precompiled for the runtime workers' engine (<see cref="BuildResult.Precompiled"/>),
+    /// from the compilation validation does anyway.
+    /// </summary>
+    public bool Precompile { get; init; }
+
     /// <summary>A tighter wall-clock limit than the configured one; never a looser one.</summary>
     public TimeSpan? Timeout { get; init; }
 }

@@ -10,6 +10,12 @@ public sealed record BuildResult
     /// <summary>The validated module; null unless the build succeeded.</summary>
     public byte[]? Wasm { get; init; }
 
+    /// <summary>
+    /// The module precompiled for engines with <see cref="Faas.Runtime.Engines.WasmEngineFactory.Fingerprint"/>;
+    /// null unless the build succeeded and <see cref="BuildOptions.Precompile"/> asked for it.
+    /// </summary>
+    public byte[]? Precompiled { get; init; }
+
     /// <summary>A one-line summary of the failure; null on success.</summary>
     public string? Error { get; init; }
 
@@ -20,6 +26,9 @@ public sealed record BuildResult
     public string Log { get; init; } = "";
 
     public TimeSpan Elapsed { get; init; }
+
+    /// <summary>The compiler's version line, when the build got as far as running it.</summary>
+    public string? ToolchainVersion { get; init; }
 
     internal static BuildResult Failed(BuildStatus status, string error) => new() { Status = status, Error = error };
 }

@@ -49,7 +49,7 @@ public sealed class FunctionBuilder(
     {
         if (SourceSetValidator.Validate(sources, options) is { } invalid)
         {
-            return BuildResult.Failed(BuildStatus.InvalidSources, invalid);
+            return BuildResult.Failed(BuildStatus.InvalidSources, invalid.Message);
         }
 
         var inventory = await detector.GetInventoryAsync(cancellationToken).ConfigureAwait(false);
@@ -75,7 +75,7 @@ public sealed class FunctionBuilder(
         ProcessOutcome outcome;
         try
         {
-            outcome = await new SandboxedProcess(detector.Network)
+            outcome = await new SandboxedProcess(detector.Network, ResourceLimits.From(options))
                 .RunAsync(command.FileName, command.Arguments, scratch.Path, timeout, options.MaxLogBytes, parser.Read, cancellationToken)
                 .ConfigureAwait(false);
         }
@@ -86,7 +86,7 @@ public sealed class FunctionBuilder(
         }
 
         var diagnostics = parser.Complete();
-        var failed = new BuildResult { Status = BuildStatus.CompileFailed, Diagnostics = diagnostics, Log = outcome.Log };
+        var failed = new BuildResult { Status = BuildStatus.CompileFailed, Diagnostics = diagnostics, Log = outcome.Log, ToolchainVersion = report.Version };
 
         if (outcome.TimedOut)
         {
@@ -94,6 +94,11 @@ public sealed class FunctionBuilder(
         }
 
         var output = Path.Combine(scratch.Path, OutputFile);
+        if (outcome.ExitCode != 0 && RanOutOfMemory(outcome.Log))
+        {
+            return failed with { Error = $"The {language.ToName()} compiler ran out of memory: a build may use {options.MaxMemoryBytes / (1024 * 1024)} MiB (Compiler:MaxMemoryBytes)." };
+        }
+
         if (outcome.ExitCode != 0 || !File.Exists(output))
         {
             var errors = diagnostics.Count(d => d.Severity == DiagnosticSeverity.Error);
@@ -107,14 +112,21 @@ public sealed class FunctionBuilder(
         }
 
         var wasm = await File.ReadAllBytesAsync(output, cancellationToken).ConfigureAwait(false);
-        var validation = validator.Validate(wasm);
+        var validation = validator.Validate(wasm, buildOptions.Precompile);
         if (!validation.IsValid)
         {
             return failed with { Status = BuildStatus.InvalidModule, Error = validation.Error };
         }
 
-        return new BuildResult { Status = BuildStatus.Succeeded, Wasm = wasm, Diagnostics = diagnostics, Log = outcome.Log };
+        return new BuildResult { Status = BuildStatus.Succeeded, Wasm = wasm, Precompiled = validation.Precompiled, Diagnostics = diagnostics, Log = outcome.Log, ToolchainVersion = report.Version };
     }
+
+    /// <summary>How clang/LLVM, rustc and Node.js say that an allocation failed (the sandbox's memory limit).</summary>
+    private static bool RanOutOfMemory(string log) =>
+        log.Contains("LLVM ERROR: out of memory", StringComparison.Ordinal)
+        || log.Contains("memory allocation of", StringComparison.Ordinal)
+        || log.Contains("std::bad_alloc", StringComparison.Ordinal)
+        || log.Contains("heap out of memory", StringComparison.Ordinal);
 
     private static async Task WriteSourcesAsync(string root, IReadOnlyDictionary<string, string> sources, CancellationToken cancellationToken)
     {

@@ -4,25 +4,38 @@ using Faas.Compiler.Toolchains.Options;
 
 namespace Faas.Compiler.Toolchains.Builds;
 
+/// <summary>Why a set of source files cannot be built; <see cref="IsTooLarge"/> when it is about size rather than content.</summary>
+public sealed record SourceProblem(string Message, bool IsTooLarge = false)
+{
+    public override string ToString() => Message;
+}
+
 /// <summary>
 /// Checks a build's files before anything is written: how many, how large, and names that stay inside the
 /// scratch directory (relative, '/'-separated, segments of letters, digits, '_', '-', '.', not starting with '.').
+/// The gateway runs the same checks on a deploy, so bad input is refused before a build is queued.
 /// </summary>
-internal static partial class SourceSetValidator
+public static partial class SourceSetValidator
 {
     private const int MaxNameLength = 200;
     private const int MaxDepth = 4;
 
-    public static string? Validate(IReadOnlyDictionary<string, string> sources, CompilerOptions options)
+    /// <summary>The first problem with the file set, or null when it may be built.</summary>
+    public static SourceProblem? Validate(IReadOnlyDictionary<string, string> sources, CompilerOptions options) =>
+        Validate(sources, options.SourceLimits);
+
+    /// <inheritdoc cref="Validate(IReadOnlyDictionary{string, string}, CompilerOptions)"/>
+    public static SourceProblem? Validate(IReadOnlyDictionary<string, string> sources, SourceLimits limits)
     {
+        ArgumentNullException.ThrowIfNull(sources);
         if (sources.Count == 0)
         {
-            return "A build needs at least one source file.";
+            return new("A build needs at least one source file.");
         }
 
-        if (sources.Count > options.MaxSourceFiles)
+        if (sources.Count > limits.MaxFiles)
         {
-            return $"A build takes at most {options.MaxSourceFiles} source files, not {sources.Count}.";
+            return TooManyFiles(limits, sources.Count);
         }
 
         long totalBytes = 0;
@@ -33,34 +46,45 @@ internal static partial class SourceSetValidator
                 return problem;
             }
 
-            totalBytes += Encoding.UTF8.GetByteCount(content ?? "");
-            if (totalBytes > options.MaxSourceBytes)
+            if (content is not null && content.Contains('\0', StringComparison.Ordinal))
             {
-                return $"The sources exceed the limit of {options.MaxSourceBytes} bytes.";
+                return new($"The source file `{Printable(name)}` contains a NUL character: sources are text.");
+            }
+
+            totalBytes += Encoding.UTF8.GetByteCount(content ?? "");
+            if (totalBytes > limits.MaxBytes)
+            {
+                return TooLarge(limits);
             }
         }
 
         return null;
     }
 
-    private static string? CheckName(string name)
+    public static SourceProblem TooLarge(SourceLimits limits) => new($"The sources exceed the limit of {limits.MaxBytes} bytes.", IsTooLarge: true);
+
+    public static SourceProblem TooManyFiles(SourceLimits limits, int count) =>
+        new($"A build takes at most {limits.MaxFiles} source files, not {count}.", IsTooLarge: true);
+
+    /// <summary>The problem with one file name, or null when it is allowed.</summary>
+    public static SourceProblem? CheckName(string name)
     {
         if (string.IsNullOrEmpty(name) || name.Length > MaxNameLength)
         {
-            return $"Source file names must have 1 to {MaxNameLength} characters.";
+            return new($"Source file names must have 1 to {MaxNameLength} characters.");
         }
 
         var segments = name.Split('/');
         if (segments.Length > MaxDepth || !segments.All(segment => Segment().IsMatch(segment)))
         {
-            return $"The source file name `{Printable(name)}` is not allowed: use relative names of letters, digits, '_', '-' and '.', "
-                + $"at most {MaxDepth} levels deep, with no '..', no leading '/' or '.', and no other characters.";
+            return new($"The source file name `{Printable(name)}` is not allowed: use relative names of letters, digits, '_', '-' and '.', "
+                + $"at most {MaxDepth} levels deep, with no '..', no leading '/' or '.', and no other characters.");
         }
 
         return null;
     }
 
-    private static string Printable(string name) => new(name.Select(c => char.IsControl(c) ? '?' : c).Take(MaxNameLength).ToArray());
+    internal static string Printable(string name) => new(name.Select(c => char.IsControl(c) ? '?' : c).Take(MaxNameLength).ToArray());
 
     [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]*$")]
     private static partial Regex Segment();

@@ -56,6 +56,8 @@ internal sealed class ClangToolchain(SourceLanguage language, CompilerOptions op
             "--target=wasm32-wasi", $"--sysroot={options.WasiSysroot}",
             buildOptions.Optimize ? "-O2" : "-O0",
             "-fno-color-diagnostics", "-fno-caret-diagnostics", "-ferror-limit=50",
+            // A crashing compiler (e.g. at its memory limit) writes no preprocessed reproducer.
+            "-fno-crash-diagnostics",
             "-o", outputFile,
         ];
         if (IsCpp)

@@ -1,3 +1,5 @@
+using Faas.Compiler.Toolchains.Builds;
+
 namespace Faas.Compiler.Toolchains.Options;
 
 /// <summary>
@@ -40,6 +42,21 @@ public sealed class CompilerOptions
 
     /// <summary>Most bytes of source (all files together, UTF-8) in one build.</summary>
     public int MaxSourceBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Data memory (heap) of each compiler process (<c>prlimit --data</c>): a compile bomb that allocates
+    /// without end fails instead of starving the machine.
+    /// </summary>
+    public long MaxMemoryBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>Largest file a compiler process may write (<c>prlimit --fsize</c>), so a build cannot fill the disk.</summary>
+    public long MaxFileBytes { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>Scheduling priority of compiler processes (<c>nice</c>, 0..19): builds yield the CPU to running functions.</summary>
+    public int Niceness { get; set; } = 10;
+
+    /// <summary>The source limits of one build.</summary>
+    public SourceLimits SourceLimits => new(MaxSourceFiles, MaxSourceBytes);
 
     /// <summary>
     /// Run compilers in a network namespace of their own (<c>unshare -n</c>, needs root or user namespaces).

@@ -30,6 +30,21 @@ public sealed class CompilerOptionsValidator : IValidateOptions<CompilerOptions>
         AddIfNotPositive(failures, nameof(options.MaxModuleBytes), options.MaxModuleBytes);
         AddIfNotPositive(failures, nameof(options.MaxSourceFiles), options.MaxSourceFiles);
         AddIfNotPositive(failures, nameof(options.MaxSourceBytes), options.MaxSourceBytes);
+        if (options.MaxMemoryBytes < 64L * 1024 * 1024)
+        {
+            failures.Add($"{CompilerOptions.SectionName}:MaxMemoryBytes must be at least 64 MiB, not {options.MaxMemoryBytes}.");
+        }
+
+        if (options.MaxFileBytes < options.MaxModuleBytes)
+        {
+            failures.Add($"{CompilerOptions.SectionName}:MaxFileBytes must be at least MaxModuleBytes ({options.MaxModuleBytes}), not {options.MaxFileBytes}.");
+        }
+
+        if (options.Niceness is < 0 or > 19)
+        {
+            failures.Add($"{CompilerOptions.SectionName}:Niceness must be between 0 and 19, not {options.Niceness}.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

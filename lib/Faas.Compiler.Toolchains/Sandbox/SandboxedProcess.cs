@@ -5,9 +5,9 @@ namespace Faas.Compiler.Toolchains.Sandbox;
 /// <summary>
 /// Runs a compiler as a build needs it: in its scratch directory, with a minimal environment, no stdin,
 /// in a process group of its own (and a network namespace of its own where <see cref="NetworkIsolation"/>
-/// allows), killed with all its children at the time limit, its output capped.
+/// allows), within its <see cref="ResourceLimits"/>, killed with all its children at the time limit, its output capped.
 /// </summary>
-internal sealed class SandboxedProcess(NetworkIsolation network)
+internal sealed class SandboxedProcess(NetworkIsolation network, ResourceLimits? limits = null)
 {
     private const string SearchPath = "/usr/local/bin:/usr/bin:/bin";
 
@@ -27,6 +27,11 @@ internal sealed class SandboxedProcess(NetworkIsolation network)
         if (ExecutableLocator.Find("setsid") is { } setsid)
         {
             command.Add(setsid);
+        }
+
+        if (limits is not null)
+        {
+            command.AddRange(limits.CommandPrefix());
         }
 
         command.AddRange(network.CommandPrefix);

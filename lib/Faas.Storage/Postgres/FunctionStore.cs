@@ -26,7 +26,21 @@ public sealed class FunctionStore(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var (_, version) = await InsertVersionAsync(
+            connection, transaction, tenantId, name, language, state, moduleSha256, source, config, description, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return await GetVersionAsync(tenantId, name, version, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException("A version vanished right after it was written.");
+    }
 
+    /// <summary>
+    /// Inserts a version inside the caller's transaction, creating the function when its name is new;
+    /// returns the function's id and the new version number.
+    /// </summary>
+    internal static async Task<(Guid FunctionId, int Version)> InsertVersionAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, string name, string language, VersionState state,
+        string? moduleSha256, string? source, FunctionConfig config, string description, CancellationToken cancellationToken)
+    {
         Guid functionId;
         int version;
         await using (var upsert = new NpgsqlCommand(
@@ -62,15 +76,25 @@ public sealed class FunctionStore(NpgsqlDataSource dataSource)
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return await GetVersionAsync(tenantId, name, version, cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidOperationException("A version vanished right after it was written.");
+        return (functionId, version);
     }
 
     /// <summary>One version, or the latest when <paramref name="version"/> is 0; null when absent.</summary>
-    public async Task<FunctionVersion?> GetVersionAsync(Guid tenantId, string name, int version, CancellationToken cancellationToken)
+    public Task<FunctionVersion?> GetVersionAsync(Guid tenantId, string name, int version, CancellationToken cancellationToken) =>
+        GetVersionAsync(tenantId, name, version, newestReady: false, cancellationToken);
+
+    /// <summary>
+    /// The version an invocation runs: the one pinned, or when <paramref name="version"/> is 0 the newest READY
+    /// version (a newer one still building or failed is not live yet); null when there is none.
+    /// </summary>
+    public Task<FunctionVersion?> GetRunnableVersionAsync(Guid tenantId, string name, int version, CancellationToken cancellationToken) =>
+        GetVersionAsync(tenantId, name, version, newestReady: true, cancellationToken);
+
+    private async Task<FunctionVersion?> GetVersionAsync(Guid tenantId, string name, int version, bool newestReady, CancellationToken cancellationToken)
     {
-        var versionFilter = version == 0 ? "v.version = f.latest_version" : "v.version = $3";
+        var versionFilter = version != 0 ? "v.version = $3"
+            : newestReady ? $"v.version = (SELECT max(r.version) FROM function_versions r WHERE r.function_id = f.id AND r.state = '{VersionState.Ready}')"
+            : "v.version = f.latest_version";
         await using var command = dataSource.CreateCommand(
             $"SELECT {VersionColumns} {VersionJoin} WHERE f.tenant_id = $1 AND f.name = $2 AND {versionFilter}");
         command.Parameters.AddWithValue(tenantId);

@@ -23,6 +23,10 @@ public sealed class FunctionRegistry(
     private readonly ConcurrentDictionary<Key, Entry> cache = new();
     private long generation;
 
+    /// <summary>
+    /// The version an invocation runs (see <see cref="FunctionStore.GetRunnableVersionAsync"/>): the pinned one,
+    /// or for <paramref name="version"/> 0 the newest READY one; null when there is none.
+    /// </summary>
     public async ValueTask<FunctionVersion?> ResolveAsync(Guid tenantId, string name, int version, CancellationToken cancellationToken)
     {
         var key = new Key(tenantId, name, version);
@@ -35,7 +39,7 @@ public sealed class FunctionRegistry(
         // An invalidation that lands while the load is in flight may concern what is being loaded:
         // then the result is served but not cached.
         var generationBefore = Volatile.Read(ref generation);
-        var loaded = await store.GetVersionAsync(tenantId, name, version, cancellationToken).ConfigureAwait(false);
+        var loaded = await store.GetRunnableVersionAsync(tenantId, name, version, cancellationToken).ConfigureAwait(false);
         if (Volatile.Read(ref generation) == generationBefore)
         {
             cache[key] = new Entry(loaded, now);

@@ -24,4 +24,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Debug, Message = "Execution {ExecutionId} of {Function} ended {Outcome}: {Error}")]
     public static partial void ExecutionFailed(ILogger logger, string executionId, string function, string outcome, string? error);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Precompiled artifact of module {Sha256} does not load into this engine, compiling the module instead: {Reason}")]
+    public static partial void PrecompiledArtifactRejected(ILogger logger, string sha256, string reason);
 }

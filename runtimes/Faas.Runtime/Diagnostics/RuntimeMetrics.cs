@@ -28,7 +28,7 @@ public sealed class RuntimeMetrics
         executions = meter.CreateCounter<long>("faas.runtime.executions", "{execution}", "Function runs, by outcome.");
         runDuration = meter.CreateHistogram<double>("faas.runtime.run.duration", "s", "Time to instantiate and run a function.", tags: null, advice: RunDurationBuckets);
         inFlight = meter.CreateUpDownCounter<long>("faas.runtime.executions.in_flight", "{execution}", "Runs holding a slot.");
-        coldLoads = meter.CreateCounter<long>("faas.runtime.module.cold_loads", "{module}", "Modules loaded into memory, by source (disk or artifact).");
+        coldLoads = meter.CreateCounter<long>("faas.runtime.module.cold_loads", "{module}", "Modules loaded into memory, by source (disk, precompiled artifact, or compiled from the module).");
     }
 
     /// <summary>The snake_case name used for an outcome in tags, logs and traces (as in the proto enum).</summary>

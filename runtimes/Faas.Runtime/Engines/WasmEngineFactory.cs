@@ -1,3 +1,5 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
 using Wasmtime;
 
 namespace Faas.Runtime.Engines;
@@ -48,6 +50,24 @@ public static class WasmEngineFactory
         using var config = CreateConfig();
         return new Engine(config);
     }
+
+    /// <summary>
+    /// Names what a precompiled module depends on: the Wasmtime version, the code-generation settings of
+    /// <see cref="CreateConfig"/> and the platform. Precompiled artifacts are stored under it and a worker
+    /// only takes those with its own; anything else it compiles from the module. (Wasmtime checks again
+    /// when deserializing, CPU features included, so a stale artifact fails safely.)
+    /// </summary>
+    public static string Fingerprint { get; } = string.Join('/',
+        "wasmtime-" + (typeof(Engine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+            ?? typeof(Engine).Assembly.GetName().Version?.ToString() ?? "unknown"),
+        CodeGeneration,
+        $"{Platform}-{RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant()}");
+
+    private static string Platform =>
+        OperatingSystem.IsLinux() ? "linux" : OperatingSystem.IsWindows() ? "windows" : OperatingSystem.IsMacOS() ? "macos" : "other";
+
+    /// <summary>The settings below, in words; part of <see cref="Fingerprint"/>. Change both together.</summary>
+    private const string CodeGeneration = "cranelift-speed-epoch";
 
     private static Config CreateConfig() => new Config()
         .WithCompilerStrategy(CompilerStrategy.Cranelift)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Faas.Runtime.Diagnostics;
+using Faas.Runtime.Engines;
 using Faas.Runtime.Options;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,8 +11,9 @@ namespace Faas.Runtime.Modules;
 
 /// <summary>
 /// Compiled modules by sha256. A hit is a dictionary lookup; a miss loads the module once however many
-/// calls wait for it: from the precompiled-module directory, else from the <see cref="IModuleSource"/>
-/// (verified against its hash, compiled, and written to the directory for next time). Beyond
+/// calls wait for it: from the precompiled-module directory, else from the <see cref="IModuleSource"/>: its
+/// precompiled artifact for this engine when it has one, otherwise the module (verified against its hash and
+/// compiled); either way written to the directory for next time. Beyond
 /// <see cref="RuntimeOptions.MaxCachedModules"/> the least recently used modules are dropped.
 /// </summary>
 public sealed class ModuleCache : IDisposable
@@ -78,8 +80,14 @@ public sealed class ModuleCache : IDisposable
             var module = directory.TryLoad(engine, sha256);
             if (module is null)
             {
-                loadedFrom = "artifact";
-                module = await CompileFromSourceAsync(sha256).ConfigureAwait(false);
+                loadedFrom = "precompiled";
+                module = await DeserializeFromSourceAsync(sha256).ConfigureAwait(false);
+                if (module is null)
+                {
+                    loadedFrom = "artifact";
+                    module = await CompileFromSourceAsync(sha256).ConfigureAwait(false);
+                }
+
                 directory.TryStore(module, sha256);
             }
 
@@ -95,6 +103,26 @@ public sealed class ModuleCache : IDisposable
             entries.TryRemove(KeyValuePair.Create(sha256, entry));
             Log.ModuleLoadFailed(logger, sha256, exception.Message);
             throw;
+        }
+    }
+
+    /// <summary>The source's precompiled artifact for this engine; null when it has none or it does not load here.</summary>
+    private async Task<Module?> DeserializeFromSourceAsync(string sha256)
+    {
+        var precompiled = await source.GetPrecompiledAsync(sha256, WasmEngineFactory.Fingerprint, disposing.Token).ConfigureAwait(false);
+        if (precompiled is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return Module.Deserialize(engine, sha256, precompiled);
+        }
+        catch (WasmtimeException exception)
+        {
+            Log.PrecompiledArtifactRejected(logger, sha256, exception.Message);
+            return null;
         }
     }
 

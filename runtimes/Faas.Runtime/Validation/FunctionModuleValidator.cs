@@ -27,7 +27,13 @@ public sealed class FunctionModuleValidator(Engine engine)
     }
 
     /// <summary>Validates a binary module.</summary>
-    public ModuleValidationResult Validate(byte[] wasm)
+    public ModuleValidationResult Validate(byte[] wasm) => Validate(wasm, precompile: false);
+
+    /// <summary>
+    /// Validates a binary module and, when <paramref name="precompile"/> and valid, keeps the compilation
+    /// validation needs anyway as <see cref="ModuleValidationResult.Precompiled"/> (no second compile).
+    /// </summary>
+    public ModuleValidationResult Validate(byte[] wasm, bool precompile)
     {
         ArgumentNullException.ThrowIfNull(wasm);
         if (Module.Validate(engine, wasm) is { } reason)
@@ -49,7 +55,7 @@ public sealed class FunctionModuleValidator(Engine engine)
         {
             return CheckContract(module) is { } violation
                 ? ModuleValidationResult.Invalid(violation)
-                : ModuleValidationResult.Valid(wasm);
+                : ModuleValidationResult.Valid(wasm, precompile ? module.Serialize() : null);
         }
     }
 

@@ -3,4 +3,13 @@ using Faas.Storage.Model;
 namespace Faas.Gateway.Deployment;
 
 /// <summary>A deploy as the domain sees it.</summary>
-public sealed record DeployCommand(string Name, string Language, string? Source, byte[]? Wasm, FunctionConfig Config, string Description);
+/// <param name="Archive">A tar.gz of source files, for compiled languages (instead of <paramref name="Source"/>).</param>
+/// <param name="EntryFile">The build's entry file; with a single <paramref name="Source"/>, that file's name.</param>
+/// <param name="Wait">Answer only when the build has ended (or <see cref="GatewayOptions.MaxBuildWait"/> passed).</param>
+public sealed record DeployCommand(
+    string Name, string Language, string? Source, byte[]? Wasm, FunctionConfig Config, string Description,
+    byte[]? Archive = null, string? EntryFile = null, bool Wait = false)
+{
+    /// <summary>Languages the gateway turns into a module itself; the others go to the compiler.</summary>
+    public bool IsWebAssembly => Language is "wat" or "wasm";
+}

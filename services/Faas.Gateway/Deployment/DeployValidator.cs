@@ -10,7 +10,11 @@ public static partial class DeployValidator
     public const int MaxEnvVariables = 256;
     public const int MaxEnvBytes = 32 * 1024;
 
-    public static readonly IReadOnlySet<string> Languages = new HashSet<string>(StringComparer.Ordinal) { "wat", "wasm" };
+    /// <summary>WebAssembly, which the gateway validates itself, and the languages the compiler builds.</summary>
+    public static readonly IReadOnlySet<string> Languages = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "wat", "wasm", "c", "cpp", "rust", "assemblyscript",
+    };
 
     public static void ValidateName(string name)
     {
@@ -21,7 +25,7 @@ public static partial class DeployValidator
         }
     }
 
-    public static void Validate(DeployCommand command, int maxModuleBytes)
+    public static void Validate(DeployCommand command, int maxModuleBytes, int maxSourceBytes = int.MaxValue)
     {
         ValidateName(command.Name);
         if (!Languages.Contains(command.Language))
@@ -30,7 +34,15 @@ public static partial class DeployValidator
                 $"Language '{Truncate(command.Language)}' is not supported; use one of: {string.Join(", ", Languages.Order())}.");
         }
 
-        if (command.Language == "wasm")
+        if (!command.IsWebAssembly)
+        {
+            ValidateCompiledSource(command, maxSourceBytes);
+        }
+        else if (command.Archive is { Length: > 0 })
+        {
+            throw new InvalidRequestException($"Language '{command.Language}' takes no 'archive'; archives hold sources of c, cpp, rust or assemblyscript.");
+        }
+        else if (command.Language == "wasm")
         {
             if (command.Wasm is not { Length: > 0 })
             {
@@ -56,6 +68,29 @@ public static partial class DeployValidator
         }
 
         ValidateConfig(command.Config);
+    }
+
+    private static void ValidateCompiledSource(DeployCommand command, int maxSourceBytes)
+    {
+        var hasSource = !string.IsNullOrWhiteSpace(command.Source);
+        var hasArchive = command.Archive is { Length: > 0 };
+        if (hasSource == hasArchive)
+        {
+            throw new InvalidRequestException(
+                $"Language '{command.Language}' needs either the source text in 'source' or a tar.gz of source files in 'archive' (base64 in JSON), not {(hasSource ? "both" : "neither")}.");
+        }
+
+        if (command.Wasm is { Length: > 0 })
+        {
+            throw new InvalidRequestException($"Language '{command.Language}' is built from source; send a prebuilt module as language 'wasm'.");
+        }
+
+        var size = hasSource ? System.Text.Encoding.UTF8.GetByteCount(command.Source!) : command.Archive!.Length;
+        if (size > maxSourceBytes)
+        {
+            throw new SourceTooLargeException(
+                $"The {(hasSource ? "source" : "archive")} has {size} bytes; the limit is {maxSourceBytes} (Gateway:MaxSourceBytes).");
+        }
     }
 
     public static void ValidateConfig(FunctionConfig config)

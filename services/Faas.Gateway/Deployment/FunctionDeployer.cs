@@ -1,27 +1,41 @@
+using System.Diagnostics;
+using Faas.Compiler.Toolchains.Builds;
 using Faas.Gateway.Errors;
 using Faas.Storage.Model;
 using Faas.Storage.Postgres;
+using Faas.Storage.Queues;
 using Faas.Storage.Registry;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace Faas.Gateway.Deployment;
 
 /// <summary>
-/// Deploys a version: validates the request, turns the source into a module, checks the module against
-/// the function contract with the runtime's own engine, stores it content-addressed, records the version
-/// and tells the mesh that the function changed.
+/// Deploys a version. WebAssembly: validates the request, turns the text into a module, checks the module
+/// against the function contract with the runtime's own engine, stores it content-addressed and records a
+/// READY version. Compiled languages: checks the sources, and either reuses the module an identical input
+/// produced before (READY at once) or records a BUILDING version with its build and queues the build for
+/// the compiler, waiting for it when asked. Either way the mesh hears that the function changed.
 /// </summary>
 public sealed partial class FunctionDeployer(
     ModuleBuilder moduleBuilder,
     ArtifactStore artifacts,
     FunctionStore functions,
+    BuildStore builds,
+    BuildQueue buildQueue,
+    BuildWaiter buildWaiter,
     FunctionRegistry registry,
     IOptions<GatewayOptions> options,
     ILogger<FunctionDeployer> logger)
 {
     public async Task<FunctionVersion> DeployAsync(Guid tenantId, DeployCommand command, CancellationToken cancellationToken)
     {
-        DeployValidator.Validate(command, options.Value.MaxModuleBytes);
+        DeployValidator.Validate(command, options.Value.MaxModuleBytes, options.Value.MaxSourceBytes);
+        if (!command.IsWebAssembly)
+        {
+            return await DeploySourceAsync(tenantId, command, cancellationToken).ConfigureAwait(false);
+        }
+
         var wasm = moduleBuilder.Build(command.Language, command.Source, command.Wasm);
         var sha256 = await artifacts.PutAsync(wasm, cancellationToken).ConfigureAwait(false);
         var version = await functions.AddVersionAsync(
@@ -30,6 +44,37 @@ public sealed partial class FunctionDeployer(
         await registry.InvalidateAsync(tenantId, command.Name).ConfigureAwait(false);
         LogDeployed(logger, command.Name, version.Version, sha256, wasm.Length);
         return version;
+    }
+
+    private async Task<FunctionVersion> DeploySourceAsync(Guid tenantId, DeployCommand command, CancellationToken cancellationToken)
+    {
+        var input = SourceSets.ToBuildInput(command, new SourceLimits(options.Value.MaxSourceFiles, options.Value.MaxSourceBytes));
+        var cached = await builds.FindOutputAsync(input.SourceSha256, cancellationToken).ConfigureAwait(false);
+        var version = await builds.AddVersionAsync(tenantId, command.Name, input, cached, command.Config, command.Description, cancellationToken)
+            .ConfigureAwait(false);
+        if (cached is not null)
+        {
+            await registry.InvalidateAsync(tenantId, command.Name).ConfigureAwait(false);
+            LogDeployedFromCache(logger, command.Name, version.Version, cached);
+            return version;
+        }
+
+        try
+        {
+            await buildQueue.EnqueueAsync(new BuildTicket(version.FunctionId, version.Version, Activity.Current?.Id)).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            // The version and its build are written: the compiler's sweep queues it once Redis is back.
+            LogEnqueueFailed(logger, command.Name, version.Version, exception.Message);
+        }
+
+        await registry.InvalidateAsync(tenantId, command.Name).ConfigureAwait(false);
+        LogBuildQueued(logger, command.Name, version.Version, command.Language, input.Sources.Count);
+        return command.Wait
+            ? await buildWaiter.WaitAsync(tenantId, command.Name, version.Version, options.Value.MaxBuildWait, cancellationToken).ConfigureAwait(false)
+                ?? throw new FunctionNotFoundException(command.Name, version.Version)
+            : version;
     }
 
     public async Task DeleteAsync(Guid tenantId, string name, CancellationToken cancellationToken)
@@ -49,4 +94,13 @@ public sealed partial class FunctionDeployer(
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Deleted {Function}")]
     private static partial void LogDeleted(ILogger logger, string function);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Deployed {Function} version {Version} from source built before (module {Sha256})")]
+    private static partial void LogDeployedFromCache(ILogger logger, string function, int version, string sha256);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Queued the build of {Function} version {Version} ({Language}, {Files} files)")]
+    private static partial void LogBuildQueued(ILogger logger, string function, int version, string language, int files);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Could not queue the build of {Function} version {Version}; the compiler's sweep will: {Reason}")]
+    private static partial void LogEnqueueFailed(ILogger logger, string function, int version, string reason);
 }

@@ -34,9 +34,20 @@ public sealed class ExecutionNotFoundException(string id, string? detail = null)
     public override global::Grpc.Core.StatusCode StatusCode => global::Grpc.Core.StatusCode.NotFound;
 }
 
+/// <summary>The version asked for (or every version) is still building or failed to build: HTTP 409.</summary>
 public sealed class FunctionNotReadyException(string message) : GatewayException(message)
 {
     public override global::Grpc.Core.StatusCode StatusCode => global::Grpc.Core.StatusCode.FailedPrecondition;
+
+    public override int? HttpStatus => StatusCodes.Status409Conflict;
+}
+
+/// <summary>A deploy's sources (or their archive) are over the size or file-count limit.</summary>
+public sealed class SourceTooLargeException(string message) : GatewayException(message)
+{
+    public override global::Grpc.Core.StatusCode StatusCode => global::Grpc.Core.StatusCode.ResourceExhausted;
+
+    public override int? HttpStatus => StatusCodes.Status413PayloadTooLarge;
 }
 
 public sealed class PayloadTooLargeException(long size, long limit)

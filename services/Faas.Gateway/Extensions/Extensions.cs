@@ -1,6 +1,7 @@
 using Faas.Gateway.Deployment;
 using Faas.Gateway.Grpc;
 using Faas.Gateway.Invocation;
+using Faas.Gateway.Toolchains;
 using Faas.Storage;
 
 namespace Faas.Gateway.Extensions;
@@ -29,10 +30,15 @@ public static class Extensions
         }).AddJsonTranscoding();
 
         builder.Services.AddInternalGrpcClient<Protos.V1.Scheduler.SchedulerClient>(new Uri("http://_grpc.scheduler"));
+        builder.Services.AddInternalGrpcClient<Protos.V1.Compiler.CompilerClient>(new Uri("http://_grpc.compiler"));
 
         builder.Services.AddFunctionModuleValidator();
         builder.Services.AddSingleton<ModuleBuilder>();
         builder.Services.AddSingleton<FunctionDeployer>();
+        builder.Services.AddSingleton<BuildWaiter>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<BuildWaiter>());
+        builder.Services.AddSingleton<ToolchainDirectory>();
+        builder.Services.AddSingleton<RunnableVersions>();
         builder.Services.AddSingleton<Invoker>();
         builder.Services.AddSingleton<Enqueuer>();
         builder.Services.AddSingleton<DeadLetters>();

@@ -1,5 +1,7 @@
 using Faas.Gateway.Deployment;
 using Faas.Gateway.Errors;
+using Faas.Gateway.Http;
+using Faas.Gateway.Toolchains;
 using Faas.Protos.V1;
 using Faas.Storage.Model;
 using Faas.Storage.Postgres;
@@ -9,16 +11,18 @@ using Microsoft.Extensions.Options;
 
 namespace Faas.Gateway.Grpc;
 
-public sealed class FunctionsService(FunctionDeployer deployer, FunctionStore functions, IOptions<GatewayOptions> options)
+public sealed class FunctionsService(
+    FunctionDeployer deployer, FunctionStore functions, BuildStore builds, ToolchainDirectory toolchains, IOptions<GatewayOptions> options)
     : Functions.FunctionsBase
 {
     public override async Task<Protos.V1.FunctionVersion> DeployFunction(DeployFunctionRequest request, ServerCallContext context)
     {
         var command = new DeployCommand(
             request.Name, request.Language.Trim().ToLowerInvariant(), request.Source,
-            request.Wasm.IsEmpty ? null : request.Wasm.ToByteArray(), ProtoMapping.ToDomain(request.Config), request.Description);
+            request.Wasm.IsEmpty ? null : request.Wasm.ToByteArray(), ProtoMapping.ToDomain(request.Config), request.Description,
+            request.Archive.IsEmpty ? null : request.Archive.ToByteArray(), request.EntryFile, request.Wait || WaitRequestedInQuery(context));
         var version = await deployer.DeployAsync(Tenants.Default, command, context.CancellationToken).ConfigureAwait(false);
-        return ProtoMapping.ToProto(version);
+        return await WithBuildAsync(version, context.CancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<Protos.V1.Function> GetFunction(GetFunctionRequest request, ServerCallContext context)
@@ -26,7 +30,10 @@ public sealed class FunctionsService(FunctionDeployer deployer, FunctionStore fu
         DeployValidator.ValidateName(request.Name);
         var function = await functions.GetAsync(Tenants.Default, request.Name, context.CancellationToken).ConfigureAwait(false)
             ?? throw new FunctionNotFoundException(request.Name);
-        return ProtoMapping.ToProto(function);
+        var build = function.Latest is { } latest
+            ? await builds.GetAsync(latest.FunctionId, latest.Version, context.CancellationToken).ConfigureAwait(false)
+            : null;
+        return ProtoMapping.ToProto(function, build);
     }
 
     public override async Task<ListFunctionsResponse> ListFunctions(ListFunctionsRequest request, ServerCallContext context)
@@ -34,7 +41,7 @@ public sealed class FunctionsService(FunctionDeployer deployer, FunctionStore fu
         var page = await functions.ListAsync(Tenants.Default, Paging.Size(request.PageSize, options.Value), request.PageToken, context.CancellationToken)
             .ConfigureAwait(false);
         var response = new ListFunctionsResponse { NextPageToken = page.NextPageToken ?? "" };
-        response.Functions.Add(page.Items.Select(ProtoMapping.ToProto));
+        response.Functions.Add(page.Items.Select(f => ProtoMapping.ToProto(f)));
         return response;
     }
 
@@ -54,7 +61,7 @@ public sealed class FunctionsService(FunctionDeployer deployer, FunctionStore fu
 
         var version = await functions.GetVersionAsync(Tenants.Default, request.Name, (int)request.Version, context.CancellationToken).ConfigureAwait(false)
             ?? throw new FunctionNotFoundException(request.Name, (int)request.Version);
-        return ProtoMapping.ToProto(version);
+        return await WithBuildAsync(version, context.CancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<ListFunctionVersionsResponse> ListFunctionVersions(ListFunctionVersionsRequest request, ServerCallContext context)
@@ -63,8 +70,28 @@ public sealed class FunctionsService(FunctionDeployer deployer, FunctionStore fu
         var page = await functions.ListVersionsAsync(
             Tenants.Default, request.Name, Paging.Size(request.PageSize, options.Value), request.PageToken, context.CancellationToken).ConfigureAwait(false)
             ?? throw new FunctionNotFoundException(request.Name);
+        var versionBuilds = page.Items.Count == 0
+            ? new Dictionary<int, BuildRecord>()
+            : await builds.ListAsync(page.Items[0].FunctionId, page.Items.Select(v => v.Version).ToArray(), context.CancellationToken).ConfigureAwait(false);
         var response = new ListFunctionVersionsResponse { NextPageToken = page.NextPageToken ?? "" };
-        response.Versions.Add(page.Items.Select(ProtoMapping.ToProto));
+        response.Versions.Add(page.Items.Select(v => ProtoMapping.ToProto(v, versionBuilds.GetValueOrDefault(v.Version))));
         return response;
+    }
+
+    public override Task<ListToolchainsResponse> ListToolchains(ListToolchainsRequest request, ServerCallContext context) =>
+        toolchains.ListAsync(context.CancellationToken);
+
+    private async Task<Protos.V1.FunctionVersion> WithBuildAsync(Storage.Model.FunctionVersion version, CancellationToken cancellationToken) =>
+        ProtoMapping.ToProto(version, version.Language is "wat" or "wasm"
+            ? null
+            : await builds.GetAsync(version.FunctionId, version.Version, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>REST's <c>POST /v1/functions?wait=true</c>: the body carries every field, so the query is read here.</summary>
+    private static bool WaitRequestedInQuery(ServerCallContext context)
+    {
+        var http = context.GetHttpContext();
+        return HttpStatusOverride.IsTranscoded(http)
+            && http.Request.Query.TryGetValue("wait", out var wait)
+            && (string.Equals(wait, "true", StringComparison.OrdinalIgnoreCase) || wait == "1");
     }
 }

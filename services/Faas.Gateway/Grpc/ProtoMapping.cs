@@ -43,6 +43,46 @@ public static class ProtoMapping
         return proto;
     }
 
+    public static Proto.FunctionVersion ToProto(FunctionVersion version, BuildRecord? build)
+    {
+        var proto = ToProto(version);
+        proto.Build = build is null ? null : ToProto(build);
+        return proto;
+    }
+
+    public static Proto.Build ToProto(BuildRecord build)
+    {
+        var proto = new Proto.Build
+        {
+            State = build.State switch
+            {
+                BuildState.Queued => Proto.BuildState.Queued,
+                BuildState.Running => Proto.BuildState.Running,
+                BuildState.Succeeded => Proto.BuildState.Succeeded,
+                _ => Proto.BuildState.Failed,
+            },
+            SourceSha256 = build.SourceSha256,
+            CacheHit = build.CacheHit,
+            Error = build.Error,
+            Log = build.Log,
+            Toolchain = build.Toolchain,
+            Attempts = (uint)build.Attempts,
+            QueuedAt = Timestamp.FromDateTimeOffset(build.QueuedAt),
+            StartedAt = build.StartedAt is { } started ? Timestamp.FromDateTimeOffset(started) : null,
+            FinishedAt = build.FinishedAt is { } finished ? Timestamp.FromDateTimeOffset(finished) : null,
+            EntryFile = build.EntryFile ?? "",
+        };
+        proto.Diagnostics.Add(build.Diagnostics.Select(d => new Proto.BuildDiagnostic
+        {
+            File = d.File ?? "",
+            Line = (uint)Math.Max(0, d.Line),
+            Column = (uint)Math.Max(0, d.Column),
+            Severity = d.Severity,
+            Message = d.Message,
+        }));
+        return proto;
+    }
+
     public static Proto.FunctionVersion ToProto(FunctionVersion version) => new()
     {
         Function = version.FunctionName,
@@ -61,12 +101,12 @@ public static class ProtoMapping
         CreatedAt = Timestamp.FromDateTimeOffset(version.CreatedAt),
     };
 
-    public static Proto.Function ToProto(FunctionSummary function) => new()
+    public static Proto.Function ToProto(FunctionSummary function, BuildRecord? latestBuild = null) => new()
     {
         Name = function.Name,
         CreatedAt = Timestamp.FromDateTimeOffset(function.CreatedAt),
         UpdatedAt = Timestamp.FromDateTimeOffset(function.UpdatedAt),
-        Latest = function.Latest is null ? null : ToProto(function.Latest),
+        Latest = function.Latest is null ? null : ToProto(function.Latest, latestBuild),
         VersionCount = (uint)function.VersionCount,
     };
 

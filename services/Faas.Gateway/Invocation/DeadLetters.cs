@@ -3,7 +3,6 @@ using Faas.Protos.V1;
 using Faas.Storage.Model;
 using Faas.Storage.Postgres;
 using Faas.Storage.Queues;
-using Faas.Storage.Registry;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +10,7 @@ namespace Faas.Gateway.Invocation;
 
 /// <summary>Dead letters and queue depths of a function's asynchronous invocations.</summary>
 public sealed partial class DeadLetters(
-    FunctionStore functions, FunctionRegistry registry, AsyncExecutionStore store, ReliableQueues queues,
+    FunctionStore functions, RunnableVersions versions, AsyncExecutionStore store, ReliableQueues queues,
     IOptions<GatewayOptions> options, ILogger<DeadLetters> logger)
 {
     public async Task<Page<Faas.Storage.Model.Execution>> ListAsync(Guid tenantId, string name, int pageSize, string? pageToken, CancellationToken cancellationToken)
@@ -43,12 +42,7 @@ public sealed partial class DeadLetters(
     {
         var ids = executionIds.Count == 0 ? null : executionIds.Select(ParseId).ToArray();
         var function = await FunctionAsync(tenantId, name, cancellationToken).ConfigureAwait(false);
-        var latest = await registry.ResolveAsync(tenantId, name, 0, cancellationToken).ConfigureAwait(false)
-            ?? throw new FunctionNotFoundException(name);
-        if (latest.State != Faas.Storage.Model.VersionState.Ready || latest.ModuleSha256 is null)
-        {
-            throw new FunctionNotReadyException($"Function '{name}' has no ready version to run its dead letters.");
-        }
+        var latest = await versions.ResolveAsync(tenantId, name, 0, cancellationToken).ConfigureAwait(false);
 
         var letters = await store.BeginRedriveAsync(tenantId, function.Id, ids, options.Value.MaxRedriveBatch, cancellationToken).ConfigureAwait(false);
         var queue = queues.Get(QueueNames.Invocations(function.Id));

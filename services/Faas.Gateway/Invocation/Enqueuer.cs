@@ -5,12 +5,10 @@ using Faas.Protos.V1;
 using Faas.Storage.Executions;
 using Faas.Storage.Postgres;
 using Faas.Storage.Queues;
-using Faas.Storage.Registry;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using ExecutionStatus = Faas.Storage.Model.ExecutionStatus;
 using FunctionVersion = Faas.Storage.Model.FunctionVersion;
-using VersionState = Faas.Storage.Model.VersionState;
 
 namespace Faas.Gateway.Invocation;
 
@@ -30,7 +28,7 @@ public sealed partial class Enqueuer
     private const int MaxCallbackUrlLength = 2048;
     private static readonly TimeSpan RecordWriteTimeout = TimeSpan.FromSeconds(5);
 
-    private readonly FunctionRegistry registry;
+    private readonly RunnableVersions versions;
     private readonly ReliableQueues queues;
     private readonly ExecutionJournal journal;
     private readonly ExecutionStore executions;
@@ -40,10 +38,10 @@ public sealed partial class Enqueuer
     private readonly Counter<long> enqueued;
 
     public Enqueuer(
-        FunctionRegistry registry, ReliableQueues queues, ExecutionJournal journal, ExecutionStore executions, TimeProvider timeProvider,
+        RunnableVersions versions, ReliableQueues queues, ExecutionJournal journal, ExecutionStore executions, TimeProvider timeProvider,
         IOptions<GatewayOptions> options, IMeterFactory meterFactory, ILogger<Enqueuer> logger)
     {
-        this.registry = registry;
+        this.versions = versions;
         this.queues = queues;
         this.journal = journal;
         this.executions = executions;
@@ -65,12 +63,7 @@ public sealed partial class Enqueuer
         idempotencyKey = string.IsNullOrEmpty(idempotencyKey) ? null : CheckIdempotencyKey(idempotencyKey);
         callbackUrl = string.IsNullOrEmpty(callbackUrl) ? null : CheckCallbackUrl(callbackUrl);
 
-        var function = await registry.ResolveAsync(tenantId, name, version, cancellationToken).ConfigureAwait(false)
-            ?? throw new FunctionNotFoundException(name, version);
-        if (function.State != VersionState.Ready || function.ModuleSha256 is null)
-        {
-            throw new FunctionNotReadyException($"Version {function.Version} of function '{name}' is {function.State}, not ready to run.");
-        }
+        var function = await versions.ResolveAsync(tenantId, name, version, cancellationToken).ConfigureAwait(false);
 
         var createdAt = timeProvider.GetUtcNow();
         var id = Guid.CreateVersion7(createdAt);

@@ -4,14 +4,12 @@ using System.Runtime.CompilerServices;
 using Faas.Gateway.Errors;
 using Faas.Protos.V1;
 using Faas.Storage.Executions;
-using Faas.Storage.Registry;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Execution = Faas.Storage.Model.Execution;
 using ExecutionStatus = Faas.Storage.Model.ExecutionStatus;
 using FunctionVersion = Faas.Storage.Model.FunctionVersion;
-using VersionState = Faas.Storage.Model.VersionState;
 
 namespace Faas.Gateway.Invocation;
 
@@ -23,7 +21,7 @@ public sealed class Invoker
 {
     private static readonly ConditionalWeakTable<FunctionVersion, FunctionSpec> Specs = new();
 
-    private readonly FunctionRegistry registry;
+    private readonly RunnableVersions versions;
     private readonly Protos.V1.Scheduler.SchedulerClient scheduler;
     private readonly ExecutionRecorder recorder;
     private readonly TimeProvider timeProvider;
@@ -32,10 +30,10 @@ public sealed class Invoker
     private readonly Histogram<double> latency;
 
     public Invoker(
-        FunctionRegistry registry, Protos.V1.Scheduler.SchedulerClient scheduler, ExecutionRecorder recorder,
+        RunnableVersions versions, Protos.V1.Scheduler.SchedulerClient scheduler, ExecutionRecorder recorder,
         TimeProvider timeProvider, IOptions<GatewayOptions> options, IMeterFactory meterFactory)
     {
-        this.registry = registry;
+        this.versions = versions;
         this.scheduler = scheduler;
         this.recorder = recorder;
         this.timeProvider = timeProvider;
@@ -54,12 +52,7 @@ public sealed class Invoker
             throw new PayloadTooLargeException(payload.Length, options.MaxPayloadBytes);
         }
 
-        var function = await registry.ResolveAsync(tenantId, name, version, cancellationToken).ConfigureAwait(false)
-            ?? throw new FunctionNotFoundException(name, version);
-        if (function.State != VersionState.Ready || function.ModuleSha256 is null)
-        {
-            throw new FunctionNotReadyException($"Version {function.Version} of function '{name}' is {function.State}, not ready to run.");
-        }
+        var function = await versions.ResolveAsync(tenantId, name, version, cancellationToken).ConfigureAwait(false);
 
         var started = Stopwatch.GetTimestamp();
         var createdAt = timeProvider.GetUtcNow();

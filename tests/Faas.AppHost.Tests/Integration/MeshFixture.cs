@@ -2,14 +2,14 @@ using Faas.Testing;
 
 namespace Faas.AppHost.Tests.Integration;
 
-/// <summary>One real mesh (Garnet, PostgreSQL, two workers, scheduler, gateway) shared by the tests of <see cref="MeshCollection"/>.</summary>
+/// <summary>One real mesh (Garnet, PostgreSQL, two workers, scheduler, compiler, gateway) shared by the tests of <see cref="MeshCollection"/>.</summary>
 public sealed class MeshFixture : IAsyncLifetime
 {
     public FaasTestApp App { get; private set; } = null!;
 
-    public static readonly string[] AllResources = ["redis", "postgres", "runtime-0", "runtime-1", "scheduler", "gateway"];
+    public static readonly string[] AllResources = ["redis", "postgres", "runtime-0", "runtime-1", "scheduler", "compiler", "gateway"];
 
-    public static readonly string[] Services = ["runtime-0", "runtime-1", "scheduler", "gateway"];
+    public static readonly string[] Services = ["runtime-0", "runtime-1", "scheduler", "compiler", "gateway"];
 
     public async Task InitializeAsync()
     {

@@ -25,6 +25,41 @@ public sealed class DashboardPageTests
     }
 
     [Fact]
+    public void Resources_page_shows_which_languages_the_compiler_can_build_and_what_to_install_for_the_others()
+    {
+        var html = ResourcesPage.Render(
+            [Gateway],
+            [
+                new ToolchainRow("c", true, "Debian clang version 14.0.6", "c: available"),
+                new ToolchainRow("rust", false, "", "rust: unavailable, missing `rustc`; install rustc <libstd>"),
+            ],
+            hasCompiler: true);
+
+        Assert.Contains("<h2>Toolchains</h2>", html);
+        Assert.Contains("Debian clang version 14.0.6", html);
+        Assert.Contains(">unavailable<", html);
+        Assert.Contains("install rustc &lt;libstd&gt;", html);
+    }
+
+    [Fact]
+    public void Toolchains_are_unknown_until_the_compiler_answers()
+    {
+        Assert.Contains("Unknown", ResourcesPage.Render([Gateway], null, hasCompiler: true));
+        Assert.DoesNotContain("Toolchains", ResourcesPage.Render([Gateway]));
+    }
+
+    [Fact]
+    public void Toolchain_rows_are_read_from_the_gateways_json_where_false_may_be_left_out()
+    {
+        using var json = System.Text.Json.JsonDocument.Parse(
+            """{"toolchains":[{"language":"c","available":true,"version":"clang 14","description":"c: available"},{"language":"rust","description":"rust: unavailable"}]}""");
+
+        var rows = ToolchainStatus.Parse(json.RootElement);
+
+        Assert.Equal([new ToolchainRow("c", true, "clang 14", "c: available"), new ToolchainRow("rust", false, "", "rust: unavailable")], rows);
+    }
+
+    [Fact]
     public void Tcp_endpoints_are_shown_but_not_linked()
     {
         var html = ResourcesPage.Render([Gateway with { Endpoints = [new ResourceEndpoint("tcp", "tcp://127.0.0.1:6379")] }]);

@@ -9,6 +9,7 @@ public sealed class FaasAppModelTests
     [
         new ServiceProject("Faas.Gateway", "/src/services/Faas.Gateway/Faas.Gateway.csproj", "/src/services/Faas.Gateway/bin/Faas.Gateway.dll"),
         new ServiceProject("Faas.Scheduler", "/src/services/Faas.Scheduler/Faas.Scheduler.csproj", "/src/services/Faas.Scheduler/bin/Faas.Scheduler.dll"),
+        new ServiceProject("Faas.Compiler", "/src/services/Faas.Compiler/Faas.Compiler.csproj", "/src/services/Faas.Compiler/bin/Faas.Compiler.dll"),
         new ServiceProject("Faas.Runtime.Worker", "/src/runtimes/Faas.Runtime.Worker/Faas.Runtime.Worker.csproj", "/src/runtimes/Faas.Runtime.Worker/bin/Faas.Runtime.Worker.dll"),
     ]);
 
@@ -19,7 +20,21 @@ public sealed class FaasAppModelTests
     {
         var model = Build(new AppHostOptions());
 
-        Assert.Equal(["redis", "postgres", "runtime-0", "runtime-1", "scheduler", "gateway"], model.Resources.Select(r => r.Name));
+        Assert.Equal(["redis", "postgres", "runtime-0", "runtime-1", "scheduler", "compiler", "gateway"], model.Resources.Select(r => r.Name));
+    }
+
+    [Fact]
+    public void Compiler_gets_its_parallelism_time_limit_scratch_directory_and_the_stores_and_the_gateway_finds_it()
+    {
+        var model = Build(new AppHostOptions { StateDirectory = ".faas", Compilers = 3, BuildTimeoutSeconds = 90 });
+        var compiler = Project(model, "compiler");
+
+        Assert.Equal("3", compiler.Environment["Builds__MaxParallelBuilds"]);
+        Assert.Equal("00:01:30", compiler.Environment["Compiler__BuildTimeout"]);
+        Assert.Equal("/repo/.faas/builds", compiler.Environment["Compiler__ScratchRoot"]);
+        Assert.Equal(model.GetConnectionString("redis"), compiler.Environment["ConnectionStrings__redis"]);
+        Assert.Equal(model.GetConnectionString("faasdb"), compiler.Environment["ConnectionStrings__faasdb"]);
+        Assert.Equal(model.GetResource("compiler").GetEndpoint("grpc").Address, Project(model, "gateway").Environment["services__compiler__grpc__0"]);
     }
 
     [Fact]
@@ -98,7 +113,7 @@ public sealed class FaasAppModelTests
     {
         var model = Build(new AppHostOptions());
 
-        foreach (var name in new[] { "scheduler", "gateway" })
+        foreach (var name in new[] { "scheduler", "compiler", "gateway" })
         {
             var project = Project(model, name);
             Assert.Equal(model.GetConnectionString("redis"), project.Environment["ConnectionStrings__redis"]);

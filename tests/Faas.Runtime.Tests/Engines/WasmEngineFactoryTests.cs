@@ -22,6 +22,12 @@ public sealed class WasmEngineFactoryTests(WasmRuntimeFixture runtime)
     }
 
     [Fact]
+    public void The_engine_fingerprint_names_the_wasmtime_version_the_code_generation_and_the_platform()
+    {
+        Assert.Matches(@"^wasmtime-\d+\.\d+\.\d+/cranelift-speed-epoch/(linux|windows|macos|other)-[a-z0-9]+$", WasmEngineFactory.Fingerprint);
+    }
+
+    [Fact]
     public void Timeouts_are_at_least_as_long_as_asked()
     {
         Assert.Equal(21UL, EpochTicker.TicksFor(100));

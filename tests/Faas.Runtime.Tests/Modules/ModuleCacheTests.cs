@@ -1,4 +1,7 @@
 using Faas.Runtime.Diagnostics;
+using Faas.Runtime.Engines;
+using Faas.Runtime.Execution;
+using Faas.Runtime.Validation;
 using Faas.Runtime.Modules;
 using Faas.Runtime.Options;
 using System.Diagnostics.Metrics;
@@ -125,6 +128,43 @@ public sealed class ModuleCacheTests(WasmRuntimeFixture runtime) : IDisposable
         Assert.Equal(new[] { sources[0].Sha256, sources[2].Sha256 }.Order(), cache.WarmModules.Order());
     }
 
+    [Fact]
+    public async Task A_precompiled_artifact_for_this_engine_is_loaded_without_the_module()
+    {
+        var wasm = TestModules.Wasm("echo");
+        using var compiler = WasmEngineFactory.CreateForCompilation();
+        var precompiled = new FunctionModuleValidator(compiler).Validate(wasm, precompile: true).Precompiled!;
+        var source = new CountingModuleSource(wasm) { Precompiled = precompiled };
+        using var cache = CreateCache(source);
+
+        var lookup = await cache.GetAsync(source.Sha256, CancellationToken.None);
+
+        Assert.Equal(0, source.Calls);
+        Assert.Equal([WasmEngineFactory.Fingerprint], source.FingerprintsAsked);
+        Assert.Equal(ExecutionOutcome.Ok, runtime.Executor.Execute(lookup.Module, Request(source.Sha256, "precompiled")).Outcome);
+        Assert.True(File.Exists(Path.Combine(directory, source.Sha256 + ".cwasm")));
+    }
+
+    [Fact]
+    public async Task A_precompiled_artifact_that_does_not_load_here_falls_back_to_compiling_the_module()
+    {
+        var source = new CountingModuleSource(TestModules.Wasm("echo")) { Precompiled = "not a precompiled module"u8.ToArray() };
+        using var cache = CreateCache(source);
+
+        var lookup = await cache.GetAsync(source.Sha256, CancellationToken.None);
+
+        Assert.Equal(1, source.Calls);
+        Assert.Equal(ExecutionOutcome.Ok, runtime.Executor.Execute(lookup.Module, Request(source.Sha256, "compiled")).Outcome);
+    }
+
+    private static ExecutionRequest Request(string sha256, string payload) => new()
+    {
+        ModuleSha256 = sha256,
+        FunctionName = "echo",
+        Payload = System.Text.Encoding.UTF8.GetBytes(payload),
+        TimeoutMs = 10_000,
+    };
+
     public void Dispose()
     {
         services.Dispose();
@@ -138,6 +178,16 @@ public sealed class ModuleCacheTests(WasmRuntimeFixture runtime) : IDisposable
         public string Sha256 { get; init; } = ModuleHash.Of(wasm ?? "missing"u8.ToArray());
 
         public TaskCompletionSource? Gate { get; init; }
+
+        public byte[]? Precompiled { get; init; }
+
+        public List<string> FingerprintsAsked { get; } = [];
+
+        public Task<byte[]?> GetPrecompiledAsync(string sha256, string engineFingerprint, CancellationToken cancellationToken)
+        {
+            FingerprintsAsked.Add(engineFingerprint);
+            return Task.FromResult(Precompiled);
+        }
 
         public int Calls => Volatile.Read(ref calls);
 
