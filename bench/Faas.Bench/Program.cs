@@ -28,16 +28,17 @@ root.SetAction(async (parse, cancellationToken) =>
         parse.GetValue(concurrency)!, parse.GetValue(workers), parse.GetValue(payload), parse.GetValue(markdown));
     await InvokeBenchmark.RunAsync(options, cancellationToken);
 });
+var acceptanceOnly = new Option<bool>("--acceptance-only") { Description = "Turn the scheduler's consumption off and measure acceptance alone" };
 var asyncCommand = new Command("async", "Asynchronous invoke: enqueue acceptance (gRPC, REST) and end-to-end completion, against raw LPUSH/RPOP on the same queue server, in one run.")
 {
-    duration, warmup, concurrency, workers, payload, markdown,
+    duration, warmup, concurrency, workers, payload, markdown, acceptanceOnly,
 };
 asyncCommand.SetAction(async (parse, cancellationToken) =>
 {
     var options = new BenchOptions(
         TimeSpan.FromSeconds(parse.GetValue(warmup)), TimeSpan.FromSeconds(parse.GetValue(duration)),
         parse.GetValue(concurrency)!, parse.GetValue(workers), parse.GetValue(payload), parse.GetValue(markdown));
-    await AsyncBenchmark.RunAsync(options, cancellationToken);
+    await AsyncBenchmark.RunAsync(options, parse.GetValue(acceptanceOnly), cancellationToken);
 });
 root.Subcommands.Add(asyncCommand);
 return await root.Parse(args).InvokeAsync();

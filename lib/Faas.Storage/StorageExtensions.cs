@@ -80,10 +80,9 @@ public static class StorageExtensions
     public static IHostApplicationBuilder AddExecutionJournal(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<ExecutionJournalOptions>().BindConfiguration("Executions:Journal")
-            .Validate(o => o.MaxBatchSize > 0 && o.Capacity > 0, "Executions:Journal: MaxBatchSize and Capacity must be positive.")
+            .Validate(o => o.MaxBatchSize > 0 && o.Capacity > 0 && o.MaxConcurrentBatches > 0, "Executions:Journal: MaxBatchSize, MaxConcurrentBatches and Capacity must be positive.")
             .ValidateOnStart();
         builder.Services.AddSingleton<ExecutionJournal>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ExecutionJournal>());
         return builder;
     }
 

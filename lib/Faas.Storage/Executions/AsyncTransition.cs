@@ -49,4 +49,19 @@ public sealed record AsyncTransition(
 
     /// <summary>For a dead-lettering: the queue message to keep for a redrive.</summary>
     public byte[]? DeadLetterMessage { get; init; }
+
+    /// <summary>The record as it will read once this transition is committed (for reads of posted, uncommitted transitions).</summary>
+    public Execution ToExecution() =>
+        new(Id, TenantId, FunctionId, FunctionName, Version, Status, CreatedAt, FinishedAt, QueueMicros, RunMicros, InputBytes, OutputBytes,
+            ExitCode, Error, StderrTail, Worker, TraceId)
+        {
+            Kind = ExecutionKind.Async,
+            Attempts = Attempts,
+            AttemptLog = Attempt is null ? [] : [Attempt],
+            MaxRetries = MaxRetries,
+            IdempotencyKey = IdempotencyKey,
+            NextAttemptAt = NextAttemptAt,
+            Callback = CallbackUrl is null ? null : new CallbackDelivery(CallbackUrl, CallbackState.Pending, 0, "", 0, null),
+            HasOutput = Output is not null,
+        };
 }

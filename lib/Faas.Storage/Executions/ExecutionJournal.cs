@@ -1,120 +1,95 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using System.Threading.Channels;
 using Faas.Storage.Postgres;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Faas.Storage.Executions;
 
 /// <summary>
-/// Durable, group-committed writes of asynchronous execution transitions: a caller awaits its write, and
-/// everything that arrived while one batch was being written goes into the next, so many concurrent
-/// writers share one round trip. A write completes only once PostgreSQL committed it; acknowledging a
-/// queue message after that means no state is lost whatever stops next.
+/// Group-committed writes of asynchronous execution transitions. A write joins the next batch; up to
+/// <see cref="ExecutionJournalOptions.MaxConcurrentBatches"/> batches are committed at once, each one
+/// statement, and a batch that fails is retried until the database takes it. <see cref="WriteAsync"/>
+/// completes once its transition is committed (what a consumer waits for before acknowledging a queue
+/// message); <see cref="PostAsync"/> only hands it over, and the transition stays readable through
+/// <see cref="TryGetPending"/> until it is committed. The rules of <see cref="AsyncExecutionStore"/> make
+/// the order in which concurrent batches commit irrelevant.
 /// </summary>
-public sealed partial class ExecutionJournal : BackgroundService
+public sealed partial class ExecutionJournal
 {
-    private readonly Channel<Entry> channel;
     private readonly AsyncExecutionStore store;
     private readonly ExecutionJournalOptions options;
     private readonly ILogger<ExecutionJournal> logger;
+    private readonly CallBatcher<AsyncTransition, bool> batcher;
+    private readonly ConcurrentDictionary<Guid, AsyncTransition> pending = new();
     private readonly Counter<long> written;
     private readonly Histogram<long> batchSizes;
+    private int posted;
 
     public ExecutionJournal(AsyncExecutionStore store, IOptions<ExecutionJournalOptions> options, IMeterFactory meterFactory, ILogger<ExecutionJournal> logger)
     {
         this.store = store;
         this.options = options.Value;
         this.logger = logger;
-        channel = Channel.CreateBounded<Entry>(new BoundedChannelOptions(this.options.Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        batcher = new CallBatcher<AsyncTransition, bool>(CommitAsync, this.options.MaxBatchSize, this.options.MaxConcurrentBatches);
         var meter = meterFactory.Create("Faas.Executions");
         written = meter.CreateCounter<long>("faas.executions.transitions", description: "Asynchronous execution transitions committed");
         batchSizes = meter.CreateHistogram<long>("faas.executions.transition_batch", description: "Transitions per committed batch");
+        meter.CreateObservableGauge("faas.executions.transition_backlog", () => Volatile.Read(ref posted), description: "Posted transitions not yet committed");
     }
 
     /// <summary>Writes one transition; completes when it is committed.</summary>
-    public async Task WriteAsync(AsyncTransition transition, CancellationToken cancellationToken = default)
-    {
-        var entry = new Entry(transition, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        await channel.Writer.WriteAsync(entry, cancellationToken).ConfigureAwait(false);
-        await entry.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-    }
+    public Task WriteAsync(AsyncTransition transition, CancellationToken cancellationToken = default) =>
+        batcher.SubmitAsync(transition).WaitAsync(cancellationToken);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// Hands a transition over for writing and returns at once, unless <see cref="ExecutionJournalOptions.Capacity"/>
+    /// transitions are already waiting: then it waits for this one's commit, so a slow database slows writers down
+    /// instead of filling memory.
+    /// </summary>
+    public async ValueTask PostAsync(AsyncTransition transition, CancellationToken cancellationToken = default)
     {
-        var reader = channel.Reader;
-        var batch = new List<Entry>(options.MaxBatchSize);
-        try
-        {
-            while (await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+        pending[transition.Id] = transition;
+        var backlog = Interlocked.Increment(ref posted);
+        var commit = batcher.SubmitAsync(transition);
+        _ = commit.ContinueWith(
+            (_, state) =>
             {
-                while (batch.Count < options.MaxBatchSize && reader.TryRead(out var entry))
-                {
-                    batch.Add(entry);
-                }
-
-                await WriteBatchAsync(batch, stoppingToken).ConfigureAwait(false);
-                batch.Clear();
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                var (journal, t) = ((ExecutionJournal, AsyncTransition))state!;
+                journal.pending.TryRemove(new KeyValuePair<Guid, AsyncTransition>(t.Id, t));
+                Interlocked.Decrement(ref journal.posted);
+            },
+            (this, transition), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        if (backlog > options.Capacity)
         {
+            await commit.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Writes what is still buffered (a last attempt), and fails the writers it could not serve.</summary>
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        channel.Writer.TryComplete();
-        var batch = new List<Entry>();
-        while (channel.Reader.TryRead(out var entry))
-        {
-            batch.Add(entry);
-        }
+    /// <summary>A posted transition not yet committed (the newest of its execution).</summary>
+    public bool TryGetPending(Guid id, out AsyncTransition transition) => pending.TryGetValue(id, out transition!);
 
-        try
-        {
-            await store.ApplyAsync(batch.ConvertAll(e => e.Transition), cancellationToken).ConfigureAwait(false);
-            batch.ForEach(e => e.Done.TrySetResult());
-        }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or OperationCanceledException)
-        {
-            batch.ForEach(e => e.Done.TrySetException(new InvalidOperationException("The execution journal stopped before the write was committed.", ex)));
-        }
-    }
-
-    private async Task WriteBatchAsync(List<Entry> batch, CancellationToken stoppingToken)
+    private async Task<IReadOnlyList<bool>> CommitAsync(IReadOnlyList<AsyncTransition> batch)
     {
-        var transitions = batch.ConvertAll(e => e.Transition);
         var delay = TimeSpan.FromMilliseconds(50);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await store.ApplyAsync(transitions, CancellationToken.None).ConfigureAwait(false);
+                await store.ApplyAsync(batch, CancellationToken.None).ConfigureAwait(false);
                 written.Add(batch.Count);
                 batchSizes.Record(batch.Count);
-                batch.ForEach(e => e.Done.TrySetResult());
-                return;
+                return new bool[batch.Count];
             }
             catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
             {
+                // Retried until the database takes it: writers wait (or their queue messages wait unacknowledged).
                 LogWriteFailed(logger, ex, batch.Count, attempt);
-                if (stoppingToken.IsCancellationRequested)
-                {
-                    batch.ForEach(e => e.Done.TrySetException(ex));
-                    return;
-                }
-
-                await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
+                await Task.Delay(delay).ConfigureAwait(false);
                 delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 2_000));
             }
         }
     }
-
-    private sealed record Entry(AsyncTransition Transition, TaskCompletionSource Done);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Writing {Count} execution transitions failed (attempt {Attempt}); retrying")]
     private static partial void LogWriteFailed(ILogger logger, Exception exception, int count, int attempt);

@@ -6,6 +6,9 @@ public sealed class ExecutionJournalOptions
     /// <summary>Transitions written per statement at most.</summary>
     public int MaxBatchSize { get; set; } = 512;
 
-    /// <summary>Transitions waiting for the database before writers wait too.</summary>
+    /// <summary>Batches committed at once (each on its own connection).</summary>
+    public int MaxConcurrentBatches { get; set; } = 4;
+
+    /// <summary>Posted transitions waiting for the database before posting waits for the commit.</summary>
     public int Capacity { get; set; } = 65_536;
 }

@@ -86,6 +86,12 @@ public sealed class AsyncExecutionStore(NpgsqlDataSource dataSource)
             rounds[round].Add(t);
         }
 
+        // One lock order for every batch, so concurrent batches touching the same executions cannot deadlock.
+        foreach (var round in rounds)
+        {
+            round.Sort(static (a, b) => a.Id.CompareTo(b.Id));
+        }
+
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var batch = new NpgsqlBatch(connection, transaction);

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace Faas.Gateway.Grpc;
 
 public sealed class ExecutionsService(
-    ExecutionStore executions, ExecutionRecorder recorder, FunctionStore functions, IOptions<GatewayOptions> options)
+    ExecutionStore executions, ExecutionRecorder recorder, ExecutionJournal journal, FunctionStore functions, IOptions<GatewayOptions> options)
     : Protos.V1.Executions.ExecutionsBase
 {
     public override async Task<Protos.V1.Execution> GetExecution(GetExecutionRequest request, ServerCallContext context)
@@ -19,15 +19,20 @@ public sealed class ExecutionsService(
             throw new InvalidRequestException($"'{request.Id}' is not an execution id.");
         }
 
-        // A record just handed to the recorder may not be in the database yet.
+        // A record just handed to the recorder or the journal may not be in the database yet.
         if (recorder.TryGetPending(id, out var pending) && pending.TenantId == Tenants.Default)
         {
             return ProtoMapping.ToProto(pending);
         }
 
-        var execution = await executions.GetAsync(Tenants.Default, id, context.CancellationToken).ConfigureAwait(false)
-            ?? throw new ExecutionNotFoundException(request.Id);
-        return ProtoMapping.ToProto(execution);
+        // An asynchronous execution's consumer may have committed a newer state than the gateway's posted QUEUED.
+        var execution = await executions.GetAsync(Tenants.Default, id, context.CancellationToken).ConfigureAwait(false);
+        if (execution is null && journal.TryGetPending(id, out var posted) && posted.TenantId == Tenants.Default)
+        {
+            execution = posted.ToExecution();
+        }
+
+        return ProtoMapping.ToProto(execution ?? throw new ExecutionNotFoundException(request.Id));
     }
 
     public override async Task<Google.Api.HttpBody> GetExecutionOutput(GetExecutionRequest request, ServerCallContext context)

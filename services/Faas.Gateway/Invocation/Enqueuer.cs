@@ -22,11 +22,10 @@ public sealed record EnqueueResult(string ExecutionId, ExecutionStatus Status, b
 /// before the caller hears 202. The queue message carries all the record needs, so the execution is
 /// recorded even if this gateway dies between the two steps.
 /// </summary>
-public sealed partial class Enqueuer
+public sealed class Enqueuer
 {
     private const int MaxIdempotencyKeyLength = 255;
     private const int MaxCallbackUrlLength = 2048;
-    private static readonly TimeSpan RecordWriteTimeout = TimeSpan.FromSeconds(5);
 
     private readonly RunnableVersions versions;
     private readonly ReliableQueues queues;
@@ -34,12 +33,11 @@ public sealed partial class Enqueuer
     private readonly ExecutionStore executions;
     private readonly TimeProvider timeProvider;
     private readonly GatewayOptions options;
-    private readonly ILogger<Enqueuer> logger;
     private readonly Counter<long> enqueued;
 
     public Enqueuer(
         RunnableVersions versions, ReliableQueues queues, ExecutionJournal journal, ExecutionStore executions, TimeProvider timeProvider,
-        IOptions<GatewayOptions> options, IMeterFactory meterFactory, ILogger<Enqueuer> logger)
+        IOptions<GatewayOptions> options, IMeterFactory meterFactory)
     {
         this.versions = versions;
         this.queues = queues;
@@ -47,7 +45,6 @@ public sealed partial class Enqueuer
         this.executions = executions;
         this.timeProvider = timeProvider;
         this.options = options.Value;
-        this.logger = logger;
         var meter = meterFactory.Create(GatewayTelemetry.MeterName);
         enqueued = meter.CreateCounter<long>("faas.gateway.enqueues", description: "Asynchronous enqueues by function and result (accepted, deduplicated, rejected)");
     }
@@ -107,16 +104,9 @@ public sealed partial class Enqueuer
                 throw new InvalidOperationException($"Execution id {invocation.ExecutionId} was already queued."); // a fresh UUIDv7 never is
         }
 
-        try
-        {
-            await journal.WriteAsync(Queued(function, id, createdAt, payload.Length, traceId, idempotencyKey, callbackUrl), cancellationToken)
-                .WaitAsync(RecordWriteTimeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
-        {
-            // Accepted all the same: the message is durable and its consumer writes the record.
-            LogQueuedRecordDeferred(logger, invocation.ExecutionId, ex.Message);
-        }
+        // The message is the durable copy; its record is written off the hot path (readable at once from
+        // the journal's pending transitions) and, should this gateway stop first, by its consumer.
+        await journal.PostAsync(Queued(function, id, createdAt, payload.Length, traceId, idempotencyKey, callbackUrl), cancellationToken).ConfigureAwait(false);
 
         enqueued.Add(1, Tags(name, "accepted"));
         return new EnqueueResult(invocation.ExecutionId, ExecutionStatus.Queued, Deduplicated: false);
@@ -159,6 +149,4 @@ public sealed partial class Enqueuer
 
     private static TagList Tags(string function, string result) => new() { { "function", function }, { "result", result } };
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Execution {ExecutionId} is queued but its record could not be written yet ({Reason}); its consumer will write it")]
-    private static partial void LogQueuedRecordDeferred(ILogger logger, string executionId, string reason);
 }

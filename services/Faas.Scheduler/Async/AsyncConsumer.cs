@@ -213,7 +213,7 @@ public sealed partial class AsyncConsumer : BackgroundService
         var createdAt = DateTimeOffset.FromUnixTimeMilliseconds(invocation.CreatedAtMs);
         DateTimeOffset startedAt = default;
         string worker = "";
-        Task running = Task.CompletedTask;
+        var running = ValueTask.CompletedTask;
         DispatchResponse? response = null;
         string failure = "";
         try
@@ -224,7 +224,7 @@ public sealed partial class AsyncConsumer : BackgroundService
                 {
                     startedAt = timeProvider.GetUtcNow();
                     worker = w;
-                    running = journal.WriteAsync(Base(invocation, ExecutionStatus.Running) with
+                    running = journal.PostAsync(Base(invocation, ExecutionStatus.Running) with
                     {
                         Attempts = attempt,
                         Attempt = new ExecutionAttempt(attempt, startedAt, null, w, "", "", 0, 0),
@@ -260,7 +260,7 @@ public sealed partial class AsyncConsumer : BackgroundService
             startedAt = timeProvider.GetUtcNow();
         }
 
-        await running.ConfigureAwait(false); // its write precedes the outcome's in the journal anyway; surface its failure here
+        await running.ConfigureAwait(false); // returns at once unless the journal's backlog is full
         var finishedAt = timeProvider.GetUtcNow();
         var result = response?.Result;
         var outcome = result is null ? "WORKER_FAILED" : OutcomeName(result.Outcome);

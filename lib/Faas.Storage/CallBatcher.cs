@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Faas.Storage.Queues;
+namespace Faas.Storage;
 
 /// <summary>
 /// Turns many concurrent calls into few round trips: a call joins a queue, and up to
