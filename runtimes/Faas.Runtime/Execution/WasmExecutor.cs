@@ -20,6 +20,7 @@ public sealed class WasmExecutor : IDisposable
     private const long WasmPageBytes = 64 * 1024;
 
     private readonly Engine engine;
+    private readonly EpochTicker ticker;
     private readonly Linker linker;
     private readonly RuntimeOptions options;
 
@@ -28,6 +29,7 @@ public sealed class WasmExecutor : IDisposable
     {
         ArgumentNullException.ThrowIfNull(ticker);
         this.engine = engine;
+        this.ticker = ticker;
         this.options = options.Value;
         linker = new Linker(engine);
         WasiPreview1.Define(linker);
@@ -50,6 +52,7 @@ public sealed class WasmExecutor : IDisposable
         ExecutionOutcome outcome;
         string? error = null;
         var exitCode = 0;
+        using (ticker.Enter())
         using (var store = new Store(engine, state))
         {
             store.SetLimits(memorySize: memoryLimit);
