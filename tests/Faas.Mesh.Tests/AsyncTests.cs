@@ -194,11 +194,12 @@ public sealed class AsyncTests(MeshFixture mesh)
         using var scheduler = mesh.App.CreateHttpClient("scheduler", "http");
         var metrics = await MeshFixture.EventuallyAsync(
             () => scheduler.GetStringAsync("/metrics"),
-            text => text.Contains("faas_async_completed", StringComparison.Ordinal) && text.Contains("faas_queues_ready", StringComparison.Ordinal),
+            text => text.Contains("faas_async_completed", StringComparison.Ordinal) && text.Contains("function=\"async-metrics\",state=\"queued\"", StringComparison.Ordinal),
             Within);
         Assert.Contains("faas_async_completed", metrics);
         Assert.Contains("faas_queues_ready", metrics);
         Assert.Contains("faas_async_in_flight", metrics);
+        Assert.Contains("function=\"async-metrics\",state=\"queued\"", metrics); // the backlog gauge names the function
     }
 
     private async Task<string> EnqueueAsync(string function, string payload, string query = "")

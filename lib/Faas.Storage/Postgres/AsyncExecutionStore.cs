@@ -210,6 +210,21 @@ public sealed class AsyncExecutionStore(NpgsqlDataSource dataSource)
         return counts;
     }
 
+    /// <summary>The tenant and name of each function found among <paramref name="ids"/>.</summary>
+    public async Task<IReadOnlyDictionary<Guid, (Guid TenantId, string Name)>> GetFunctionNamesAsync(Guid[] ids, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT id, tenant_id, name FROM functions WHERE id = ANY($1)");
+        command.Parameters.AddWithValue(ids);
+        var names = new Dictionary<Guid, (Guid, string)>(ids.Length);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            names[reader.GetGuid(0)] = (reader.GetGuid(1), reader.GetString(2));
+        }
+
+        return names;
+    }
+
     /// <summary>
     /// Starts a redrive: marks the dead letters (the given ids, or all of the function's when null) and
     /// moves their executions back to Queued with a fresh retry budget, in one transaction. Returns each

@@ -56,7 +56,7 @@ public sealed class AsyncOptions
     [Range(1, 10_000)]
     public int CallbackMaxInFlight { get; set; } = 64;
 
-    /// <summary>How often the dead-letter gauge is read from the database.</summary>
+    /// <summary>How often the per-function backlog gauge is read (queue depths from Redis, dead letters from the database).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
-    public TimeSpan DeadLetterGaugeInterval { get; set; } = TimeSpan.FromSeconds(15);
+    public TimeSpan BacklogGaugeInterval { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -31,7 +31,7 @@ public static class Extensions
         builder.AddExecutionJournal();
         builder.Services.AddHostedService<AsyncConsumer>();
         builder.Services.AddHostedService<CallbackDispatcher>();
-        builder.Services.AddHostedService<DeadLetterGauge>();
+        builder.Services.AddHostedService<AsyncBacklogGauge>();
 #pragma warning disable EXTEXP0001 // callbacks are retried by the queue with backoff, not by the HTTP client
         builder.Services.AddHttpClient(CallbackDispatcher.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(5) })
