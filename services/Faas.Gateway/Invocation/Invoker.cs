@@ -99,18 +99,9 @@ public sealed class Invoker
 
     private static string Describe(string id, FunctionVersion function, ExecuteResponse result)
     {
-        var reason = result.Outcome switch
-        {
-            ExecutionOutcome.Timeout => $"timed out after {function.Config.TimeoutMs} ms",
-            ExecutionOutcome.ExitedNonZero => $"exited with code {result.ExitCode}",
-            ExecutionOutcome.OutOfMemory => $"ran out of memory (limit {function.Config.MemoryMb} MiB)",
-            ExecutionOutcome.Trapped => "trapped",
-            ExecutionOutcome.InstantiationFailed => "could not be instantiated",
-            _ => "failed",
-        };
-        var detail = string.IsNullOrEmpty(result.Error) ? "" : $": {result.Error}";
+        var reason = result.DescribeFailure((uint)function.Config.TimeoutMs, (uint)function.Config.MemoryMb);
         var stderr = string.IsNullOrEmpty(result.StderrTail) ? "" : $"; stderr: {result.StderrTail}";
-        return $"Function '{function.FunctionName}' {reason}{detail} (execution {id}){stderr}";
+        return $"Function '{function.FunctionName}' {reason} (execution {id}){stderr}";
     }
 
     private ValueTask RecordAsync(

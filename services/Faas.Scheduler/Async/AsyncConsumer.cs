@@ -265,7 +265,7 @@ public sealed partial class AsyncConsumer : BackgroundService
         var result = response?.Result;
         var outcome = result is null ? "WORKER_FAILED" : OutcomeName(result.Outcome);
         var succeeded = result?.Outcome == ExecutionOutcome.Ok;
-        var error = result is null ? failure : Describe(result, spec);
+        var error = result is null ? failure : result.DescribeFailure(spec.TimeoutMs, spec.MemoryMb);
         var attemptRecord = new ExecutionAttempt(attempt, startedAt, finishedAt, result?.Worker ?? worker, outcome, succeeded ? "" : error, result?.ExitCode ?? 0, (long)(result?.RunMicros ?? 0));
         var finished = Base(invocation, ExecutionStatus.Succeeded) with
         {
@@ -347,20 +347,6 @@ public sealed partial class AsyncConsumer : BackgroundService
         ExecutionOutcome.InstantiationFailed => "INSTANTIATION_FAILED",
         _ => "FAILED",
     };
-
-    private static string Describe(ExecuteResponse result, FunctionSpec spec)
-    {
-        var reason = result.Outcome switch
-        {
-            ExecutionOutcome.Timeout => $"timed out after {spec.TimeoutMs} ms",
-            ExecutionOutcome.ExitedNonZero => $"exited with code {result.ExitCode}",
-            ExecutionOutcome.OutOfMemory => $"ran out of memory (limit {spec.MemoryMb} MiB)",
-            ExecutionOutcome.Trapped => "trapped",
-            ExecutionOutcome.InstantiationFailed => "could not be instantiated",
-            _ => "failed",
-        };
-        return string.IsNullOrEmpty(result.Error) || result.Error == reason ? reason : $"{reason}: {result.Error}";
-    }
 
     private static long Micros(TimeSpan span) => Math.Max(0, span.Ticks / 10);
 

@@ -166,7 +166,7 @@ public sealed class RuntimeServiceTests : IAsyncLifetime
     public async Task A_call_waiting_for_a_slot_can_give_up_and_takes_no_slot()
     {
         // Two runs that hold both slots long enough to be seen holding them, even on a busy machine.
-        var sleepers = Enumerable.Range(0, 2).Select(_ => Client.ExecuteAsync(Request("infinite_loop", "", timeoutMs: 3_000)).ResponseAsync).ToList();
+        var sleepers = Enumerable.Range(0, 2).Select(_ => Client.ExecuteAsync(Request("infinite_loop", "", timeoutMs: 6_000)).ResponseAsync).ToList();
         await WaitUntilAsync(async () => (await Client.GetStatusAsync(new GetStatusRequest())).InFlight == 2);
 
         using var givingUp = new CancellationTokenSource(TimeSpan.FromMilliseconds(10));
@@ -181,7 +181,7 @@ public sealed class RuntimeServiceTests : IAsyncLifetime
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (!await condition())
         {
             await Task.Delay(5, timeout.Token);
