@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text;
 using Faas.Bench.Load;
 using Faas.Protos.V1;
 using Faas.Testing;
@@ -68,7 +66,7 @@ public static class AsyncBenchmark
             await db.ListLeftPushAsync(floorKey, bytes), cancellationToken));
         AnsiConsole.MarkupLine("[grey]floor: RPOP…[/]");
         results.Add(await LoadRunner.RunAsync("floor: RPOP", concurrency, TimeSpan.Zero, options.Duration / 2, async _ =>
-            Check(!(await db.ListRightPopAsync(floorKey)).IsNull, "RPOP of a filled list"), cancellationToken));
+            ResultTable.Check(!(await db.ListRightPopAsync(floorKey)).IsNull, "RPOP of a filled list"), cancellationToken));
         await db.KeyDeleteAsync(floorKey);
 
         long accepted = 0;
@@ -77,14 +75,14 @@ public static class AsyncBenchmark
         results.Add(await LoadRunner.RunAsync("enqueue: gRPC", concurrency, options.Warmup, options.Duration, async ct =>
         {
             var response = await invocations.EnqueueAsync(new EnqueueRequest { Name = FunctionName, Body = new HttpBody { Data = payload } }, cancellationToken: ct);
-            Check(response.Status == ExecutionStatus.Queued, "enqueue gRPC");
+            ResultTable.Check(response.Status == ExecutionStatus.Queued, "enqueue gRPC");
             Interlocked.Increment(ref accepted);
         }, cancellationToken));
         AnsiConsole.MarkupLine("[grey]enqueue: REST…[/]");
         results.Add(await LoadRunner.RunAsync("enqueue: REST", concurrency, options.Warmup, options.Duration, async ct =>
         {
             using var response = await rest.PostAsync($"/v1/functions/{FunctionName}:enqueue", new ByteArrayContent(bytes), ct);
-            Check(response.StatusCode == System.Net.HttpStatusCode.Accepted, "enqueue REST");
+            ResultTable.Check(response.StatusCode == System.Net.HttpStatusCode.Accepted, "enqueue REST");
             Interlocked.Increment(ref accepted);
         }, cancellationToken));
 
@@ -123,31 +121,10 @@ public static class AsyncBenchmark
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    private static void Check(bool ok, string scenario)
-    {
-        if (!ok)
-        {
-            throw new InvalidOperationException($"{scenario}: unexpected response");
-        }
-    }
-
     private static (Table Table, IReadOnlyList<string> Lines, string Markdown) Report(
         IReadOnlyList<LoadResult> results, long accepted, TimeSpan? endToEnd, int concurrency)
     {
-        var table = new Table().AddColumns("scenario", "concurrency", "ops/s", "p50 ms", "p90 ms", "p99 ms", "ops", "errors");
-        var markdown = new StringBuilder()
-            .AppendLine("| scenario | concurrency | ops/s | p50 ms | p90 ms | p99 ms | ops | errors |")
-            .AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        foreach (var r in results)
-        {
-            string[] cells =
-            [
-                r.Scenario, r.Concurrency.ToString(CultureInfo.InvariantCulture), Num(r.Throughput, "0"), Num(r.PercentileMillis(50), "0.000"),
-                Num(r.PercentileMillis(90), "0.000"), Num(r.PercentileMillis(99), "0.000"), r.Calls.ToString(CultureInfo.InvariantCulture), r.Errors.ToString(CultureInfo.InvariantCulture),
-            ];
-            table.AddRow(cells.Select(Markup.Escape).ToArray());
-            markdown.AppendLine("| " + string.Join(" | ", cells) + " |");
-        }
+        var (table, markdown) = ResultTable.Render(results, "ops");
 
         var lpush = results.Single(r => r.Scenario == "floor: LPUSH");
         var rpop = results.Single(r => r.Scenario == "floor: RPOP");
@@ -171,5 +148,4 @@ public static class AsyncBenchmark
         return (table, lines, markdown.ToString());
     }
 
-    private static string Num(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 }

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using Faas.Bench.Load;
 using Faas.Protos.V1;
 using Faas.Testing;
@@ -54,19 +52,19 @@ public static class InvokeBenchmark
             ("floor: worker gRPC", async ct =>
             {
                 var response = await runtime.ExecuteAsync(new ExecuteRequest { Function = spec, Payload = payload }, cancellationToken: ct);
-                Check(response.Outcome == ExecutionOutcome.Ok && response.Output.Length == bytes.Length, "floor");
+                ResultTable.Check(response.Outcome == ExecutionOutcome.Ok && response.Output.Length == bytes.Length, "floor");
                 overhead.Add(response);
             }),
             ("mesh: gRPC", async ct =>
             {
                 var body = await invocations.InvokeAsync(new InvokeRequest { Name = FunctionName, Body = new HttpBody { Data = payload } }, cancellationToken: ct);
-                Check(body.Data.Length == bytes.Length, "mesh gRPC");
+                ResultTable.Check(body.Data.Length == bytes.Length, "mesh gRPC");
             }),
             ("mesh: REST", async ct =>
             {
                 using var response = await rest.PostAsync($"/v1/functions/{FunctionName}:invoke", new ByteArrayContent(bytes), ct);
                 var output = await response.Content.ReadAsByteArrayAsync(ct);
-                Check(response.IsSuccessStatusCode && output.Length == bytes.Length, "mesh REST");
+                ResultTable.Check(response.IsSuccessStatusCode && output.Length == bytes.Length, "mesh REST");
             }),
         };
 
@@ -107,30 +105,9 @@ public static class InvokeBenchmark
         MaxReceiveMessageSize = 64 * 1024 * 1024,
     });
 
-    private static void Check(bool ok, string scenario)
-    {
-        if (!ok)
-        {
-            throw new InvalidOperationException($"{scenario}: unexpected response");
-        }
-    }
-
     private static (Table Table, IReadOnlyList<string> Ratios, string Markdown) Report(IReadOnlyList<LoadResult> results, WorkerOverhead overhead, BenchOptions options)
     {
-        var table = new Table().AddColumns("scenario", "concurrency", "calls/s", "p50 ms", "p90 ms", "p99 ms", "calls", "errors");
-        var markdown = new StringBuilder()
-            .AppendLine("| scenario | concurrency | calls/s | p50 ms | p90 ms | p99 ms | calls | errors |")
-            .AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        foreach (var r in results)
-        {
-            string[] cells =
-            [
-                r.Scenario, Num(r.Concurrency), Num(r.Throughput, "0"), Num(r.PercentileMillis(50), "0.000"),
-                Num(r.PercentileMillis(90), "0.000"), Num(r.PercentileMillis(99), "0.000"), Num(r.Calls), Num(r.Errors),
-            ];
-            table.AddRow(cells.Select(Markup.Escape).ToArray());
-            markdown.AppendLine("| " + string.Join(" | ", cells) + " |");
-        }
+        var (table, markdown) = ResultTable.Render(results, "calls");
 
         LoadResult? Find(string prefix, int c) => results.FirstOrDefault(r => r.Scenario.StartsWith(prefix, StringComparison.Ordinal) && r.Concurrency == c);
         var ratios = new List<string>();
@@ -164,10 +141,6 @@ public static class InvokeBenchmark
 
         return (table, ratios, markdown.ToString());
     }
-
-    private static string Num(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
-
-    private static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>What the worker reports per call: time in its handler beyond the function's own run.</summary>
     private sealed class WorkerOverhead

@@ -23,7 +23,7 @@ internal static class AttemptLog
             FinishedAt = attempt.FinishedAt,
             Worker = string.IsNullOrEmpty(attempt.Worker) ? null : attempt.Worker,
             Outcome = string.IsNullOrEmpty(attempt.Outcome) ? null : attempt.Outcome,
-            Error = string.IsNullOrEmpty(attempt.Error) ? null : attempt.Error.Replace('\0', '\uFFFD'),
+            Error = string.IsNullOrEmpty(attempt.Error) ? null : Postgres.ExecutionStore.Text(attempt.Error),
             ExitCode = attempt.Outcome.Length == 0 ? null : attempt.ExitCode,
             RunMicros = attempt.Outcome.Length == 0 ? null : attempt.RunMicros,
         };

@@ -135,8 +135,8 @@ public sealed class AsyncExecutionStore(NpgsqlDataSource dataSource)
         Add(p, rows.Select(t => t.InputBytes).ToArray());
         Add(p, rows.Select(t => t.OutputBytes).ToArray());
         Add(p, rows.Select(t => t.ExitCode).ToArray());
-        Add(p, rows.Select(t => Text(t.Error)).ToArray());
-        Add(p, rows.Select(t => Text(t.StderrTail)).ToArray());
+        Add(p, rows.Select(t => ExecutionStore.Text(t.Error)).ToArray());
+        Add(p, rows.Select(t => ExecutionStore.Text(t.StderrTail)).ToArray());
         Add(p, rows.Select(t => t.Worker).ToArray());
         Add(p, rows.Select(t => t.TraceId).ToArray());
         Add(p, rows.Select(t => t.Attempts).ToArray());
@@ -159,7 +159,7 @@ public sealed class AsyncExecutionStore(NpgsqlDataSource dataSource)
             : null;
         await using var command = dataSource.CreateCommand(
             $"""
-            SELECT {ExecutionStore.SelectColumns} FROM executions
+            SELECT {ExecutionStore.ReadColumns} FROM executions
             WHERE status = 'DeadLettered' AND ($3::uuid IS NULL OR id < $3)
               AND id IN (SELECT execution_id FROM dead_letters WHERE tenant_id = $1 AND function_id = $2)
             ORDER BY id DESC LIMIT $4
@@ -281,7 +281,6 @@ public sealed class AsyncExecutionStore(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static string Text(string value) => value.Replace('\0', '\uFFFD');
 }
 
 /// <summary>A dead-lettered execution's queue message and the attempts it had made.</summary>

@@ -9,7 +9,8 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
     private const string Columns =
         "id, tenant_id, function_id, function_name, version, status, created_at, finished_at, queue_us, run_us, input_bytes, output_bytes, exit_code, error, stderr_tail, worker, trace_id";
 
-    private const string ReadColumns = Columns +
+    /// <summary>The columns <see cref="Read"/> expects, for other stores selecting executions too.</summary>
+    internal const string ReadColumns = Columns +
         ", kind, attempts, attempt_log::text, max_retries, idempotency_key, next_attempt_at, redrives, callback_url, callback_state, callback_attempts, callback_error, callback_status_code, callback_at, output IS NOT NULL";
 
     /// <summary>
@@ -27,7 +28,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         var latest = new Dictionary<Guid, Execution>(executions.Count);
         foreach (var e in executions)
         {
-            if (!latest.TryGetValue(e.Id, out var earlier) || !IsTerminal(earlier.Status))
+            if (!latest.TryGetValue(e.Id, out var earlier) || !Execution.IsTerminal(earlier.Status))
             {
                 latest[e.Id] = e;
             }
@@ -112,12 +113,6 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         return new Page<Execution>(items, PageToken.Encode(items[^1].Id.ToString()));
     }
 
-    /// <summary>
-    /// PostgreSQL text cannot hold U+0000, but what a function writes to stderr can: unreplaced, one such
-    /// record would fail its whole batch on every retry.
-    /// </summary>
-    private static bool IsTerminal(ExecutionStatus status) => Execution.IsTerminal(status);
-
     /// <summary>The stored output of a finished asynchronous execution; null when there is none.</summary>
     public async Task<byte[]?> GetOutputAsync(Guid tenantId, Guid id, CancellationToken cancellationToken)
     {
@@ -168,7 +163,11 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static string Text(string value) => value.Replace('\0', '\uFFFD');
+    /// <summary>
+    /// PostgreSQL text cannot hold U+0000, but what a function writes to stderr can: unreplaced, one such
+    /// record would fail its whole batch on every retry.
+    /// </summary>
+    internal static string Text(string value) => value.Replace('\0', '\uFFFD');
 
     internal static Execution Read(NpgsqlDataReader r) => new(
         r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.GetString(3), r.GetInt32(4),
@@ -191,6 +190,4 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         HasOutput = r.GetBoolean(30),
     };
 
-    /// <summary>The columns <see cref="Read"/> expects, for other stores selecting executions.</summary>
-    internal const string SelectColumns = ReadColumns;
 }

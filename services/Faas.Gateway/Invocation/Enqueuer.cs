@@ -69,7 +69,7 @@ public sealed class Enqueuer
         {
             ExecutionId = id.ToString(),
             Function = FunctionSpecs.From(function),
-            Payload = ByteString.CopyFrom(payload.Span),
+            Payload = UnsafeByteOperations.UnsafeWrap(payload), // serialized (copied) below, before the request ends
             CreatedAtMs = createdAt.ToUnixTimeMilliseconds(),
             TraceId = traceId,
             MaxRetries = (uint)function.Config.MaxRetries,
