@@ -46,7 +46,7 @@ public sealed partial class DeadLetters(
 
         var letters = await store.BeginRedriveAsync(tenantId, function.Id, ids, options.Value.MaxRedriveBatch, cancellationToken).ConfigureAwait(false);
         var queue = queues.Get(QueueNames.Invocations(function.Id));
-        var latestSpec = FunctionSpecs.From(latest);
+        var latestSpec = FunctionSpecs.Of(latest);
         foreach (var letter in letters)
         {
             var invocation = AsyncInvocation.Parser.ParseFrom(letter.Message);

@@ -68,7 +68,7 @@ public sealed class Enqueuer
         var invocation = new AsyncInvocation
         {
             ExecutionId = id.ToString(),
-            Function = FunctionSpecs.From(function),
+            Function = FunctionSpecs.Of(function),
             Payload = UnsafeByteOperations.UnsafeWrap(payload), // serialized (copied) below, before the request ends
             CreatedAtMs = createdAt.ToUnixTimeMilliseconds(),
             TraceId = traceId,

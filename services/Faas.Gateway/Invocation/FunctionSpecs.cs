@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Faas.Protos.V1;
 using FunctionVersion = Faas.Storage.Model.FunctionVersion;
 
@@ -6,7 +7,14 @@ namespace Faas.Gateway.Invocation;
 /// <summary>What the scheduler and the workers need to know of a version.</summary>
 public static class FunctionSpecs
 {
-    public static FunctionSpec From(FunctionVersion version)
+    // Versions are immutable and the registry hands out the same instance until it changes, so each
+    // version's spec is built once, not per invocation. Nobody may modify a spec taken from here.
+    private static readonly ConditionalWeakTable<FunctionVersion, FunctionSpec> Cache = new();
+
+    /// <summary>The version's spec, built once per version instance.</summary>
+    public static FunctionSpec Of(FunctionVersion version) => Cache.GetValue(version, From);
+
+    private static FunctionSpec From(FunctionVersion version)
     {
         var spec = new FunctionSpec
         {

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Runtime.CompilerServices;
 using Faas.Gateway.Errors;
 using Faas.Protos.V1;
 using Faas.Storage.Executions;
@@ -19,8 +18,6 @@ namespace Faas.Gateway.Invocation;
 /// </summary>
 public sealed class Invoker
 {
-    private static readonly ConditionalWeakTable<FunctionVersion, FunctionSpec> Specs = new();
-
     private readonly RunnableVersions versions;
     private readonly Protos.V1.Scheduler.SchedulerClient scheduler;
     private readonly ExecutionRecorder recorder;
@@ -65,7 +62,7 @@ public sealed class Invoker
         try
         {
             response = await scheduler.DispatchAsync(
-                new DispatchRequest { ExecutionId = id, Function = Specs.GetValue(function, FunctionSpecs.From), Payload = UnsafeByteOperations.UnsafeWrap(payload) },
+                new DispatchRequest { ExecutionId = id, Function = FunctionSpecs.Of(function), Payload = UnsafeByteOperations.UnsafeWrap(payload) },
                 new Metadata { { "x-trace-id", traceId } },
                 cancellationToken: cancellationToken).ConfigureAwait(false);
         }
