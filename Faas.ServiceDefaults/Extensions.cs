@@ -41,6 +41,7 @@ public static class Extensions
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks();
         builder.Services.AddHostedService<ParentProcessWatcher>();
+        builder.AddServiceAuthentication();
         return builder;
     }
 

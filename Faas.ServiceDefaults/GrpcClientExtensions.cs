@@ -8,8 +8,9 @@ public static class GrpcClientExtensions
     /// <summary>
     /// A gRPC client to another Faas service, addressed through service discovery (e.g.
     /// <c>http://_grpc.scheduler</c> reads <c>services__scheduler__grpc__0</c>): HTTP/2 with several
-    /// connections under load, keep-alive pings, internal message limits, and no HTTP resilience
-    /// handler (calls are not blindly retried; deadlines come from the caller).
+    /// connections under load, keep-alive pings, internal message limits, this service's token on every call
+    /// (see <see cref="Hosting.ServiceAuthentication"/>), and no HTTP resilience handler (calls are not
+    /// blindly retried; deadlines come from the caller).
     /// </summary>
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers: the documented way to opt one client out of the defaults.
     public static IHttpClientBuilder AddInternalGrpcClient<TClient>(this IServiceCollection services, Uri address) where TClient : class =>
@@ -26,6 +27,7 @@ public static class GrpcClientExtensions
                 o.MaxReceiveMessageSize = InternalMessageLimit;
                 o.MaxSendMessageSize = InternalMessageLimit;
             })
+            .AddHttpMessageHandler<Faas.ServiceDefaults.ServiceIdentity.ServiceTokenHandler>()
             .RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
 }

@@ -38,8 +38,24 @@ public sealed class AppHostRunner(
                 ?? throw new InvalidOperationException("The dashboard does not listen anywhere."));
             _dashboard.TrySetResult(dashboard);
 
+            if (model.Projects.Any())
+            {
+                StateKeys.Ensure(model.State);
+            }
+
             await orchestrator.StartAsync(stoppingToken);
             Log.Ready(logger, ReadyBanner.Format(model, dashboard));
+            if (model.Projects.Any())
+            {
+                if (File.Exists(model.State.AdminKeyFile))
+                {
+                    Log.AdminKey(logger, Path.GetRelativePath(Environment.CurrentDirectory, model.State.AdminKeyFile));
+                }
+                else
+                {
+                    Log.NoAdminKey(logger, model.State.AdminKeyFile);
+                }
+            }
             _ready.TrySetResult();
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

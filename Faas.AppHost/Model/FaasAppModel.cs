@@ -74,7 +74,18 @@ public sealed class FaasAppModel
             return new FaasAppModel(state, resources, connectionStrings);
         }
 
-        var wiring = new ProjectWiring(context, connectionStrings, options.ServiceEnvironment);
+        // Keys live under the state directory (StateKeys creates them before the services start); services get the files.
+        var keys = new Dictionary<string, string>
+        {
+            ["ServiceAuth__KeyFile"] = state.ServiceKeyFile,
+            ["DataProtection__KeyDirectory"] = state.DataProtectionKeys,
+        };
+        foreach (var (key, value) in options.ServiceEnvironment)
+        {
+            keys[key] = value;
+        }
+
+        var wiring = new ProjectWiring(context, connectionStrings, keys);
 
         var workers = new List<ProjectResourceDefinition>();
         for (var i = 0; i < options.Workers; i++)
@@ -121,6 +132,8 @@ public sealed class FaasAppModel
             .WithReference(scheduler, EndpointDefinition.Grpc)
             .WithReference(scheduler, EndpointDefinition.Http)
             .WithReference(compilerResource, EndpointDefinition.Grpc)
+            .With("Auth__SigningKeyFile", state.UserTokenKeyFile)
+            .With("Auth__BootstrapAdminKeyFile", state.AdminKeyFile)
             .Build();
         resources.Add(gateway);
 

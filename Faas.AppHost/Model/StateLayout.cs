@@ -17,5 +17,20 @@ public sealed record StateLayout(string Root)
     /// <summary>Project-local toolchains (.ci/run installs AssemblyScript here).</summary>
     public string Toolchains => Path.Combine(Root, "toolchains");
 
+    /// <summary>Keys the mesh generates for itself (mode 0700): service tokens, user tokens, the Data Protection key ring.</summary>
+    public string Secrets => Path.Combine(Root, "secrets");
+
+    /// <summary>The key services sign their calls to each other with.</summary>
+    public string ServiceKeyFile => Path.Combine(Secrets, "service.key");
+
+    /// <summary>The key user tokens (logins) are signed with.</summary>
+    public string UserTokenKeyFile => Path.Combine(Secrets, "user-token.key");
+
+    /// <summary>The Data Protection key ring that seals function secrets.</summary>
+    public string DataProtectionKeys => Path.Combine(Secrets, "data-protection");
+
+    /// <summary>The administrator's API key, written on first start (mode 0600).</summary>
+    public string AdminKeyFile => Path.Combine(Root, "admin.key");
+
     public string LogFile(string resourceName) => Path.Combine(Logs, resourceName + ".log");
 }

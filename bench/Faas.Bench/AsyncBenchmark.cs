@@ -4,7 +4,6 @@ using Faas.Protos.V1;
 using Faas.Testing;
 using Google.Api;
 using Google.Protobuf;
-using Grpc.Net.Client;
 using Npgsql;
 using Spectre.Console;
 using StackExchange.Redis;
@@ -35,11 +34,8 @@ public static class AsyncBenchmark
         }).Build();
         await app.StartAsync(cancellationToken);
 
-        using var gateway = GrpcChannel.ForAddress(app.GetEndpoint("gateway", "grpc"), new GrpcChannelOptions
-        {
-            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
-        });
-        using var rest = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512 }) { BaseAddress = app.GetEndpoint("gateway", "http") };
+        using var gateway = app.CreateGatewayChannel();
+        using var rest = app.CreateHttpClient("gateway", "http");
         await using var redis = await ConnectionMultiplexer.ConnectAsync(app.GetConnectionString("redis"));
         await using var database = NpgsqlDataSource.Create(app.GetConnectionString("faasdb"));
 

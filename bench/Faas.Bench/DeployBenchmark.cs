@@ -21,7 +21,8 @@ public static class DeployBenchmark
         AnsiConsole.MarkupLine($"[grey]Starting the mesh with {workers} worker(s)…[/]");
         await using var app = FaasTestingBuilder.Create(o => o.Workers = workers).Build();
         await app.StartAsync(cancellationToken);
-        using var rest = new HttpClient { BaseAddress = app.GetEndpoint("gateway", "http"), Timeout = TimeSpan.FromMinutes(3) };
+        using var rest = app.CreateHttpClient("gateway", "http");
+        rest.Timeout = TimeSpan.FromMinutes(3);
         var sample = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Functions", "echo.c"), cancellationToken);
 
         // One discarded round: the services' first deploy and first invoke pay for JIT compilation.

@@ -3,7 +3,6 @@ using Faas.Protos.V1;
 using Faas.Testing;
 using Google.Api;
 using Google.Protobuf;
-using Grpc.Net.Client;
 using Spectre.Console;
 
 namespace Faas.Bench;
@@ -23,9 +22,10 @@ public static class InvokeBenchmark
         await using var app = FaasTestingBuilder.Create(o => o.Workers = options.Workers).Build();
         await app.StartAsync(cancellationToken);
 
-        using var gateway = Channel(app.GetEndpoint("gateway", "grpc"));
-        using var worker = Channel(app.GetEndpoint("runtime-0", "grpc"));
-        using var rest = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512 }) { BaseAddress = app.GetEndpoint("gateway", "http") };
+        using var gateway = app.CreateGatewayChannel();
+        // The floor: the worker called directly, as the scheduler calls it (with a service token).
+        using var worker = app.CreateServiceChannel("runtime-0");
+        using var rest = app.CreateHttpClient("gateway", "http");
 
         var version = await new Functions.FunctionsClient(gateway).DeployFunctionAsync(new DeployFunctionRequest
         {
@@ -98,12 +98,6 @@ public static class InvokeBenchmark
             AnsiConsole.MarkupLine($"[grey]Markdown written to {Markup.Escape(path)}[/]");
         }
     }
-
-    private static GrpcChannel Channel(Uri address) => GrpcChannel.ForAddress(address, new GrpcChannelOptions
-    {
-        HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
-        MaxReceiveMessageSize = 64 * 1024 * 1024,
-    });
 
     private static (Table Table, IReadOnlyList<string> Ratios, string Markdown) Report(IReadOnlyList<LoadResult> results, WorkerOverhead overhead, BenchOptions options)
     {

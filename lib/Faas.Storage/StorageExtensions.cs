@@ -1,4 +1,5 @@
 using Faas.Storage.Executions;
+using Microsoft.AspNetCore.DataProtection;
 using Faas.Storage.Postgres;
 using Faas.Storage.Queues;
 using Faas.Storage.Redis;
@@ -26,6 +27,7 @@ public static class StorageExtensions
         builder.Services.AddSingleton<ExecutionStore>();
         builder.Services.AddSingleton<AsyncExecutionStore>();
         builder.Services.AddSingleton<BuildStore>();
+        builder.Services.AddSingleton<Identity.IdentityStore>();
         builder.Services.AddOpenTelemetry().WithTracing(t => t.AddNpgsql());
         return builder;
     }
@@ -73,6 +75,31 @@ public static class StorageExtensions
         builder.Services.AddOptions<FunctionRegistryOptions>().BindConfiguration("Registry");
         builder.Services.AddSingleton<FunctionRegistry>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FunctionRegistry>());
+        return builder;
+    }
+
+    /// <summary>Tenants' quotas, cached (needs the database and Redis; section "Tenancy").</summary>
+    public static IHostApplicationBuilder AddTenantQuotas(this IHostApplicationBuilder builder)
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<Identity.TenancyOptions>().BindConfiguration(Identity.TenancyOptions.SectionName)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<Identity.TenantQuotas>();
+        return builder;
+    }
+
+    /// <summary>Sealing and unsealing of function secrets with Data Protection (section "DataProtection").</summary>
+    public static IHostApplicationBuilder AddFunctionSecrets(this IHostApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(Secrets.FunctionSecretsOptions.SectionName).Get<Secrets.FunctionSecretsOptions>()
+            ?? new Secrets.FunctionSecretsOptions();
+        var dataProtection = builder.Services.AddDataProtection().SetApplicationName("Faas");
+        if (!string.IsNullOrWhiteSpace(options.KeyDirectory))
+        {
+            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(options.KeyDirectory));
+        }
+
+        builder.Services.AddSingleton<Secrets.FunctionSecrets>();
         return builder;
     }
 

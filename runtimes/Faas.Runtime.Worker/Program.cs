@@ -7,6 +7,6 @@ builder.AddFaasDatabase();
 builder.AddRuntimeWorker();
 
 var app = builder.Build();
-app.MapGrpcService<RuntimeService>();
+app.MapGrpcService<RuntimeService>().RequireAuthorization(ServiceAuthentication.Policy);
 app.MapDefaultEndpoints();
 app.Run();

@@ -6,6 +6,6 @@ builder.AddServiceDefaults();
 builder.AddCompilerServices();
 
 var app = builder.Build();
-app.MapGrpcService<CompilerService>();
+app.MapGrpcService<CompilerService>().RequireAuthorization(ServiceAuthentication.Policy);
 app.MapDefaultEndpoints();
 app.Run();

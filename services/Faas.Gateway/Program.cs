@@ -1,3 +1,4 @@
+using Faas.Gateway.Auth;
 using Faas.Gateway.Extensions;
 using Faas.Gateway.Grpc;
 using Faas.Gateway.Http;
@@ -8,8 +9,10 @@ builder.AddGatewayServices();
 
 var app = builder.Build();
 app.UseHttpStatusOverride();
-app.MapGrpcService<FunctionsService>();
-app.MapGrpcService<InvocationsService>();
-app.MapGrpcService<ExecutionsService>();
+app.MapGrpcService<AuthService>().RequireAuthorization(GatewayAuthentication.UserPolicy);
+app.MapGrpcService<AdminService>().RequireAuthorization(GatewayAuthentication.AdminPolicy);
+app.MapGrpcService<FunctionsService>().RequireAuthorization(GatewayAuthentication.UserPolicy);
+app.MapGrpcService<InvocationsService>().RequireAuthorization(GatewayAuthentication.UserPolicy);
+app.MapGrpcService<ExecutionsService>().RequireAuthorization(GatewayAuthentication.UserPolicy);
 app.MapDefaultEndpoints();
 app.Run();

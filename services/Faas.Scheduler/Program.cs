@@ -6,6 +6,6 @@ builder.AddServiceDefaults();
 builder.AddSchedulerServices();
 
 var app = builder.Build();
-app.MapGrpcService<SchedulerService>();
+app.MapGrpcService<SchedulerService>().RequireAuthorization(ServiceAuthentication.Policy);
 app.MapDefaultEndpoints();
 app.Run();

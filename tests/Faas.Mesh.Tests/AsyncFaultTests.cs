@@ -35,7 +35,7 @@ public sealed class AsyncFaultTests(ITestOutputHelper output) : IAsyncLifetime
             };
         }).Build();
         await app.StartAsync();
-        channel = GrpcChannel.ForAddress(app.GetEndpoint("gateway", "grpc"));
+        channel = app.CreateGatewayChannel();
     }
 
     public async Task DisposeAsync()

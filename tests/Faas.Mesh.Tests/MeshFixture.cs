@@ -38,7 +38,7 @@ public sealed class MeshFixture : IAsyncLifetime
         }).Build();
         await App.StartAsync();
         Rest = App.CreateHttpClient("gateway", "http");
-        channel = GrpcChannel.ForAddress(App.GetEndpoint("gateway", "grpc"), new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
+        channel = App.CreateGatewayChannel();
         Functions = new Functions.FunctionsClient(channel);
         Invocations = new Invocations.InvocationsClient(channel);
         Executions = new Executions.ExecutionsClient(channel);

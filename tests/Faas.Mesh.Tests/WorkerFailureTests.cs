@@ -66,7 +66,7 @@ public sealed class WorkerFailureTests : IAsyncLifetime
     {
         foreach (var name in new[] { "runtime-0", "runtime-1" })
         {
-            using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(app.GetEndpoint(name, "grpc"));
+            using var channel = app.CreateServiceChannel(name);
             var status = await new Protos.V1.Runtime.RuntimeClient(channel).GetStatusAsync(new Protos.V1.GetStatusRequest());
             if (status.InFlight > 0)
             {

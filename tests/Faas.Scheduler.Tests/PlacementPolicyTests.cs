@@ -1,7 +1,10 @@
 using Faas.Protos.V1;
 using Faas.Scheduler.Placement;
 using Faas.Scheduler.Workers;
+using Faas.ServiceDefaults.ServiceIdentity;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Options;
 
 namespace Faas.Scheduler.Tests;
 
@@ -10,7 +13,10 @@ public class PlacementPolicyTests
     private static WorkerDirectory Directory(int workers) => new(new ConfigurationBuilder()
         .AddInMemoryCollection(Enumerable.Range(0, workers).Select(i =>
             new KeyValuePair<string, string?>($"services:runtime:grpc:{i}", $"http://127.0.0.1:{6000 + i}")))
-        .Build());
+        .Build(), Tokens);
+
+    private static readonly ServiceTokens Tokens = new(
+        Options.Create(new ServiceAuthOptions { Key = ServiceKey.Generate() }), new HostingEnvironment { ApplicationName = "tests" }, TimeProvider.System);
 
     private static WorkerStatus Status(uint slots, params string[] warm)
     {

@@ -1,8 +1,11 @@
 using Faas.AppHost.Hosting;
 using Faas.AppHost.Model;
 using Faas.AppHost.Resources;
+using Faas.ServiceDefaults.ServiceIdentity;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Faas.Testing;
 
@@ -103,9 +106,53 @@ public sealed class FaasTestApp : IAsyncDisposable
     /// <summary>A connection string by its Aspire name: <c>redis</c> or <c>faasdb</c>.</summary>
     public string GetConnectionString(string name) => Model.GetConnectionString(name);
 
-    /// <summary>An HttpClient whose base address is the resource's endpoint.</summary>
-    public HttpClient CreateHttpClient(string resourceName, string endpointName = EndpointDefinition.Http) =>
-        new() { BaseAddress = GetEndpoint(resourceName, endpointName) };
+    /// <summary>The administrator's API key the gateway wrote on first start.</summary>
+    public string AdminKey => File.ReadAllText(Model.State.AdminKeyFile).Trim();
+
+    /// <summary>
+    /// An HttpClient whose base address is the resource's endpoint; for the gateway it authenticates as the
+    /// administrator (see <see cref="AdminKey"/>) unless <paramref name="bearer"/> says otherwise ("" for none).
+    /// </summary>
+    public HttpClient CreateHttpClient(string resourceName, string endpointName = EndpointDefinition.Http, string? bearer = null) =>
+        new(BearerHandler(bearer ?? (resourceName == ResourceNames.Gateway ? AdminKey : ""), new SocketsHttpHandler { MaxConnectionsPerServer = 512 }))
+        {
+            BaseAddress = GetEndpoint(resourceName, endpointName),
+        };
+
+    /// <summary>A gRPC channel to the gateway, authenticated as the administrator unless <paramref name="bearer"/> says otherwise ("" for none).</summary>
+    public GrpcChannel CreateGatewayChannel(string? bearer = null, int maxReceiveMessageSize = 64 * 1024 * 1024) =>
+        GrpcChannel.ForAddress(GetEndpoint(ResourceNames.Gateway, EndpointDefinition.Grpc), new GrpcChannelOptions
+        {
+            HttpHandler = BearerHandler(bearer ?? AdminKey, new SocketsHttpHandler { EnableMultipleHttp2Connections = true }),
+            MaxReceiveMessageSize = maxReceiveMessageSize,
+        });
+
+    /// <summary>A gRPC channel to an internal service, carrying a service token as another Faas service would (or none).</summary>
+    public GrpcChannel CreateServiceChannel(string resourceName, bool authenticated = true)
+    {
+        HttpMessageHandler handler = new SocketsHttpHandler();
+        if (authenticated)
+        {
+            var tokens = new ServiceTokens(
+                Options.Create(new ServiceAuthOptions { KeyFile = Model.State.ServiceKeyFile }),
+                new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { ApplicationName = "faas-tests" }, TimeProvider.System);
+            handler = new ServiceTokenHandler(tokens) { InnerHandler = handler };
+        }
+
+        return GrpcChannel.ForAddress(GetEndpoint(resourceName, EndpointDefinition.Grpc), new GrpcChannelOptions { HttpHandler = handler });
+    }
+
+    private static HttpMessageHandler BearerHandler(string bearer, HttpMessageHandler inner) =>
+        string.IsNullOrEmpty(bearer) ? inner : new BearerTokenHandler(bearer) { InnerHandler = inner };
+
+    private sealed class BearerTokenHandler(string bearer) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Headers.Authorization ??= new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

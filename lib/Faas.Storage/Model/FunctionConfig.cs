@@ -18,4 +18,10 @@ public sealed record FunctionConfig
     public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
     public int MinWarm { get; init; }
     public int MaxWarm { get; init; } = 16;
+
+    /// <summary>The version's secrets, sealed (see <see cref="Secrets.FunctionSecrets"/>); null when there are none.</summary>
+    public string? SealedSecrets { get; init; }
+
+    /// <summary>The names of the version's secrets (their values are only in <see cref="SealedSecrets"/>).</summary>
+    public IReadOnlyList<string> SecretNames { get; init; } = [];
 }

@@ -19,15 +19,18 @@ public sealed class FunctionStore(NpgsqlDataSource dataSource)
     private const string VersionJoin =
         "FROM functions f JOIN function_versions v ON v.function_id = f.id LEFT JOIN artifacts a ON a.sha256 = v.module_sha256";
 
-    /// <summary>Adds a version, creating the function when its name is new; returns the new version.</summary>
+    /// <summary>
+    /// Adds a version, creating the function when its name is new (unless the tenant already has
+    /// <paramref name="maxFunctions"/>: <see cref="FunctionQuotaExceededException"/>); returns the new version.
+    /// </summary>
     public async Task<FunctionVersion> AddVersionAsync(
         Guid tenantId, string name, string language, VersionState state, string? moduleSha256, string? source,
-        FunctionConfig config, string description, CancellationToken cancellationToken)
+        FunctionConfig config, string description, CancellationToken cancellationToken, int maxFunctions = int.MaxValue)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var (_, version) = await InsertVersionAsync(
-            connection, transaction, tenantId, name, language, state, moduleSha256, source, config, description, cancellationToken).ConfigureAwait(false);
+            connection, transaction, tenantId, name, language, state, moduleSha256, source, config, description, maxFunctions, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return await GetVersionAsync(tenantId, name, version, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException("A version vanished right after it was written.");
@@ -39,8 +42,13 @@ public sealed class FunctionStore(NpgsqlDataSource dataSource)
     /// </summary>
     internal static async Task<(Guid FunctionId, int Version)> InsertVersionAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, string name, string language, VersionState state,
-        string? moduleSha256, string? source, FunctionConfig config, string description, CancellationToken cancellationToken)
+        string? moduleSha256, string? source, FunctionConfig config, string description, int maxFunctions, CancellationToken cancellationToken)
     {
+        if (maxFunctions < int.MaxValue)
+        {
+            await CheckFunctionQuotaAsync(connection, transaction, tenantId, name, maxFunctions, cancellationToken).ConfigureAwait(false);
+        }
+
         Guid functionId;
         int version;
         await using (var upsert = new NpgsqlCommand(
@@ -77,6 +85,33 @@ public sealed class FunctionStore(NpgsqlDataSource dataSource)
         }
 
         return (functionId, version);
+    }
+
+    /// <summary>
+    /// Holds the tenant's row for the rest of the transaction, so concurrent deploys count one after the other, and
+    /// refuses a new name when the tenant already has <paramref name="maxFunctions"/> functions.
+    /// </summary>
+    private static async Task CheckFunctionQuotaAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, string name, int maxFunctions, CancellationToken cancellationToken)
+    {
+        await using (var lockTenant = new NpgsqlCommand("SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE", connection, transaction))
+        {
+            lockTenant.Parameters.AddWithValue(tenantId);
+            await lockTenant.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var count = new NpgsqlCommand(
+            "SELECT count(*)::int, bool_or(name = $2) FROM functions WHERE tenant_id = $1", connection, transaction);
+        count.Parameters.AddWithValue(tenantId);
+        count.Parameters.AddWithValue(name);
+        await using var reader = await count.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var functions = reader.GetInt32(0);
+        var exists = !reader.IsDBNull(1) && reader.GetBoolean(1);
+        if (!exists && functions >= maxFunctions)
+        {
+            throw new FunctionQuotaExceededException(maxFunctions);
+        }
     }
 
     /// <summary>One version, or the latest when <paramref name="version"/> is 0; null when absent.</summary>

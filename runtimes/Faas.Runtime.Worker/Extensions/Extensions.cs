@@ -1,6 +1,7 @@
 using Faas.Runtime.Modules;
 using Faas.Runtime.Worker.Load;
 using Faas.Runtime.Worker.Modules;
+using Faas.Storage;
 using Grpc.AspNetCore.Server;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -18,6 +19,7 @@ public static class Extensions
     public static IHostApplicationBuilder AddRuntimeWorker(this IHostApplicationBuilder builder)
     {
         builder.Services.AddFaasRuntime();
+        builder.AddFunctionSecrets();
         builder.Services.TryAddSingleton<IModuleSource, ArtifactModuleSource>();
         builder.Services.AddSingleton<ProcessLoadMonitor>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ProcessLoadMonitor>());

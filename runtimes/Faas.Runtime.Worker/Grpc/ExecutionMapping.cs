@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Faas.Protos.V1;
 using Faas.Runtime.Execution;
 using Faas.Runtime.Modules;
+using Faas.Storage.Secrets;
 using Google.Protobuf;
 using Grpc.Core;
 using DomainOutcome = Faas.Runtime.Execution.ExecutionOutcome;
@@ -15,7 +16,7 @@ internal static class ExecutionMapping
     public const string ExecutionIdHeader = "x-execution-id";
     public const string TraceIdHeader = "x-trace-id";
 
-    public static ExecutionRequest ToExecutionRequest(this ExecuteRequest request, Metadata headers)
+    public static ExecutionRequest ToExecutionRequest(this ExecuteRequest request, Metadata headers, FunctionSecrets secrets)
     {
         var function = request.Function
             ?? throw new RpcException(new Status(StatusCode.InvalidArgument, "function is required."));
@@ -33,10 +34,22 @@ internal static class ExecutionMapping
             Payload = request.Payload.Memory,
             TimeoutMs = (int)Math.Min(function.TimeoutMs, int.MaxValue),
             MemoryMb = (int)Math.Min(function.MemoryMb, int.MaxValue),
-            Environment = function.Env,
+            Environment = string.IsNullOrEmpty(function.SealedSecrets) ? function.Env : WithSecrets(function.Env, secrets.Unseal(function.SealedSecrets)),
             ExecutionId = headers.GetValue(ExecutionIdHeader) ?? Guid.CreateVersion7().ToString(),
             TraceId = headers.GetValue(TraceIdHeader) ?? Activity.Current?.TraceId.ToHexString() ?? "",
         };
+    }
+
+    /// <summary>The function's variables and its unsealed secrets: one environment, built per run and never logged.</summary>
+    private static Dictionary<string, string> WithSecrets(IDictionary<string, string> env, IReadOnlyDictionary<string, string> secrets)
+    {
+        var all = new Dictionary<string, string>(env, StringComparer.Ordinal);
+        foreach (var (key, value) in secrets)
+        {
+            all[key] = value;
+        }
+
+        return all;
     }
 
     public static ExecuteResponse ToResponse(this ExecutionResult result, string worker, TimeSpan handlerTime) => new()

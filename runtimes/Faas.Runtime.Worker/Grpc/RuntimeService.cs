@@ -4,6 +4,7 @@ using Faas.Runtime.Execution;
 using Faas.Runtime.Modules;
 using Faas.Runtime.Options;
 using Faas.Runtime.Worker.Load;
+using Faas.Storage.Secrets;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +12,7 @@ namespace Faas.Runtime.Worker.Grpc;
 
 /// <summary>faas.v1.Runtime: adapts calls to <see cref="FunctionHost"/> and reports the worker's status.</summary>
 public sealed class RuntimeService(
-    FunctionHost host, ExecutionSlots slots, ModuleCache modules, ProcessLoadMonitor load, IOptions<RuntimeOptions> options)
+    FunctionHost host, ExecutionSlots slots, ModuleCache modules, ProcessLoadMonitor load, FunctionSecrets secrets, IOptions<RuntimeOptions> options)
     : Protos.V1.Runtime.RuntimeBase
 {
     private readonly string worker = options.Value.WorkerId;
@@ -19,7 +20,16 @@ public sealed class RuntimeService(
     public override async Task<ExecuteResponse> Execute(ExecuteRequest request, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
-        var execution = request.ToExecutionRequest(context.RequestHeaders);
+        ExecutionRequest execution;
+        try
+        {
+            execution = request.ToExecutionRequest(context.RequestHeaders, secrets);
+        }
+        catch (SecretsUnavailableException e)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, e.Message));
+        }
+
         ExecutionResult result;
         try
         {

@@ -6,9 +6,10 @@ namespace Faas.Gateway.Deployment;
 /// <param name="Archive">A tar.gz of source files, for compiled languages (instead of <paramref name="Source"/>).</param>
 /// <param name="EntryFile">The build's entry file; with a single <paramref name="Source"/>, that file's name.</param>
 /// <param name="Wait">Answer only when the build has ended (or <see cref="GatewayOptions.MaxBuildWait"/> passed).</param>
+/// <param name="Secrets">Secret environment variables in plain text; the deployer seals them into the config.</param>
 public sealed record DeployCommand(
     string Name, string Language, string? Source, byte[]? Wasm, FunctionConfig Config, string Description,
-    byte[]? Archive = null, string? EntryFile = null, bool Wait = false)
+    byte[]? Archive = null, string? EntryFile = null, bool Wait = false, IReadOnlyDictionary<string, string>? Secrets = null)
 {
     /// <summary>Languages the gateway turns into a module itself; the others go to the compiler.</summary>
     public bool IsWebAssembly => Language is "wat" or "wasm";

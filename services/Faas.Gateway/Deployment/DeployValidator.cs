@@ -67,7 +67,7 @@ public static partial class DeployValidator
             }
         }
 
-        ValidateConfig(command.Config);
+        ValidateConfig(command.Config, command.Secrets);
     }
 
     private static void ValidateCompiledSource(DeployCommand command, int maxSourceBytes)
@@ -93,7 +93,7 @@ public static partial class DeployValidator
         }
     }
 
-    public static void ValidateConfig(FunctionConfig config)
+    public static void ValidateConfig(FunctionConfig config, IReadOnlyDictionary<string, string>? secrets = null)
     {
         Range(config.TimeoutMs, 1, 900_000, "timeoutMs");
         Range(config.MemoryMb, 1, 4096, "memoryMb");
@@ -107,35 +107,52 @@ public static partial class DeployValidator
             throw new InvalidRequestException("Mode JOB is not available on this platform yet: no container launcher is configured. Use WARM.");
         }
 
-        if (config.Env.Count > MaxEnvVariables)
+        ValidateEnvironment(config.Env, secrets ?? new Dictionary<string, string>());
+    }
+
+    /// <summary>Variables and secrets share one environment: the same name rules, distinct names, one size limit.</summary>
+    private static void ValidateEnvironment(IReadOnlyDictionary<string, string> env, IReadOnlyDictionary<string, string> secrets)
+    {
+        if (env.Count + secrets.Count > MaxEnvVariables)
         {
-            throw new InvalidRequestException($"At most {MaxEnvVariables} environment variables are allowed; got {config.Env.Count}.");
+            throw new InvalidRequestException($"At most {MaxEnvVariables} environment variables and secrets are allowed; got {env.Count + secrets.Count}.");
         }
 
         var bytes = 0;
-        foreach (var (key, value) in config.Env)
+        foreach (var (kind, variables) in new[] { ("Environment variable", env), ("Secret", secrets) })
         {
-            if (!EnvNamePattern().IsMatch(key))
+            foreach (var (key, value) in variables)
             {
-                throw new InvalidRequestException($"Environment variable name '{Truncate(key)}' is not valid: use [A-Za-z_][A-Za-z0-9_]*.");
-            }
+                if (!EnvNamePattern().IsMatch(key))
+                {
+                    throw new InvalidRequestException($"{kind} name '{Truncate(key)}' is not valid: use [A-Za-z_][A-Za-z0-9_]*.");
+                }
 
-            if (key.StartsWith("FAAS_", StringComparison.OrdinalIgnoreCase))
+                if (key.StartsWith("FAAS_", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new InvalidRequestException($"{kind} '{key}' is reserved: names starting with FAAS_ are set by the platform.");
+                }
+
+                if (value.Contains('\0', StringComparison.Ordinal))
+                {
+                    throw new InvalidRequestException($"{kind} '{key}' contains a NUL character.");
+                }
+
+                bytes += System.Text.Encoding.UTF8.GetByteCount(key) + System.Text.Encoding.UTF8.GetByteCount(value) + 2;
+            }
+        }
+
+        foreach (var key in secrets.Keys)
+        {
+            if (env.ContainsKey(key))
             {
-                throw new InvalidRequestException($"Environment variable '{key}' is reserved: names starting with FAAS_ are set by the platform.");
+                throw new InvalidRequestException($"'{key}' is both an environment variable and a secret; give it once.");
             }
-
-            if (value.Contains('\0', StringComparison.Ordinal))
-            {
-                throw new InvalidRequestException($"Environment variable '{key}' contains a NUL character.");
-            }
-
-            bytes += System.Text.Encoding.UTF8.GetByteCount(key) + System.Text.Encoding.UTF8.GetByteCount(value) + 2;
         }
 
         if (bytes > MaxEnvBytes)
         {
-            throw new InvalidRequestException($"The environment takes {bytes} bytes; the limit is {MaxEnvBytes}.");
+            throw new InvalidRequestException($"The environment and secrets take {bytes} bytes; the limit is {MaxEnvBytes}.");
         }
     }
 
@@ -150,7 +167,7 @@ public static partial class DeployValidator
     private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
 
     [GeneratedRegex("^[a-z][a-z0-9-]{0,62}$")]
-    private static partial Regex NamePattern();
+    internal static partial Regex NamePattern();
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvNamePattern();

@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using Faas.Compiler.Toolchains.Builds;
 using Faas.Gateway.Errors;
+using Faas.Storage;
+using Faas.Storage.Identity;
 using Faas.Storage.Model;
+using Faas.Storage.Secrets;
 using Faas.Storage.Postgres;
 using Faas.Storage.Queues;
 using Faas.Storage.Registry;
@@ -25,22 +28,34 @@ public sealed partial class FunctionDeployer(
     BuildQueue buildQueue,
     BuildWaiter buildWaiter,
     FunctionRegistry registry,
+    TenantQuotas quotas,
+    FunctionSecrets secrets,
     IOptions<GatewayOptions> options,
     ILogger<FunctionDeployer> logger)
 {
     public async Task<FunctionVersion> DeployAsync(Guid tenantId, DeployCommand command, CancellationToken cancellationToken)
     {
         DeployValidator.Validate(command, options.Value.MaxModuleBytes, options.Value.MaxSourceBytes);
+        if (command.Secrets is { Count: > 0 } plain)
+        {
+            command = command with
+            {
+                Config = command.Config with { SealedSecrets = secrets.Seal(plain), SecretNames = plain.Keys.Order(StringComparer.Ordinal).ToList() },
+                Secrets = null,
+            };
+        }
+
         if (!command.IsWebAssembly)
         {
             return await DeploySourceAsync(tenantId, command, cancellationToken).ConfigureAwait(false);
         }
 
         var wasm = moduleBuilder.Build(command.Language, command.Source, command.Wasm);
+        var maxFunctions = (await quotas.GetAsync(tenantId, cancellationToken).ConfigureAwait(false)).MaxFunctions;
         var sha256 = await artifacts.PutAsync(wasm, cancellationToken).ConfigureAwait(false);
-        var version = await functions.AddVersionAsync(
+        var version = await QuotaCheckedAsync(() => functions.AddVersionAsync(
             tenantId, command.Name, command.Language, VersionState.Ready, sha256,
-            command.Language == "wasm" ? null : command.Source, command.Config, command.Description, cancellationToken).ConfigureAwait(false);
+            command.Language == "wasm" ? null : command.Source, command.Config, command.Description, cancellationToken, maxFunctions)).ConfigureAwait(false);
         await registry.InvalidateAsync(tenantId, command.Name).ConfigureAwait(false);
         LogDeployed(logger, command.Name, version.Version, sha256, wasm.Length);
         return version;
@@ -50,8 +65,9 @@ public sealed partial class FunctionDeployer(
     {
         var input = SourceSets.ToBuildInput(command, new SourceLimits(options.Value.MaxSourceFiles, options.Value.MaxSourceBytes));
         var cached = await builds.FindOutputAsync(input.SourceSha256, cancellationToken).ConfigureAwait(false);
-        var version = await builds.AddVersionAsync(tenantId, command.Name, input, cached, command.Config, command.Description, cancellationToken)
-            .ConfigureAwait(false);
+        var maxFunctions = (await quotas.GetAsync(tenantId, cancellationToken).ConfigureAwait(false)).MaxFunctions;
+        var version = await QuotaCheckedAsync(() => builds.AddVersionAsync(
+            tenantId, command.Name, input, cached, command.Config, command.Description, cancellationToken, maxFunctions)).ConfigureAwait(false);
         if (cached is not null)
         {
             await registry.InvalidateAsync(tenantId, command.Name).ConfigureAwait(false);
@@ -75,6 +91,19 @@ public sealed partial class FunctionDeployer(
             ? await buildWaiter.WaitAsync(tenantId, command.Name, version.Version, options.Value.MaxBuildWait, cancellationToken).ConfigureAwait(false)
                 ?? throw new FunctionNotFoundException(command.Name, version.Version)
             : version;
+    }
+
+    /// <summary>A deploy over the tenant's function quota: RESOURCE_EXHAUSTED / HTTP 429.</summary>
+    private static async Task<FunctionVersion> QuotaCheckedAsync(Func<Task<FunctionVersion>> add)
+    {
+        try
+        {
+            return await add().ConfigureAwait(false);
+        }
+        catch (FunctionQuotaExceededException e)
+        {
+            throw new CapacityExceededException(e.Message, 60);
+        }
     }
 
     public async Task DeleteAsync(Guid tenantId, string name, CancellationToken cancellationToken)

@@ -84,3 +84,27 @@ public sealed class FunctionFailedException(string executionId, bool timedOut, s
 
     public override IEnumerable<KeyValuePair<string, string>> Headers => [new("x-execution-id", ExecutionId)];
 }
+
+/// <summary>No valid credentials (a wrong password, say): UNAUTHENTICATED, HTTP 401.</summary>
+public sealed class UnauthenticatedException(string message) : GatewayException(message)
+{
+    public override global::Grpc.Core.StatusCode StatusCode => global::Grpc.Core.StatusCode.Unauthenticated;
+}
+
+/// <summary>The caller may not do this: PERMISSION_DENIED, HTTP 403.</summary>
+public sealed class PermissionDeniedException(string message) : GatewayException(message)
+{
+    public override global::Grpc.Core.StatusCode StatusCode => global::Grpc.Core.StatusCode.PermissionDenied;
+}
+
+/// <summary>Something by that name exists: ALREADY_EXISTS, HTTP 409.</summary>
+public sealed class AlreadyExistsException(string message) : GatewayException(message)
+{
+    public override global::Grpc.Core.StatusCode StatusCode => global::Grpc.Core.StatusCode.AlreadyExists;
+}
+
+/// <summary>A named thing other than a function or an execution is not there: NOT_FOUND, HTTP 404.</summary>
+public sealed class NotFoundException(string message) : GatewayException(message)
+{
+    public override global::Grpc.Core.StatusCode StatusCode => global::Grpc.Core.StatusCode.NotFound;
+}

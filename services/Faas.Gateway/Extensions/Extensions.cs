@@ -1,3 +1,4 @@
+using Faas.Gateway.Auth;
 using Faas.Gateway.Deployment;
 using Faas.Gateway.Grpc;
 using Faas.Gateway.Invocation;
@@ -19,7 +20,11 @@ public static class Extensions
         builder.AddExecutionRecorder();
         builder.AddExecutionJournal();
         builder.AddReliableQueues();
+        builder.AddTenantQuotas();
+        builder.AddFunctionSecrets();
         builder.Services.AddHostedService<DatabaseMigrationService>();
+        // After the migration: the first start creates the administrator.
+        builder.AddGatewayAuthentication();
 
         builder.Services.AddGrpc(o =>
         {
@@ -42,6 +47,7 @@ public static class Extensions
         builder.Services.AddSingleton<Invoker>();
         builder.Services.AddSingleton<Enqueuer>();
         builder.Services.AddSingleton<DeadLetters>();
+        builder.Services.AddSingleton<InvocationRateLimiter>();
         return builder;
     }
 }

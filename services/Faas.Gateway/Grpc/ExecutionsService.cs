@@ -1,7 +1,7 @@
+using Faas.Gateway.Auth;
 using Faas.Gateway.Errors;
 using Faas.Protos.V1;
 using Faas.Storage.Executions;
-using Faas.Storage.Model;
 using Faas.Storage.Postgres;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -20,14 +20,14 @@ public sealed class ExecutionsService(
         }
 
         // A record just handed to the recorder or the journal may not be in the database yet.
-        if (recorder.TryGetPending(id, out var pending) && pending.TenantId == Tenants.Default)
+        if (recorder.TryGetPending(id, out var pending) && pending.TenantId == context.TenantId())
         {
             return ProtoMapping.ToProto(pending);
         }
 
         // An asynchronous execution's consumer may have committed a newer state than the gateway's posted QUEUED.
-        var execution = await executions.GetAsync(Tenants.Default, id, context.CancellationToken).ConfigureAwait(false);
-        if (execution is null && journal.TryGetPending(id, out var posted) && posted.TenantId == Tenants.Default)
+        var execution = await executions.GetAsync(context.TenantId(), id, context.CancellationToken).ConfigureAwait(false);
+        if (execution is null && journal.TryGetPending(id, out var posted) && posted.TenantId == context.TenantId())
         {
             execution = posted.ToExecution();
         }
@@ -42,7 +42,7 @@ public sealed class ExecutionsService(
             throw new InvalidRequestException($"'{request.Id}' is not an execution id.");
         }
 
-        var output = await executions.GetOutputAsync(Tenants.Default, id, context.CancellationToken).ConfigureAwait(false)
+        var output = await executions.GetOutputAsync(context.TenantId(), id, context.CancellationToken).ConfigureAwait(false)
             ?? throw new ExecutionNotFoundException(request.Id, "has no stored output (not finished, failed, or synchronous)");
         return new Google.Api.HttpBody { ContentType = "application/octet-stream", Data = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(output) };
     }
@@ -52,13 +52,13 @@ public sealed class ExecutionsService(
         Guid? functionId = null;
         if (!string.IsNullOrEmpty(request.Function))
         {
-            var function = await functions.GetAsync(Tenants.Default, request.Function, context.CancellationToken).ConfigureAwait(false)
+            var function = await functions.GetAsync(context.TenantId(), request.Function, context.CancellationToken).ConfigureAwait(false)
                 ?? throw new FunctionNotFoundException(request.Function);
             functionId = function.Id;
         }
 
         var page = await executions.ListAsync(
-            Tenants.Default, functionId, ProtoMapping.ToDomain(request.Status), Paging.Size(request.PageSize, options.Value),
+            context.TenantId(), functionId, ProtoMapping.ToDomain(request.Status), Paging.Size(request.PageSize, options.Value),
             request.PageToken, context.CancellationToken).ConfigureAwait(false);
         var response = new ListExecutionsResponse { NextPageToken = page.NextPageToken ?? "" };
         response.Executions.Add(page.Items.Select(ProtoMapping.ToProto));

@@ -1,4 +1,5 @@
 using Faas.Gateway.Deployment;
+using Faas.Gateway.Auth;
 using Faas.Gateway.Errors;
 using Faas.Gateway.Http;
 using Faas.Gateway.Toolchains;
@@ -20,15 +21,16 @@ public sealed class FunctionsService(
         var command = new DeployCommand(
             request.Name, request.Language.Trim().ToLowerInvariant(), request.Source,
             request.Wasm.IsEmpty ? null : request.Wasm.ToByteArray(), ProtoMapping.ToDomain(request.Config), request.Description,
-            request.Archive.IsEmpty ? null : request.Archive.ToByteArray(), request.EntryFile, request.Wait || WaitRequestedInQuery(context));
-        var version = await deployer.DeployAsync(Tenants.Default, command, context.CancellationToken).ConfigureAwait(false);
+            request.Archive.IsEmpty ? null : request.Archive.ToByteArray(), request.EntryFile, request.Wait || WaitRequestedInQuery(context),
+            request.Config is { Secrets.Count: > 0 } config ? new Dictionary<string, string>(config.Secrets, StringComparer.Ordinal) : null);
+        var version = await deployer.DeployAsync(context.TenantId(), command, context.CancellationToken).ConfigureAwait(false);
         return await WithBuildAsync(version, context.CancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<Protos.V1.Function> GetFunction(GetFunctionRequest request, ServerCallContext context)
     {
         DeployValidator.ValidateName(request.Name);
-        var function = await functions.GetAsync(Tenants.Default, request.Name, context.CancellationToken).ConfigureAwait(false)
+        var function = await functions.GetAsync(context.TenantId(), request.Name, context.CancellationToken).ConfigureAwait(false)
             ?? throw new FunctionNotFoundException(request.Name);
         var build = function.Latest is { } latest
             ? await builds.GetAsync(latest.FunctionId, latest.Version, context.CancellationToken).ConfigureAwait(false)
@@ -38,7 +40,7 @@ public sealed class FunctionsService(
 
     public override async Task<ListFunctionsResponse> ListFunctions(ListFunctionsRequest request, ServerCallContext context)
     {
-        var page = await functions.ListAsync(Tenants.Default, Paging.Size(request.PageSize, options.Value), request.PageToken, context.CancellationToken)
+        var page = await functions.ListAsync(context.TenantId(), Paging.Size(request.PageSize, options.Value), request.PageToken, context.CancellationToken)
             .ConfigureAwait(false);
         var response = new ListFunctionsResponse { NextPageToken = page.NextPageToken ?? "" };
         response.Functions.Add(page.Items.Select(f => ProtoMapping.ToProto(f)));
@@ -47,7 +49,7 @@ public sealed class FunctionsService(
 
     public override async Task<Empty> DeleteFunction(DeleteFunctionRequest request, ServerCallContext context)
     {
-        await deployer.DeleteAsync(Tenants.Default, request.Name, context.CancellationToken).ConfigureAwait(false);
+        await deployer.DeleteAsync(context.TenantId(), request.Name, context.CancellationToken).ConfigureAwait(false);
         return new Empty();
     }
 
@@ -59,7 +61,7 @@ public sealed class FunctionsService(
             throw new InvalidRequestException("Versions start at 1.");
         }
 
-        var version = await functions.GetVersionAsync(Tenants.Default, request.Name, (int)request.Version, context.CancellationToken).ConfigureAwait(false)
+        var version = await functions.GetVersionAsync(context.TenantId(), request.Name, (int)request.Version, context.CancellationToken).ConfigureAwait(false)
             ?? throw new FunctionNotFoundException(request.Name, (int)request.Version);
         return await WithBuildAsync(version, context.CancellationToken).ConfigureAwait(false);
     }
@@ -68,7 +70,7 @@ public sealed class FunctionsService(
     {
         DeployValidator.ValidateName(request.Name);
         var page = await functions.ListVersionsAsync(
-            Tenants.Default, request.Name, Paging.Size(request.PageSize, options.Value), request.PageToken, context.CancellationToken).ConfigureAwait(false)
+            context.TenantId(), request.Name, Paging.Size(request.PageSize, options.Value), request.PageToken, context.CancellationToken).ConfigureAwait(false)
             ?? throw new FunctionNotFoundException(request.Name);
         var versionBuilds = page.Items.Count == 0
             ? new Dictionary<int, BuildRecord>()

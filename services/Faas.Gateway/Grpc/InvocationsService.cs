@@ -1,7 +1,7 @@
 using Faas.Gateway.Http;
 using Faas.Gateway.Invocation;
 using Faas.Protos.V1;
-using Faas.Storage.Model;
+using Faas.Gateway.Auth;
 using Google.Api;
 using Google.Protobuf;
 using Grpc.Core;
@@ -9,7 +9,8 @@ using Microsoft.Extensions.Options;
 
 namespace Faas.Gateway.Grpc;
 
-public sealed class InvocationsService(Invoker invoker, Enqueuer enqueuer, DeadLetters deadLetters, IOptions<GatewayOptions> options)
+public sealed class InvocationsService(
+    Invoker invoker, Enqueuer enqueuer, DeadLetters deadLetters, InvocationRateLimiter rateLimiter, IOptions<GatewayOptions> options)
     : Invocations.InvocationsBase
 {
     private const string OutputContentType = "application/octet-stream";
@@ -18,9 +19,11 @@ public sealed class InvocationsService(Invoker invoker, Enqueuer enqueuer, DeadL
     public override async Task<HttpBody> Invoke(InvokeRequest request, ServerCallContext context)
     {
         var http = context.GetHttpContext();
+        var tenantId = context.TenantId();
+        await rateLimiter.AcquireAsync(tenantId, context.CancellationToken).ConfigureAwait(false);
         var payload = request.Body?.Data.Memory ?? ReadOnlyMemory<byte>.Empty;
         var result = await invoker.InvokeAsync(
-            Tenants.Default, request.Name, (int)request.Version, payload,
+            tenantId, request.Name, (int)request.Version, payload,
             id => http.Response.Headers["x-execution-id"] = id,
             context.CancellationToken).ConfigureAwait(false);
         return new HttpBody { ContentType = OutputContentType, Data = UnsafeByteOperations.UnsafeWrap(result.Output) };
@@ -29,11 +32,13 @@ public sealed class InvocationsService(Invoker invoker, Enqueuer enqueuer, DeadL
     public override async Task<EnqueueResponse> Enqueue(EnqueueRequest request, ServerCallContext context)
     {
         var http = context.GetHttpContext();
+        var tenantId = context.TenantId();
+        await rateLimiter.AcquireAsync(tenantId, context.CancellationToken).ConfigureAwait(false);
         var payload = request.Body?.Data.Memory ?? ReadOnlyMemory<byte>.Empty;
         // The header (REST) or metadata (gRPC) stands in for the field when the field is empty.
         var idempotencyKey = string.IsNullOrEmpty(request.IdempotencyKey) ? http.Request.Headers[IdempotencyKeyHeader].ToString() : request.IdempotencyKey;
         var result = await enqueuer.EnqueueAsync(
-            Tenants.Default, request.Name, (int)request.Version, payload, idempotencyKey, request.CallbackUrl, context.CancellationToken).ConfigureAwait(false);
+            tenantId, request.Name, (int)request.Version, payload, idempotencyKey, request.CallbackUrl, context.CancellationToken).ConfigureAwait(false);
 
         http.Response.Headers["x-execution-id"] = result.ExecutionId;
         if (HttpStatusOverride.IsTranscoded(http))
@@ -46,12 +51,12 @@ public sealed class InvocationsService(Invoker invoker, Enqueuer enqueuer, DeadL
     }
 
     public override Task<QueueStats> GetQueueStats(GetQueueStatsRequest request, ServerCallContext context) =>
-        deadLetters.GetStatsAsync(Tenants.Default, request.Name, context.CancellationToken);
+        deadLetters.GetStatsAsync(context.TenantId(), request.Name, context.CancellationToken);
 
     public override async Task<ListDeadLettersResponse> ListDeadLetters(ListDeadLettersRequest request, ServerCallContext context)
     {
         var page = await deadLetters.ListAsync(
-            Tenants.Default, request.Name, Paging.Size(request.PageSize, options.Value), request.PageToken, context.CancellationToken).ConfigureAwait(false);
+            context.TenantId(), request.Name, Paging.Size(request.PageSize, options.Value), request.PageToken, context.CancellationToken).ConfigureAwait(false);
         var response = new ListDeadLettersResponse { NextPageToken = page.NextPageToken ?? "" };
         response.Executions.Add(page.Items.Select(ProtoMapping.ToProto));
         return response;
@@ -59,7 +64,7 @@ public sealed class InvocationsService(Invoker invoker, Enqueuer enqueuer, DeadL
 
     public override async Task<RedriveDeadLettersResponse> RedriveDeadLetters(RedriveDeadLettersRequest request, ServerCallContext context)
     {
-        var ids = await deadLetters.RedriveAsync(Tenants.Default, request.Name, request.ExecutionIds, context.CancellationToken).ConfigureAwait(false);
+        var ids = await deadLetters.RedriveAsync(context.TenantId(), request.Name, request.ExecutionIds, context.CancellationToken).ConfigureAwait(false);
         var response = new RedriveDeadLettersResponse();
         response.ExecutionIds.Add(ids);
         return response;

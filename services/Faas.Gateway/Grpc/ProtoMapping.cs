@@ -40,6 +40,7 @@ public static class ProtoMapping
             proto.Env[key] = value;
         }
 
+        proto.SecretNames.Add(config.SecretNames);
         return proto;
     }
 

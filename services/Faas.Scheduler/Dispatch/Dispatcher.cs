@@ -16,6 +16,7 @@ namespace Faas.Scheduler.Dispatch;
 public sealed partial class Dispatcher
 {
     private readonly FunctionQueues queues;
+    private readonly TenantConcurrency tenants;
     private readonly PlacementPolicy placement;
     private readonly SchedulerOptions options;
     private readonly ILogger<Dispatcher> logger;
@@ -23,9 +24,10 @@ public sealed partial class Dispatcher
     private readonly Histogram<double> queueWait;
     private readonly Counter<long> dispatches;
 
-    public Dispatcher(FunctionQueues queues, PlacementPolicy placement, IOptions<SchedulerOptions> options, IMeterFactory meterFactory, ILogger<Dispatcher> logger)
+    public Dispatcher(FunctionQueues queues, TenantConcurrency tenants, PlacementPolicy placement, IOptions<SchedulerOptions> options, IMeterFactory meterFactory, ILogger<Dispatcher> logger)
     {
         this.queues = queues;
+        this.tenants = tenants;
         this.placement = placement;
         this.options = options.Value;
         this.logger = logger;
@@ -43,6 +45,7 @@ public sealed partial class Dispatcher
         string executionId, string traceId, FunctionSpec function, Google.Protobuf.ByteString payload, CancellationToken cancellationToken,
         Action<string>? onStarted = null)
     {
+        using var tenantLease = await tenants.EnterAsync(function.TenantId, cancellationToken).ConfigureAwait(false);
         var queueKey = $"{function.TenantId}/{function.Name}";
         var queue = queues.Get(queueKey, (int)function.MaxConcurrency, (int)function.QueueCapacity);
         var started = Stopwatch.GetTimestamp();

@@ -21,6 +21,7 @@ public static class Extensions
         builder.Services.AddHostedService<WorkerProbe>();
         builder.Services.AddSingleton<PlacementPolicy>();
         builder.Services.AddSingleton<FunctionQueues>();
+        builder.Services.AddSingleton<TenantConcurrency>();
         builder.Services.AddSingleton<Dispatcher>();
 
         // Asynchronous invocations: reliable queues in, execution journal out, callbacks.
@@ -29,6 +30,7 @@ public static class Extensions
         builder.AddFaasRedis();
         builder.AddReliableQueues();
         builder.AddExecutionJournal();
+        builder.AddTenantQuotas();
         builder.Services.AddHostedService<AsyncConsumer>();
         builder.Services.AddHostedService<CallbackDispatcher>();
         builder.Services.AddHostedService<AsyncBacklogGauge>();

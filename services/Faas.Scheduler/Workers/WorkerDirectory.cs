@@ -1,16 +1,17 @@
+using Faas.ServiceDefaults.ServiceIdentity;
 using Grpc.Net.Client;
 
 namespace Faas.Scheduler.Workers;
 
 /// <summary>
 /// The runtime workers this scheduler places work on, from Aspire-style service endpoints
-/// (services:runtime:grpc:0, :1, ...).
+/// (services:runtime:grpc:0, :1, ...), called with this service's token.
 /// </summary>
 public sealed class WorkerDirectory : IDisposable
 {
     private readonly List<GrpcChannel> channels = [];
 
-    public WorkerDirectory(IConfiguration configuration)
+    public WorkerDirectory(IConfiguration configuration, ServiceTokens tokens)
     {
         var endpoints = configuration.GetSection("services:runtime:grpc").GetChildren()
             .OrderBy(c => int.TryParse(c.Key, out var i) ? i : int.MaxValue)
@@ -23,12 +24,15 @@ public sealed class WorkerDirectory : IDisposable
             var address = new Uri(url!);
             var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
             {
-                HttpHandler = new SocketsHttpHandler
+                HttpHandler = new ServiceTokenHandler(tokens)
                 {
-                    EnableMultipleHttp2Connections = true,
-                    PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-                    KeepAlivePingDelay = TimeSpan.FromSeconds(30),
-                    KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+                    InnerHandler = new SocketsHttpHandler
+                    {
+                        EnableMultipleHttp2Connections = true,
+                        PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+                        KeepAlivePingDelay = TimeSpan.FromSeconds(30),
+                        KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+                    },
                 },
                 MaxReceiveMessageSize = GrpcClientExtensions.InternalMessageLimit,
                 MaxSendMessageSize = GrpcClientExtensions.InternalMessageLimit,
