@@ -15,6 +15,9 @@ public sealed class MeshFixture : IAsyncLifetime
 {
     public const int BuildTimeoutSeconds = 20;
 
+    /// <summary>The operator's token for /metrics on every service of this mesh.</summary>
+    public const string MetricsToken = "scrape-token-for-tests";
+
     private GrpcChannel? channel;
 
     public FaasTestApp App { get; private set; } = null!;
@@ -34,7 +37,11 @@ public sealed class MeshFixture : IAsyncLifetime
         App = FaasTestingBuilder.Create(o =>
         {
             o.Workers = 2;
-            o.ConfigureAppHost = appHost => appHost.BuildTimeoutSeconds = BuildTimeoutSeconds;
+            o.ConfigureAppHost = appHost =>
+            {
+                appHost.BuildTimeoutSeconds = BuildTimeoutSeconds;
+                appHost.ServiceEnvironment["Metrics__BearerToken"] = MetricsToken;
+            };
         }).Build();
         await App.StartAsync();
         Rest = App.CreateHttpClient("gateway", "http");

@@ -92,6 +92,15 @@ public sealed class QuotaAndSecretTests(MeshFixture mesh) : IAsyncLifetime
         await SetQuotaAsync(new { maxConcurrentExecutions = 1 });
 
         var spinning = bob.Rest.PostAsync("/v1/functions/busy:invoke", new StringContent(""));
+
+        // Wait until the scheduler counts the spinning run against bob's tenant.
+        using var scheduler = mesh.App.CreateHttpClient("scheduler", "http", bearer: MeshFixture.MetricsToken);
+        bool Counted(string text) => text.Split('\n').Any(line =>
+            line.StartsWith("faas_scheduler_tenant_in_flight{", StringComparison.Ordinal)
+            && line.Contains($"tenant=\"{bob.TenantId}\"", StringComparison.Ordinal) && line.EndsWith(" 1", StringComparison.Ordinal));
+        var metrics = await MeshFixture.EventuallyAsync(() => scheduler.GetStringAsync("/metrics"), Counted);
+        Assert.True(Counted(metrics), "The scheduler never counted the spinning run: " + string.Join('\n', metrics.Split('\n').Where(l => l.Contains("tenant_in_flight", StringComparison.Ordinal))));
+
         var stopwatch = Stopwatch.StartNew();
         HttpResponseMessage? refused = null;
         while (refused is null && !spinning.IsCompleted && stopwatch.Elapsed < TimeSpan.FromSeconds(30))
@@ -108,7 +117,12 @@ public sealed class QuotaAndSecretTests(MeshFixture mesh) : IAsyncLifetime
             }
         }
 
-        Assert.NotNull(refused);
+        if (refused is null)
+        {
+            using var ended = await spinning;
+            Assert.Fail($"No call was refused while the first ran; it ended with {(int)ended.StatusCode} {await ended.Content.ReadAsStringAsync()}");
+        }
+
         using (refused)
         {
             Assert.NotNull(refused.Headers.RetryAfter);

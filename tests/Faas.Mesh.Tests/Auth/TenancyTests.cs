@@ -223,6 +223,34 @@ public sealed class TenancyTests(MeshFixture mesh, ITestOutputHelper output) : I
     }
 
     [Fact]
+    public async Task Health_is_open_and_metrics_need_the_operators_token_when_one_is_set()
+    {
+        foreach (var resource in new[] { "gateway", "scheduler", "runtime-0", "compiler" })
+        {
+            using var anonymous = mesh.App.CreateHttpClient(resource, "http", bearer: "");
+            using (var health = await anonymous.GetAsync("/health"))
+            {
+                Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+            }
+
+            using (var metrics = await anonymous.GetAsync("/metrics"))
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, metrics.StatusCode);
+            }
+
+            using var userToken = mesh.App.CreateHttpClient(resource, "http", bearer: alice.Token);
+            using (var metrics = await userToken.GetAsync("/metrics"))
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, metrics.StatusCode);
+            }
+
+            using var operatorClient = mesh.App.CreateHttpClient(resource, "http", bearer: MeshFixture.MetricsToken);
+            using var scraped = await operatorClient.GetAsync("/metrics");
+            Assert.Equal(HttpStatusCode.OK, scraped.StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task A_revoked_api_key_is_refused_at_once()
     {
         using var created = await alice.Rest.PostAsJsonAsync("/v1/apiKeys", new { name = "deploy-bot", expiresInDays = 30 });

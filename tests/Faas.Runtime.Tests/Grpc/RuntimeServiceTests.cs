@@ -1,6 +1,7 @@
 using Faas.Protos.V1;
 using Faas.Runtime.Modules;
 using Faas.Runtime.Worker.Grpc;
+using Faas.Storage.Secrets;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -87,6 +88,32 @@ public sealed class RuntimeServiceTests : IAsyncLifetime
         Assert.Contains("FAAS_FUNCTION=greeter", environment);
         Assert.Contains("FAAS_VERSION=3", environment);
         Assert.Contains("GREETING=hello", environment);
+    }
+
+    [Fact]
+    public async Task Execute_unseals_the_functions_secrets_into_its_environment_only()
+    {
+        var request = Request("print_environ", "");
+        request.Function.SealedSecrets = app!.Services.GetRequiredService<FunctionSecrets>().Seal(new Dictionary<string, string> { ["DB_PASSWORD"] = "hunter2" });
+
+        var response = await Client.ExecuteAsync(request);
+
+        var environment = response.Output.ToStringUtf8().Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("DB_PASSWORD=hunter2", environment);
+        Assert.Contains("GREETING=hello", environment);
+        Assert.DoesNotContain("hunter2", request.Function.SealedSecrets);
+    }
+
+    [Fact]
+    public async Task Secrets_sealed_with_another_key_ring_fail_the_call_clearly()
+    {
+        var request = Request("print_environ", "");
+        request.Function.SealedSecrets = "CfDJ8not-a-value-this-key-ring-sealed";
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await Client.ExecuteAsync(request));
+
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+        Assert.Contains("key ring", error.Status.Detail);
     }
 
     [Fact]
