@@ -108,13 +108,16 @@ public sealed class FunctionStoreTests(StorageFixture fixture)
             Env = new Dictionary<string, string> { ["API_URL"] = "https://example.test/a?b=c", ["camelCase"] = "kept", ["EMPTY"] = "" },
             MinWarm = 2,
             MaxWarm = 5,
+            SealedSecrets = "CfDJ8-sealed-elsewhere",
+            SecretNames = ["DB_PASSWORD", "TOKEN"],
         };
 
         await DeployAsync(DefaultTenant, name, config);
         var stored = (await Store.GetVersionAsync(DefaultTenant, name, 1, CancellationToken.None))!.Config;
 
-        Assert.Equal(config with { Env = stored.Env }, stored);
+        Assert.Equal(config with { Env = stored.Env, SecretNames = stored.SecretNames }, stored);
         Assert.Equal(config.Env.OrderBy(e => e.Key, StringComparer.Ordinal), stored.Env.OrderBy(e => e.Key, StringComparer.Ordinal));
+        Assert.Equal(config.SecretNames, stored.SecretNames);
     }
 
     [Fact]
