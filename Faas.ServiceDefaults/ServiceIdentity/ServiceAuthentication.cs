@@ -1,8 +1,6 @@
 using Faas.ServiceDefaults.ServiceIdentity;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.Tokens;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -30,21 +28,9 @@ public static class ServiceAuthentication
         builder.Services.AddSingleton<ServiceTokens>();
         builder.Services.AddTransient<ServiceTokenHandler>();
 
+        builder.Services.AddSingleton<ServiceTokenValidator>();
         builder.Services.AddAuthentication()
-            .AddJwtBearer(Scheme, _ => { });
-        builder.Services.AddOptions<JwtBearerOptions>(Scheme)
-            .Configure<IOptions<ServiceAuthOptions>>((jwt, serviceAuth) =>
-            {
-                jwt.MapInboundClaims = false;
-                jwt.TokenValidationParameters = new TokenValidationParameters
-                {
-                    ValidIssuer = ServiceAuthOptions.Audience,
-                    ValidAudience = ServiceAuthOptions.Audience,
-                    IssuerSigningKey = ServiceKey.Load(serviceAuth.Value),
-                    ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
-                    ClockSkew = TimeSpan.FromSeconds(30),
-                };
-            });
+            .AddScheme<AuthenticationSchemeOptions, ServiceTokenAuthenticationHandler>(Scheme, _ => { });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Policy, policy => policy.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser());
         return builder;
