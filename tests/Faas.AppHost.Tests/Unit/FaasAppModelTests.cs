@@ -24,6 +24,23 @@ public sealed class FaasAppModelTests
     }
 
     [Fact]
+    public void Every_service_gets_the_service_key_and_key_ring_and_the_gateway_its_token_key_and_the_admin_key_file()
+    {
+        var model = Build(new AppHostOptions { StateDirectory = ".faas" });
+
+        foreach (var project in model.Projects)
+        {
+            Assert.Equal("/repo/.faas/secrets/service.key", project.Environment["ServiceAuth__KeyFile"]);
+            Assert.Equal("/repo/.faas/secrets/data-protection", project.Environment["DataProtection__KeyDirectory"]);
+        }
+
+        var gateway = Project(model, "gateway");
+        Assert.Equal("/repo/.faas/secrets/user-token.key", gateway.Environment["Auth__SigningKeyFile"]);
+        Assert.Equal("/repo/.faas/admin.key", gateway.Environment["Auth__BootstrapAdminKeyFile"]);
+        Assert.False(Project(model, "scheduler").Environment.ContainsKey("Auth__SigningKeyFile"));
+    }
+
+    [Fact]
     public void Compiler_gets_its_parallelism_time_limit_scratch_directory_and_the_stores_and_the_gateway_finds_it()
     {
         var model = Build(new AppHostOptions { StateDirectory = ".faas", Compilers = 3, BuildTimeoutSeconds = 90 });
