@@ -60,8 +60,8 @@ internal static partial class Log
     public static partial void Ready(ILogger logger, string readyLine);
 
     [LoggerMessage(EventId = 30, Level = LogLevel.Information,
-        Message = "The administrator's API key is in {KeyFile}: curl -H \"authorization: Bearer $(cat {KeyFile})\" http://127.0.0.1:8080/v1/functions")]
-    public static partial void AdminKey(ILogger logger, string keyFile);
+        Message = "The administrator's API key is in {KeyFile}: curl -H \"authorization: Bearer $(cat {KeyFile})\" {Gateway}v1/functions")]
+    public static partial void AdminKey(ILogger logger, string keyFile, string gateway);
 
     [LoggerMessage(EventId = 31, Level = LogLevel.Information,
         Message = "No administrator key was written to {KeyFile}: the database already had an administrator. Log in (POST /v1/auth:login) or use a key you kept.")]

@@ -49,7 +49,10 @@ public sealed class AppHostRunner(
             {
                 if (File.Exists(model.State.AdminKeyFile))
                 {
-                    Log.AdminKey(logger, Path.GetRelativePath(Environment.CurrentDirectory, model.State.AdminKeyFile));
+                    var relative = Path.GetRelativePath(Environment.CurrentDirectory, model.State.AdminKeyFile);
+                    Log.AdminKey(
+                        logger, relative.StartsWith("..", StringComparison.Ordinal) ? model.State.AdminKeyFile : relative,
+                        model.GetEndpoint(ResourceNames.Gateway, EndpointDefinition.Http).ToString());
                 }
                 else
                 {

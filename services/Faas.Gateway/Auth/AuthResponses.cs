@@ -11,6 +11,9 @@ public static class AuthResponses
     public const int Unauthenticated = 16;
     public const int PermissionDenied = 7;
 
+    // The body is JSON read by programs and people, never embedded in HTML: no need to escape quotes and angle brackets.
+    private static readonly JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static Task WriteAsync(HttpContext context, int grpcStatus, string message)
     {
         var response = context.Response;
@@ -35,7 +38,7 @@ public static class AuthResponses
 
         response.StatusCode = grpcStatus == Unauthenticated ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden;
         response.ContentType = "application/json";
-        return response.WriteAsync(JsonSerializer.Serialize(new { code = grpcStatus, message, details = Array.Empty<object>() }));
+        return response.WriteAsync(JsonSerializer.Serialize(new { code = grpcStatus, message, details = Array.Empty<object>() }, Json));
     }
 
     /// <summary>Why authentication failed, in words fit for the caller.</summary>
