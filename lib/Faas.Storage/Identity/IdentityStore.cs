@@ -107,6 +107,28 @@ public sealed class IdentityStore(NpgsqlDataSource dataSource)
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
     }
 
+    /// <summary>Whether the user exists, and since when their login tokens are good (null: all unexpired ones).</summary>
+    public async Task<(bool Exists, DateTimeOffset? TokensValidAfter)> GetTokenStateAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT tokens_valid_after FROM users WHERE id = $1");
+        command.Parameters.AddWithValue(userId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return (false, null);
+        }
+
+        return (true, reader.IsDBNull(0) ? null : reader.GetFieldValue<DateTimeOffset>(0));
+    }
+
+    /// <summary>Refuses every login token of the user issued until now.</summary>
+    public async Task RevokeTokensAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("UPDATE users SET tokens_valid_after = now() WHERE id = $1");
+        command.Parameters.AddWithValue(userId);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<bool> AnyAdminAsync(CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin')");

@@ -47,6 +47,13 @@ public sealed class AuthOptions
     public TimeSpan ApiKeyCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// How long a gateway trusts what it read about a token's user (still there, not logged out); a logout or a
+    /// deleted user through the API is seen by every gateway at once.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan SessionCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// On a database without an administrator, create one (<see cref="BootstrapAdminEmail"/>) with an API key written to
     /// this file (mode 0600). The AppHost sets it to <c>.faas/admin.key</c>.
     /// </summary>

@@ -52,7 +52,7 @@ public static class AuthResponses
         Microsoft.IdentityModel.Tokens.SecurityTokenInvalidAudienceException or Microsoft.IdentityModel.Tokens.SecurityTokenInvalidIssuerException =>
             "The token was not issued for this API.",
         Microsoft.IdentityModel.Tokens.SecurityTokenMalformedException or ArgumentException => "The bearer token is malformed.",
-        { Message: var message } when failure.GetType() == typeof(Exception) => message,
+        { Message: var message } when failure.GetType() == typeof(Exception) || failure is Microsoft.AspNetCore.Authentication.AuthenticationFailureException => message,
         _ => "The bearer token is not valid.",
     };
 }

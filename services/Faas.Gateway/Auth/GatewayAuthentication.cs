@@ -34,6 +34,8 @@ public static class GatewayAuthentication
         builder.Services.AddSingleton<LoginThrottle>();
         builder.Services.AddSingleton<ApiKeyDirectory>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ApiKeyDirectory>());
+        builder.Services.AddSingleton<UserSessions>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<UserSessions>());
         builder.Services.AddHostedService<AdminBootstrap>();
 
         builder.Services.AddAuthentication(Scheme)
@@ -58,6 +60,27 @@ public static class GatewayAuthentication
             };
             jwt.Events = new JwtBearerEvents
             {
+                // A valid signature is not enough: the user must still exist and not have logged out since.
+                OnTokenValidated = async context =>
+                {
+                    var principal = context.Principal!;
+                    if (!Guid.TryParse(principal.FindFirst("sub")?.Value, out var userId)
+                        || context.SecurityToken is not Microsoft.IdentityModel.JsonWebTokens.JsonWebToken token)
+                    {
+                        context.Fail("The token does not name a user.");
+                        return;
+                    }
+
+                    var issuedAt = long.TryParse(principal.FindFirst(UserTokens.IssuedAtMillisecondsClaim)?.Value, out var ms)
+                        ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+                        : new DateTimeOffset(token.IssuedAt, TimeSpan.Zero);
+                    var sessions = context.HttpContext.RequestServices.GetRequiredService<UserSessions>();
+                    if (await sessions.RejectReasonAsync(userId, issuedAt, context.HttpContext.RequestAborted).ConfigureAwait(false)
+                        is { } reason)
+                    {
+                        context.Fail(reason);
+                    }
+                },
                 OnChallenge = context =>
                 {
                     context.HandleResponse();

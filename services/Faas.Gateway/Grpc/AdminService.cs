@@ -13,7 +13,7 @@ namespace Faas.Gateway.Grpc;
 
 /// <summary>Users, tenants and quotas; administrators only.</summary>
 public sealed partial class AdminService(
-    IdentityStore identities, TenantQuotas quotas, PasswordHasher passwords, ApiKeyDirectory apiKeys,
+    IdentityStore identities, TenantQuotas quotas, PasswordHasher passwords, ApiKeyDirectory apiKeys, UserSessions sessions,
     IOptions<AuthOptions> authOptions, IOptions<GatewayOptions> options, ILogger<AdminService> logger)
     : Admin.AdminBase
 {
@@ -76,6 +76,7 @@ public sealed partial class AdminService(
         }
 
         await apiKeys.ForgetEverywhereAsync(keys.Select(k => k.Id)).ConfigureAwait(false);
+        await sessions.ForgetEverywhereAsync(id).ConfigureAwait(false);
         LogUserDeleted(logger, caller.Email, id);
         return new DeleteUserResponse();
     }

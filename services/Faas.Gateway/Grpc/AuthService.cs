@@ -12,7 +12,7 @@ using User = Faas.Storage.Identity.User;
 namespace Faas.Gateway.Grpc;
 
 public sealed partial class AuthService(
-    IdentityStore identities, PasswordHasher passwords, UserTokens tokens, LoginThrottle throttle, ApiKeyDirectory apiKeys,
+    IdentityStore identities, PasswordHasher passwords, UserTokens tokens, LoginThrottle throttle, ApiKeyDirectory apiKeys, UserSessions sessions,
     IOptions<AuthOptions> options, ILogger<AuthService> logger)
     : Protos.V1.Auth.AuthBase
 {
@@ -75,6 +75,14 @@ public sealed partial class AuthService(
 
         var (token, expiresAt) = tokens.Issue(user);
         return new LoginResponse { Token = token, ExpiresAt = Timestamp.FromDateTimeOffset(expiresAt), User = ToProto(user) };
+    }
+
+    public override async Task<LogoutResponse> Logout(LogoutRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        await sessions.LogoutAsync(caller.UserId, context.CancellationToken).ConfigureAwait(false);
+        LogLoggedOut(logger, caller.Email);
+        return new LogoutResponse();
     }
 
     public override async Task<Identity> WhoAmI(WhoAmIRequest request, ServerCallContext context)
@@ -167,6 +175,9 @@ public sealed partial class AuthService(
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Login refused: too many failures (from {Address})")]
     private static partial void LogLoginThrottled(ILogger logger, string address);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "{Email} logged out everywhere")]
+    private static partial void LogLoggedOut(ILogger logger, string email);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "{Email} created API key {KeyId}")]
     private static partial void LogKeyCreated(ILogger logger, string email, Guid keyId);

@@ -285,6 +285,67 @@ public sealed class TenancyTests(MeshFixture mesh, ITestOutputHelper output) : I
     }
 
     [Fact]
+    public async Task A_logout_refuses_every_earlier_token_of_the_user_and_a_new_login_works_at_once()
+    {
+        using var anonymous = mesh.App.CreateHttpClient("gateway", "http", bearer: "");
+        var (second, _) = await TenantSession.LoginAsync(anonymous, alice.Email, alice.Password);
+        using var withSecond = mesh.App.CreateHttpClient("gateway", "http", bearer: second);
+        using (var before = await withSecond.GetAsync("/v1/functions"))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        using (var logout = await withSecond.PostAsJsonAsync("/v1/auth:logout", new { }))
+        {
+            Assert.Equal(HttpStatusCode.OK, logout.StatusCode);
+        }
+
+        foreach (var client in new[] { withSecond, alice.Rest })
+        {
+            using var after = await client.GetAsync("/v1/functions");
+            Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+            Assert.Contains("logout", await after.Content.ReadAsStringAsync());
+        }
+
+        var (third, _) = await TenantSession.LoginAsync(anonymous, alice.Email, alice.Password);
+        using var withThird = mesh.App.CreateHttpClient("gateway", "http", bearer: third);
+        using var again = await withThird.GetAsync("/v1/functions");
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_deleted_users_tokens_and_keys_stop_working_at_once()
+    {
+        var email = $"leaver-{Guid.NewGuid():N}@example.com";
+        string userId;
+        using (var created = await mesh.Rest.PostAsJsonAsync("/v1/users", new { email, password = "a long enough password", tenant = bob.Tenant }))
+        {
+            var text = await created.Content.ReadAsStringAsync();
+            Assert.True(created.IsSuccessStatusCode, text);
+            userId = JsonDocument.Parse(text).RootElement.GetProperty("id").GetString()!;
+        }
+
+        using var anonymous = mesh.App.CreateHttpClient("gateway", "http", bearer: "");
+        var (token, _) = await TenantSession.LoginAsync(anonymous, email, "a long enough password");
+        using var withToken = mesh.App.CreateHttpClient("gateway", "http", bearer: token);
+        using var keyResponse = await withToken.PostAsJsonAsync("/v1/apiKeys", new { name = "laptop" });
+        var key = JsonDocument.Parse(await keyResponse.Content.ReadAsStringAsync()).RootElement.GetProperty("secret").GetString()!;
+        using var withKey = mesh.App.CreateHttpClient("gateway", "http", bearer: key);
+        Assert.Equal(HttpStatusCode.OK, (await withKey.GetAsync("/v1/functions")).StatusCode);
+
+        using (var deleted = await mesh.Rest.DeleteAsync($"/v1/users/{userId}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        }
+
+        using var tokenAfter = await withToken.GetAsync("/v1/functions");
+        Assert.Equal(HttpStatusCode.Unauthorized, tokenAfter.StatusCode);
+        Assert.Contains("no longer exists", await tokenAfter.Content.ReadAsStringAsync());
+        using var keyAfter = await withKey.GetAsync("/v1/functions");
+        Assert.Equal(HttpStatusCode.Unauthorized, keyAfter.StatusCode);
+    }
+
+    [Fact]
     public async Task Failed_logins_are_limited_per_account()
     {
         using var anonymous = mesh.App.CreateHttpClient("gateway", "http", bearer: "");
@@ -348,6 +409,8 @@ public sealed class TenancyTests(MeshFixture mesh, ITestOutputHelper output) : I
             ["faas.v1.Executions.ListExecutions"] = (new ListExecutionsRequest { Function = "alice-only" }, StatusCode.NotFound),
             ["faas.v1.Auth.Register"] = (new RegisterRequest(), null),
             ["faas.v1.Auth.Login"] = (new LoginRequest(), null),
+            // Only ever about the caller; bob logging out here would end this sweep (see the logout test).
+            ["faas.v1.Auth.Logout"] = (new LogoutRequest(), null),
             ["faas.v1.Auth.WhoAmI"] = (new WhoAmIRequest(), StatusCode.OK),
             ["faas.v1.Auth.CreateApiKey"] = (new CreateApiKeyRequest { Name = "bob's" }, StatusCode.OK),
             ["faas.v1.Auth.ListApiKeys"] = (new ListApiKeysRequest(), StatusCode.OK),
