@@ -27,6 +27,7 @@ public static class FunctionSpecs
             MemoryMb = (uint)version.Config.MemoryMb,
             MaxConcurrency = (uint)version.Config.MaxConcurrency,
             QueueCapacity = (uint)version.Config.QueueCapacity,
+            Mode = version.Config.Mode == Storage.Model.ExecutionMode.Job ? ExecutionMode.Job : ExecutionMode.Warm,
         };
         foreach (var (key, value) in version.Config.Env)
         {

@@ -1,5 +1,6 @@
 using Faas.Scheduler.Async;
 using Faas.Scheduler.Dispatch;
+using Faas.Scheduler.Jobs;
 using Faas.Scheduler.Placement;
 using Faas.Scheduler.Queues;
 using Faas.Scheduler.Workers;
@@ -22,6 +23,7 @@ public static class Extensions
         builder.Services.AddSingleton<PlacementPolicy>();
         builder.Services.AddSingleton<FunctionQueues>();
         builder.Services.AddSingleton<Dispatcher>();
+        builder.AddJobs();
 
         // Asynchronous invocations: reliable queues in, execution journal out, callbacks.
         builder.Services.AddOptions<AsyncOptions>().BindConfiguration(AsyncOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

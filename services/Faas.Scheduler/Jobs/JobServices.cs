@@ -1,0 +1,32 @@
+using Faas.Scheduler.Jobs.Oci;
+using Faas.Scheduler.Jobs.Processes;
+using Microsoft.Extensions.Options;
+
+namespace Faas.Scheduler.Jobs;
+
+public static class JobServices
+{
+    /// <summary>
+    /// Registers JOB mode: <see cref="JobOptions"/> (section "Jobs"), the launcher chosen by <see cref="JobOptions.Launcher"/>
+    /// (runc by default; a process launcher only when configured), its health check entry and its start-up sweep.
+    /// </summary>
+    public static IHostApplicationBuilder AddJobs(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<JobOptions>().BindConfiguration(JobOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<OneShotRuntime>();
+        builder.Services.AddSingleton<JobModules>();
+        builder.Services.AddSingleton<OciRuntimeImage>();
+        builder.Services.AddSingleton<Runc>();
+        builder.Services.AddSingleton<OciJobLauncher>();
+        builder.Services.AddSingleton<ProcessJobLauncher>();
+        builder.Services.AddSingleton<IJobLauncher>(services => services.GetRequiredService<IOptions<JobOptions>>().Value.Launcher switch
+        {
+            JobLauncherKind.Process => services.GetRequiredService<ProcessJobLauncher>(),
+            _ => services.GetRequiredService<OciJobLauncher>(),
+        });
+        builder.Services.AddSingleton<JobDispatcher>();
+        builder.Services.AddHostedService<JobLauncherStartup>();
+        builder.Services.AddHealthChecks().AddCheck<JobLauncherHealthCheck>(JobLauncherHealthCheck.Name);
+        return builder;
+    }
+}
