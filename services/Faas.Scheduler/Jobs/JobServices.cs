@@ -29,4 +29,12 @@ public static class JobServices
         builder.Services.AddHealthChecks().AddCheck<JobLauncherHealthCheck>(JobLauncherHealthCheck.Name);
         return builder;
     }
+
+    /// <summary>Maps <c>GET /jobs/status</c>: the launcher's availability (<c>available</c>, <c>description</c>), read by the AppHost's dashboard.</summary>
+    public static WebApplication MapJobStatus(this WebApplication app)
+    {
+        app.MapGet("/jobs/status", async (IJobLauncher launcher, CancellationToken cancellationToken) =>
+            TypedResults.Ok(await launcher.GetStatusAsync(cancellationToken).ConfigureAwait(false)));
+        return app;
+    }
 }
