@@ -23,6 +23,9 @@ public sealed record OciSpecInput
 
     public required int PidsLimit { get; init; }
 
+    /// <summary>The command; the one-shot runtime reading <see cref="JobFiles.MountPoint"/> unless given.</summary>
+    public IReadOnlyList<string>? Args { get; init; }
+
     /// <summary>Annotations naming the function and execution (visible in <c>runc state</c>).</summary>
     public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();
 }
@@ -44,7 +47,7 @@ public static class OciSpec
         {
             ["terminal"] = false,
             ["user"] = new JsonObject { ["uid"] = NobodyId, ["gid"] = NobodyId },
-            ["args"] = new JsonArray("/bin/" + JobFiles.RuntimeExecutable, JobFiles.MountPoint),
+            ["args"] = new JsonArray([.. (input.Args ?? ["/bin/" + JobFiles.RuntimeExecutable, JobFiles.MountPoint]).Select(a => (JsonNode)a)]),
             ["env"] = new JsonArray("PATH=/bin"),
             ["cwd"] = "/",
             ["capabilities"] = new JsonObject
