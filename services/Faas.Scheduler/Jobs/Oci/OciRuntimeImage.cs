@@ -108,7 +108,7 @@ public sealed class OciRuntimeImage(OneShotRuntime runtime, IOptions<JobOptions>
     }
 
     /// <summary>Absolute paths from ldd's lines (<c>libc.so.6 =&gt; /lib/…/libc.so.6 (0x…)</c>, <c>/lib64/ld-linux… (0x…)</c>).</summary>
-    internal static IReadOnlyList<string> ParseLdd(string output) =>
+    public static IReadOnlyList<string> ParseLdd(string output) =>
         [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(line => line.Contains("=>", StringComparison.Ordinal) ? line[(line.IndexOf("=>", StringComparison.Ordinal) + 2)..].Trim() : line)
             .Select(rest => rest.Split(' ')[0])
