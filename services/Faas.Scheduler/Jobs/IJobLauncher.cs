@@ -2,7 +2,7 @@ namespace Faas.Scheduler.Jobs;
 
 /// <summary>
 /// Runs each JOB-mode invocation in a fresh, isolated environment that is gone afterwards. Implementations:
-/// <see cref="Oci.OciJobLauncher"/> (runc), <c>KubernetesJobLauncher</c> (a batch/v1 Job),
+/// <see cref="Oci.OciJobLauncher"/> (runc), <see cref="Kubernetes.KubernetesJobLauncher"/> (a batch/v1 Job),
 /// and, only when an operator configures it, <see cref="Processes.ProcessJobLauncher"/> (no isolation).
 /// </summary>
 public interface IJobLauncher

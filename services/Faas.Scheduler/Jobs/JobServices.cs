@@ -1,3 +1,4 @@
+using Faas.Scheduler.Jobs.Kubernetes;
 using Faas.Scheduler.Jobs.Oci;
 using Faas.Scheduler.Jobs.Processes;
 using Microsoft.Extensions.Options;
@@ -8,7 +9,7 @@ public static class JobServices
 {
     /// <summary>
     /// Registers JOB mode: <see cref="JobOptions"/> (section "Jobs"), the launcher chosen by <see cref="JobOptions.Launcher"/>
-    /// (runc by default; a process launcher only when configured), its health check entry and its start-up sweep.
+    /// (runc by default, or Kubernetes Jobs; a process launcher only when configured), its health check entry and its start-up sweep.
     /// </summary>
     public static IHostApplicationBuilder AddJobs(this IHostApplicationBuilder builder)
     {
@@ -19,9 +20,11 @@ public static class JobServices
         builder.Services.AddSingleton<Runc>();
         builder.Services.AddSingleton<OciJobLauncher>();
         builder.Services.AddSingleton<ProcessJobLauncher>();
+        builder.Services.AddSingleton<KubernetesJobLauncher>();
         builder.Services.AddSingleton<IJobLauncher>(services => services.GetRequiredService<IOptions<JobOptions>>().Value.Launcher switch
         {
             JobLauncherKind.Process => services.GetRequiredService<ProcessJobLauncher>(),
+            JobLauncherKind.Kubernetes => services.GetRequiredService<KubernetesJobLauncher>(),
             _ => services.GetRequiredService<OciJobLauncher>(),
         });
         builder.Services.AddSingleton<JobDispatcher>();
