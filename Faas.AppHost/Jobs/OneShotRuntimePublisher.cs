@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using Faas.AppHost.Hosting;
 using Faas.AppHost.Model;
+using Microsoft.Extensions.Options;
 
 namespace Faas.AppHost.Jobs;
 
@@ -8,7 +10,8 @@ namespace Faas.AppHost.Jobs;
 /// time, about a minute): the mesh comes up meanwhile, and JOB-mode invocations report the runtime missing until
 /// it is done; the scheduler sees the files appear.
 /// </summary>
-internal sealed partial class OneShotRuntimePublisher(FaasAppModel model, OneShotRuntimeState state, ILogger<OneShotRuntimePublisher> logger) : BackgroundService
+internal sealed partial class OneShotRuntimePublisher(
+    FaasAppModel model, IOptions<AppHostOptions> options, OneShotRuntimeState state, ILogger<OneShotRuntimePublisher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -21,6 +24,12 @@ internal sealed partial class OneShotRuntimePublisher(FaasAppModel model, OneSho
         if (build.IsPublished)
         {
             state.Set($"published in {build.OutputDirectory}");
+            return;
+        }
+
+        if (!options.Value.PublishJobRuntime)
+        {
+            state.Set($"not published in {build.OutputDirectory}, and publishing is off (AppHost:PublishJobRuntime)");
             return;
         }
 
