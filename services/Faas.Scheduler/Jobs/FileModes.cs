@@ -22,6 +22,19 @@ internal static class FileModes
         }
     }
 
+    /// <summary>A folder only its owner may enter: a bundle, whose job folder alone is mounted into the container.</summary>
+    public static void CreatePrivateFolder(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+        }
+        else
+        {
+            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
     public static void Set(string path, UnixFileMode mode)
     {
         if (!OperatingSystem.IsWindows())

@@ -81,6 +81,12 @@ public sealed partial class JobDispatcher
             LogJobFailed(logger, executionId, function.Name, ex.Message);
             throw;
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The launcher itself failed (module store unreachable, disk full, cluster API error): the run's fate is unknown.
+            LogJobFailed(logger, executionId, function.Name, ex.Message);
+            throw new WorkerFailedException("job launcher", ex.Message, ex);
+        }
         finally
         {
             var tags = new KeyValuePair<string, object?>("outcome", outcome);

@@ -70,6 +70,9 @@ public sealed partial class OciJobLauncher : IJobLauncher, IDisposable
             var removed = false;
             try
             {
+                // The payload may be private: other users of the host cannot enter the bundle; the container sees only its job folder.
+                FileModes.CreatePrivateFolder(Bundles);
+                FileModes.CreatePrivateFolder(bundle);
                 var jobFolder = Path.Combine(bundle, "job");
                 await JobFolder.WriteAsync(jobFolder, invocation, moduleToCopy: null, cancellationToken).ConfigureAwait(false);
                 var spec = OciSpec.Build(new OciSpecInput

@@ -30,6 +30,7 @@ public sealed class ProcessJobLauncher(OneShotRuntime runtime, JobModules module
         onStarted?.Invoke(JobDispatcher.WorkerName(id));
         try
         {
+            FileModes.CreatePrivateFolder(Path.GetDirectoryName(folder)!);
             await JobFolder.WriteAsync(folder, invocation, moduleToCopy: module, cancellationToken).ConfigureAwait(false);
             var start = new ProcessStartInfo(runtime.Executable)
             {
