@@ -24,10 +24,13 @@ public sealed partial class JobModules(ArtifactStore artifacts, IOptions<JobOpti
 
     private string Directory => Path.Combine(options.Value.StateDirectory, "modules");
 
+    /// <summary>Where the module's precompiled file is kept.</summary>
+    internal string PathOf(string moduleSha256) => Path.Combine(Directory, $"{moduleSha256}.{EngineKey}.cwasm");
+
     /// <summary>The path of the module's precompiled file, made on first use.</summary>
     public async Task<string> GetAsync(string moduleSha256, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(Directory, $"{moduleSha256}.{EngineKey}.cwasm");
+        var path = PathOf(moduleSha256);
         if (File.Exists(path))
         {
             return path;

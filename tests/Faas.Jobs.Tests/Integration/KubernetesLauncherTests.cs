@@ -23,7 +23,7 @@ public sealed class KubernetesLauncherTests
         await new DatabaseMigrator(dataSource, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);
         var artifacts = new ArtifactStore(dataSource);
         var wasm = Wasmtime.Module.ConvertText(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Functions", "echo.wat")));
-        var sha = await artifacts.PutAsync(wasm.ToArray(), CancellationToken.None);
+        var sha = await artifacts.PutAsync(wasm, CancellationToken.None);
 
         var options = Options.Create(new JobOptions
         {
