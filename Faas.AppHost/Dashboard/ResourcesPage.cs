@@ -7,7 +7,8 @@ namespace Faas.AppHost.Dashboard;
 /// <summary>The dashboard's front page: one row per resource.</summary>
 internal static class ResourcesPage
 {
-    public static string Render(IReadOnlyList<ResourceSnapshot> resources, IReadOnlyList<ToolchainRow>? toolchains = null, bool hasCompiler = false)
+    public static string Render(
+        IReadOnlyList<ResourceSnapshot> resources, IReadOnlyList<ToolchainRow>? toolchains = null, bool hasCompiler = false, JobModeRow? jobs = null)
     {
         var healthy = resources.Count(r => r.IsHealthy);
         var body = new StringBuilder()
@@ -37,6 +38,11 @@ internal static class ResourcesPage
             body.Append(ToolchainsSection(toolchains));
         }
 
+        if (jobs is not null)
+        {
+            body.Append(JobModeSection(jobs));
+        }
+
         return Html.Page("Faas · resources", body.ToString(), refreshSeconds: 2);
     }
 
@@ -58,5 +64,20 @@ internal static class ResourcesPage
         }
 
         return html.Append("</tbody></table>").ToString();
+    }
+
+    /// <summary>Whether JOB-mode functions can run here, and if not, why.</summary>
+    public static string JobModeSection(JobModeRow jobs)
+    {
+        var badge = jobs.Available switch
+        {
+            true => "<span class=\"badge ok\">available</span>",
+            false => "<span class=\"badge bad\">unavailable</span>",
+            null => "<span class=\"badge\">unknown</span>",
+        };
+        return new StringBuilder("<h2>JOB mode</h2><table><tbody>")
+            .Append("<tr><td>Launcher</td><td>").Append(badge).Append("</td><td>").Append(Html.Encode(jobs.Launcher)).Append("</td></tr>")
+            .Append("<tr><td>One-shot runtime</td><td></td><td>").Append(Html.Encode(jobs.Runtime)).Append("</td></tr>")
+            .Append("</tbody></table>").ToString();
     }
 }

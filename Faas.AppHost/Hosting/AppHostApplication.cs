@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Serialization;
 using Faas.AppHost.Dashboard;
+using Faas.AppHost.Jobs;
 using Faas.AppHost.Model;
 using Faas.AppHost.Networking;
 using Faas.AppHost.Orchestration;
@@ -79,6 +80,9 @@ public static class AppHostApplication
             sp.GetRequiredService<ServiceProjectCatalog>()));
         services.AddSingleton<ResourceRegistry>();
         services.AddSingleton<ToolchainStatus>();
+        services.AddSingleton<OneShotRuntimeState>();
+        services.AddSingleton<JobModeStatus>();
+        services.AddHostedService<OneShotRuntimePublisher>();
         services.AddSingleton<HealthProbe>();
         services.AddSingleton<Orchestrator>();
         services.AddSingleton<AppHostRunner>();

@@ -42,6 +42,12 @@ public sealed class AppHostOptions
     /// <summary>Folder with initdb and pg_ctl; by default the highest /usr/lib/postgresql/N/bin, else PATH.</summary>
     public string? PostgresBinDirectory { get; set; }
 
+    /// <summary>
+    /// Whether the AppHost publishes JOB mode's one-shot runtime (NativeAOT, about a minute the first time) when
+    /// it is not published yet. Off, JOB mode stays unavailable until it is published some other way.
+    /// </summary>
+    public bool PublishJobRuntime { get; set; } = true;
+
     /// <summary>Whether Garnet keeps an append-only file under the state folder so acknowledged data survives a restart.</summary>
     public bool GarnetPersistence { get; set; } = true;
 

@@ -17,6 +17,7 @@ public static class CommandLineSwitches
         ["--postgres-bin"] = Key(nameof(AppHostOptions.PostgresBinDirectory)),
         ["--garnet-persistence"] = Key(nameof(AppHostOptions.GarnetPersistence)),
         ["--infrastructure-only"] = Key(nameof(AppHostOptions.InfrastructureOnly)),
+        ["--publish-job-runtime"] = Key(nameof(AppHostOptions.PublishJobRuntime)),
         ["--redis"] = "ConnectionStrings:redis",
         ["--faasdb"] = "ConnectionStrings:faasdb",
     };
@@ -40,6 +41,7 @@ public static class CommandLineSwitches
           --postgres-bin DIR        folder with initdb and pg_ctl                        [AppHost:PostgresBinDirectory]
           --garnet-persistence B    Garnet append-only file under the state dir (true)   [AppHost:GarnetPersistence]
           --infrastructure-only B   start only Garnet and PostgreSQL, no services (false) [AppHost:InfrastructureOnly]
+          --publish-job-runtime B   publish JOB mode's one-shot runtime if missing (true) [AppHost:PublishJobRuntime]
           --redis CS                use this Redis instead of embedded Garnet            [ConnectionStrings:redis]
           --faasdb CS               use this PostgreSQL instead of a local server        [ConnectionStrings:faasdb]
           -h, --help                show this help

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Faas.AppHost.Hosting;
+using Faas.AppHost.Jobs;
 using Faas.AppHost.Networking;
 
 namespace Faas.AppHost.Model;
@@ -12,14 +13,19 @@ namespace Faas.AppHost.Model;
 /// </summary>
 public sealed class FaasAppModel
 {
-    private FaasAppModel(StateLayout state, IReadOnlyList<ResourceDefinition> resources, IReadOnlyDictionary<string, string> connectionStrings)
+    private FaasAppModel(
+        StateLayout state, IReadOnlyList<ResourceDefinition> resources, IReadOnlyDictionary<string, string> connectionStrings, OneShotRuntimeBuild? oneShotRuntime = null)
     {
         State = state;
         Resources = resources;
         ConnectionStrings = connectionStrings;
+        OneShotRuntime = oneShotRuntime;
     }
 
     public StateLayout State { get; }
+
+    /// <summary>The JOB-mode one-shot runtime the scheduler is given, published by the AppHost if needed; null when not part of the build.</summary>
+    public OneShotRuntimeBuild? OneShotRuntime { get; }
 
     /// <summary>Resources in start order; they stop in reverse.</summary>
     public IReadOnlyList<ResourceDefinition> Resources { get; }
@@ -100,11 +106,18 @@ public sealed class FaasAppModel
 
         resources.AddRange(workers);
 
-        var scheduler = wiring.Project(ResourceNames.Scheduler, projects.Get(ServiceProjectCatalog.SchedulerProject), ports.GetFreePort(), ports.GetFreePort())
+        var oneShotRuntime = projects.TryGet(ServiceProjectCatalog.OneShotRuntimeProject) is { } oneShotProject ? OneShotRuntimeBuild.For(oneShotProject) : null;
+        var schedulerBuilder = wiring.Project(ResourceNames.Scheduler, projects.Get(ServiceProjectCatalog.SchedulerProject), ports.GetFreePort(), ports.GetFreePort())
             .WithConnectionString(ResourceNames.Redis)
             .WithConnectionString(ResourceNames.FaasDb)
             .WithReplicaReferences(ResourceNames.RuntimeService, EndpointDefinition.Grpc, workers)
-            .Build();
+            .With("Jobs__StateDirectory", state.Jobs);
+        if (oneShotRuntime is not null)
+        {
+            schedulerBuilder.With("Jobs__RuntimeDirectory", oneShotRuntime.OutputDirectory);
+        }
+
+        var scheduler = schedulerBuilder.Build();
         resources.Add(scheduler);
 
         var compilerProject = projects.Get(ServiceProjectCatalog.CompilerProject);
@@ -137,7 +150,7 @@ public sealed class FaasAppModel
             .Build();
         resources.Add(gateway);
 
-        return new FaasAppModel(state, resources, connectionStrings);
+        return new FaasAppModel(state, resources, connectionStrings, oneShotRuntime);
     }
 
     private static int PortOrFree(int configured, IPortAllocator ports) => configured == 0 ? ports.GetFreePort() : configured;

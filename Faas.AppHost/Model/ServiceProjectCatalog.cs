@@ -14,6 +14,9 @@ public sealed class ServiceProjectCatalog
     public const string CompilerProject = "Faas.Compiler";
     public const string RuntimeWorkerProject = "Faas.Runtime.Worker";
 
+    /// <summary>The JOB-mode one-shot runtime (its assembly name); published with NativeAOT rather than run with dotnet.</summary>
+    public const string OneShotRuntimeProject = "faas-oneshot";
+
     private const string MetadataPrefix = "FaasServiceProject:";
 
     private readonly IReadOnlyDictionary<string, ServiceProject> _projects;
@@ -32,6 +35,8 @@ public sealed class ServiceProjectCatalog
                 var paths = a.Value!.Split('|');
                 return new ServiceProject(a.Key[MetadataPrefix.Length..], paths[0], paths[1]);
             }));
+
+    public ServiceProject? TryGet(string name) => _projects.GetValueOrDefault(name);
 
     public ServiceProject Get(string name) =>
         _projects.TryGetValue(name, out var project)

@@ -14,6 +14,9 @@ public sealed record StateLayout(string Root)
     /// <summary>The compiler's scratch directories, one per running build.</summary>
     public string Builds => Path.Combine(Root, "builds");
 
+    /// <summary>JOB mode: container bundles, the container image, precompiled modules.</summary>
+    public string Jobs => Path.Combine(Root, "jobs");
+
     /// <summary>Project-local toolchains (.ci/run installs AssemblyScript here).</summary>
     public string Toolchains => Path.Combine(Root, "toolchains");
 

@@ -39,7 +39,7 @@ public static class InvokeBenchmark
         Random.Shared.NextBytes(bytes);
         var payload = ByteString.CopyFrom(bytes);
         var invocations = new Invocations.InvocationsClient(gateway);
-        var runtime = new Runtime.RuntimeClient(worker);
+        var runtime = new Protos.V1.Runtime.RuntimeClient(worker);
         var spec = new FunctionSpec
         {
             TenantId = "bench", FunctionId = "bench", Name = FunctionName, Version = version.Version,

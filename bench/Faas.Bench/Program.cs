@@ -41,4 +41,20 @@ asyncCommand.SetAction(async (parse, cancellationToken) =>
     await AsyncBenchmark.RunAsync(options, parse.GetValue(acceptanceOnly), cancellationToken);
 });
 root.Subcommands.Add(asyncCommand);
+var jobConcurrency = new Option<int[]>("--concurrency") { Description = "Concurrent callers, one run each", DefaultValueFactory = _ => [1, 4], AllowMultipleArgumentsPerToken = true };
+// A few calls a second: the warm-up must be long enough for the services' JIT to reach its optimised tier (30 calls).
+var jobWarmup = new Option<int>("--warmup") { Description = "Warm-up seconds per scenario (discarded)", DefaultValueFactory = _ => 10 };
+var jobWorkers = new Option<int>("--workers") { Description = "Runtime worker replicas in the mesh (JOB mode does not use them)", DefaultValueFactory = _ => 1 };
+var jobCommand = new Command("job", "JOB mode: invoke latency of a fresh runc container per call through the mesh, against the floor of `runc run /bin/true` with the same container spec, in one run.")
+{
+    duration, jobWarmup, jobConcurrency, jobWorkers, payload, markdown,
+};
+jobCommand.SetAction(async (parse, cancellationToken) =>
+{
+    var options = new BenchOptions(
+        TimeSpan.FromSeconds(parse.GetValue(jobWarmup)), TimeSpan.FromSeconds(parse.GetValue(duration)),
+        parse.GetValue(jobConcurrency)!, parse.GetValue(jobWorkers), parse.GetValue(payload), parse.GetValue(markdown));
+    await JobBenchmark.RunAsync(options, cancellationToken);
+});
+root.Subcommands.Add(jobCommand);
 return await root.Parse(args).InvokeAsync();

@@ -1,5 +1,6 @@
 using Faas.Scheduler.Extensions;
 using Faas.Scheduler.Grpc;
+using Faas.Scheduler.Jobs;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -7,5 +8,6 @@ builder.AddSchedulerServices();
 
 var app = builder.Build();
 app.MapGrpcService<SchedulerService>().RequireAuthorization(ServiceAuthentication.Policy);
+app.MapJobStatus();
 app.MapDefaultEndpoints();
 app.Run();

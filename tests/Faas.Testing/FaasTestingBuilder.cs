@@ -45,6 +45,7 @@ public sealed class FaasTestingBuilder
                     appHost.HealthTimeoutSeconds = (int)Math.Ceiling(options.HealthTimeout.TotalSeconds);
                     appHost.RedisConnectionString = options.RedisConnectionString;
                     appHost.FaasDbConnectionString = options.FaasDbConnectionString;
+                    appHost.PublishJobRuntime = options.PublishJobRuntime;
                     options.ConfigureAppHost?.Invoke(appHost);
                 },
                 options.EnvironmentName);

@@ -35,4 +35,10 @@ public sealed class FaasTestingOptions
 
     /// <summary>Any further AppHost setting, applied last (e.g. fixed ports).</summary>
     public Action<AppHostOptions>? ConfigureAppHost { get; set; }
+
+    /// <summary>
+    /// Whether the AppHost publishes JOB mode's one-shot runtime when it is missing. Off by default so that a test
+    /// run does not spend a minute of CPU on it beside the tests; JOB-mode tests publish it before they start.
+    /// </summary>
+    public bool PublishJobRuntime { get; set; }
 }

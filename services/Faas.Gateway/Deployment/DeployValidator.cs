@@ -102,11 +102,6 @@ public static partial class DeployValidator
         Range(config.MaxRetries, 0, 20, "maxRetries");
         Range(config.MaxWarm, 1, 1_000, "maxWarm");
         Range(config.MinWarm, 0, config.MaxWarm, "minWarm");
-        if (config.Mode == ExecutionMode.Job)
-        {
-            throw new InvalidRequestException("Mode JOB is not available on this platform yet: no container launcher is configured. Use WARM.");
-        }
-
         ValidateEnvironment(config.Env, secrets ?? new Dictionary<string, string>());
     }
 

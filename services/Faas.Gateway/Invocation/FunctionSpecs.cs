@@ -28,6 +28,7 @@ public static class FunctionSpecs
             MaxConcurrency = (uint)version.Config.MaxConcurrency,
             QueueCapacity = (uint)version.Config.QueueCapacity,
             SealedSecrets = version.Config.SealedSecrets ?? "",
+            Mode = version.Config.Mode == Storage.Model.ExecutionMode.Job ? ExecutionMode.Job : ExecutionMode.Warm,
         };
         foreach (var (key, value) in version.Config.Env)
         {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Faas.Protos.V1;
 using Faas.Scheduler.Dispatch;
+using Faas.Scheduler.Jobs;
 using Faas.Scheduler.Queues;
 using Faas.Storage.Executions;
 using Faas.Storage.Postgres;
@@ -246,6 +247,11 @@ public sealed partial class AsyncConsumer : BackgroundService
         }
         catch (WorkerFailedException ex)
         {
+            failure = ex.Message;
+        }
+        catch (JobLauncherUnavailableException ex)
+        {
+            // Counted as an attempt, so that a JOB function on a machine without containers ends dead-lettered with the reason.
             failure = ex.Message;
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Faas.Protos.V1;
+using Faas.Scheduler.Jobs;
 using Faas.Scheduler.Placement;
 using Faas.Scheduler.Queues;
 using Faas.Scheduler.Workers;
@@ -12,23 +13,28 @@ namespace Faas.Scheduler.Dispatch;
 /// <summary>
 /// Runs one invocation: a slot from the function's queue, a worker from placement, the worker call with
 /// `x-execution-id` and `x-trace-id` metadata and a deadline of the function's timeout plus a grace.
+/// JOB-mode functions take their slot the same way, then run in a container (<see cref="JobDispatcher"/>).
 /// </summary>
 public sealed partial class Dispatcher
 {
     private readonly FunctionQueues queues;
     private readonly TenantConcurrency tenants;
     private readonly PlacementPolicy placement;
+    private readonly JobDispatcher jobs;
     private readonly SchedulerOptions options;
     private readonly ILogger<Dispatcher> logger;
     private readonly Counter<long> rejections;
     private readonly Histogram<double> queueWait;
     private readonly Counter<long> dispatches;
 
-    public Dispatcher(FunctionQueues queues, TenantConcurrency tenants, PlacementPolicy placement, IOptions<SchedulerOptions> options, IMeterFactory meterFactory, ILogger<Dispatcher> logger)
+    public Dispatcher(
+        FunctionQueues queues, TenantConcurrency tenants, PlacementPolicy placement, JobDispatcher jobs, IOptions<SchedulerOptions> options,
+        IMeterFactory meterFactory, ILogger<Dispatcher> logger)
     {
         this.queues = queues;
         this.tenants = tenants;
         this.placement = placement;
+        this.jobs = jobs;
         this.options = options.Value;
         this.logger = logger;
         var meter = meterFactory.Create(SchedulerTelemetry.MeterName);
@@ -64,6 +70,13 @@ public sealed partial class Dispatcher
         queueWait.Record(waited.TotalMilliseconds, new KeyValuePair<string, object?>("function", queueKey));
         try
         {
+            if (function.Mode == ExecutionMode.Job)
+            {
+                // A fresh container per invocation instead of a pooled worker.
+                var result = await jobs.RunAsync(executionId, traceId, function, payload, onStarted, cancellationToken).ConfigureAwait(false);
+                return new DispatchResponse { Result = result, QueueMicros = (ulong)(waited.Ticks / 10) };
+            }
+
             var metadata = new Metadata { { "x-execution-id", executionId }, { "x-trace-id", traceId } };
             var deadline = DateTime.UtcNow.AddMilliseconds(function.TimeoutMs) + options.WorkerDeadlineGrace;
             List<Worker>? unreachable = null;

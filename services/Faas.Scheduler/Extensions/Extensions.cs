@@ -1,5 +1,6 @@
 using Faas.Scheduler.Async;
 using Faas.Scheduler.Dispatch;
+using Faas.Scheduler.Jobs;
 using Faas.Scheduler.Placement;
 using Faas.Scheduler.Queues;
 using Faas.Scheduler.Workers;
@@ -23,6 +24,7 @@ public static class Extensions
         builder.Services.AddSingleton<FunctionQueues>();
         builder.Services.AddSingleton<TenantConcurrency>();
         builder.Services.AddSingleton<Dispatcher>();
+        builder.AddJobs();
 
         // Asynchronous invocations: reliable queues in, execution journal out, callbacks.
         builder.Services.AddOptions<AsyncOptions>().BindConfiguration(AsyncOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -31,6 +33,7 @@ public static class Extensions
         builder.AddReliableQueues();
         builder.AddExecutionJournal();
         builder.AddTenantQuotas();
+        builder.AddFunctionSecrets();
         builder.Services.AddHostedService<AsyncConsumer>();
         builder.Services.AddHostedService<CallbackDispatcher>();
         builder.Services.AddHostedService<AsyncBacklogGauge>();

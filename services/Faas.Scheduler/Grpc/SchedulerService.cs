@@ -1,6 +1,7 @@
 using System.Globalization;
 using Faas.Protos.V1;
 using Faas.Scheduler.Dispatch;
+using Faas.Scheduler.Jobs;
 using Faas.Scheduler.Queues;
 using Grpc.Core;
 
@@ -31,6 +32,10 @@ public sealed class SchedulerService(Dispatcher dispatcher) : Protos.V1.Schedule
             throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
         }
         catch (WorkerFailedException ex)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
+        }
+        catch (JobLauncherUnavailableException ex)
         {
             throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
         }

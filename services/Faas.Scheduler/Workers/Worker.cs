@@ -20,7 +20,7 @@ public sealed class Worker(string name, Uri address, GrpcChannel channel)
 
     public Uri Address { get; } = address;
 
-    public Runtime.RuntimeClient Client { get; } = new(channel);
+    public Protos.V1.Runtime.RuntimeClient Client { get; } = new(channel);
 
     /// <summary>Execution slots the worker reported; until it reports, assume one per core here.</summary>
     public int Slots { get; private set; } = Environment.ProcessorCount;

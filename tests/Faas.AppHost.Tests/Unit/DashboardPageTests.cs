@@ -42,6 +42,18 @@ public sealed class DashboardPageTests
     }
 
     [Fact]
+    public void Resources_page_says_whether_job_mode_can_run_and_why_not()
+    {
+        var html = ResourcesPage.Render([Gateway], jobs: new JobModeRow(false, "no container runtime: runc is not installed", "published in /repo/.faas/oneshot/k"));
+
+        Assert.Contains("<h2>JOB mode</h2>", html);
+        Assert.Contains(">unavailable<", html);
+        Assert.Contains("runc is not installed", html);
+        Assert.Contains("published in /repo/.faas/oneshot/k", html);
+        Assert.Contains(">available<", ResourcesPage.Render([Gateway], jobs: new JobModeRow(true, "runc containers", "published")));
+    }
+
+    [Fact]
     public void Toolchains_are_unknown_until_the_compiler_answers()
     {
         Assert.Contains("Unknown", ResourcesPage.Render([Gateway], null, hasCompiler: true));

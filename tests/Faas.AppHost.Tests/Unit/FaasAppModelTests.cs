@@ -55,6 +55,22 @@ public sealed class FaasAppModelTests
     }
 
     [Fact]
+    public void Scheduler_gets_the_job_state_directory_and_the_one_shot_runtime_when_the_apphost_has_it()
+    {
+        var withoutRuntime = Project(Build(new AppHostOptions { StateDirectory = ".faas" }), "scheduler");
+        Assert.Equal("/repo/.faas/jobs", withoutRuntime.Environment["Jobs__StateDirectory"]);
+        Assert.False(withoutRuntime.Environment.ContainsKey("Jobs__RuntimeDirectory"));
+
+        var catalog = new ServiceProjectCatalog([.. Projects.Projects,
+            new ServiceProject("faas-oneshot", "/src/runtimes/Faas.Runtime.OneShot/Faas.Runtime.OneShot.csproj", "/src/runtimes/Faas.Runtime.OneShot/bin/faas-oneshot.dll")]);
+        var model = FaasAppModel.Build(new AppHostOptions(), Context, new FakePortAllocator(), catalog);
+        var scheduler = Project(model, "scheduler");
+
+        Assert.Equal(model.OneShotRuntime!.OutputDirectory, scheduler.Environment["Jobs__RuntimeDirectory"]);
+        Assert.Contains("/.faas/oneshot/", model.OneShotRuntime.OutputDirectory);
+    }
+
+    [Fact]
     public void Worker_count_decides_the_runtime_replicas()
     {
         var model = Build(new AppHostOptions { Workers = 3 });

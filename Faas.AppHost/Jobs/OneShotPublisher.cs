@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Faas.AppHost.Processes;
+
+namespace Faas.AppHost.Jobs;
+
+/// <summary>
+/// Publishes the one-shot runtime with NativeAOT (<c>dotnet publish -c Release</c>; needs clang and zlib1g-dev)
+/// unless this build is already there. One publish at a time per repository (a lock file), into a staging
+/// folder renamed into place, so a reader never sees half of it and concurrent AppHosts or test runs publish once.
+/// </summary>
+public static class OneShotPublisher
+{
+    private static readonly TimeSpan LockRetry = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Publishes if needed; returns the output of <c>dotnet publish</c> when it ran, null when it was already published.</summary>
+    /// <exception cref="InvalidOperationException">The publish failed; the message holds the end of its output.</exception>
+    public static async Task<string?> EnsurePublishedAsync(OneShotRuntimeBuild build, CancellationToken cancellationToken)
+    {
+        if (build.IsPublished)
+        {
+            return null;
+        }
+
+        Directory.CreateDirectory(build.CacheRoot);
+        await using var gate = await LockAsync(Path.Combine(build.CacheRoot, ".publish.lock"), cancellationToken).ConfigureAwait(false);
+        if (build.IsPublished)
+        {
+            return null;
+        }
+
+        var staging = $"{build.OutputDirectory}.{Environment.ProcessId}.tmp";
+        try
+        {
+            var output = await PublishAsync(build.ProjectPath, staging, cancellationToken).ConfigureAwait(false);
+            if (Directory.Exists(build.OutputDirectory))
+            {
+                Directory.Delete(build.OutputDirectory, recursive: true);
+            }
+
+            Directory.Move(staging, build.OutputDirectory);
+            return output;
+        }
+        finally
+        {
+            if (Directory.Exists(staging))
+            {
+                Directory.Delete(staging, recursive: true);
+            }
+        }
+    }
+
+    private static async Task<string> PublishAsync(string project, string output, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(DotNetHost.Path)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(project)!,
+        };
+        foreach (var argument in new[] { "publish", project, "-c", "Release", "-r", RuntimeInformation.RuntimeIdentifier, "-o", output, "--nologo", "-v", "quiet" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // A test host or a `dotnet run` passes MSBuild's own settings down; the publish needs a clean slate.
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || k.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet publish did not start.");
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        var text = (await stdout.ConfigureAwait(false)) + (await stderr.ConfigureAwait(false));
+        if (process.ExitCode != 0 || !File.Exists(Path.Combine(output, "faas-oneshot")))
+        {
+            var tail = text.Length > 4000 ? text[^4000..] : text;
+            throw new InvalidOperationException(
+                $"Publishing the one-shot runtime (NativeAOT: needs clang and zlib1g-dev) failed with exit code {process.ExitCode}: {tail.Trim()}");
+        }
+
+        return text;
+    }
+
+    private static async Task<FileStream> LockAsync(string path, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException)
+            {
+                await Task.Delay(LockRetry, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using Faas.Bench.Load;
+using Faas.AppHost.Jobs;
+using Faas.AppHost.Model;
+using Faas.Protos.V1;
+using Faas.Scheduler.Jobs.Oci;
+using Faas.Testing;
+using Google.Api;
+using Google.Protobuf;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Options;
+using Spectre.Console;
+
+namespace Faas.Bench;
+
+/// <summary>
+/// JOB-mode invocation (a fresh runc container running the NativeAOT one-shot runtime per call) through the
+/// whole mesh, over gRPC and REST, against the floor measured in the same run: <c>runc run</c> of
+/// <c>/bin/true</c> with the same container spec (namespaces, read-only root, mounts, limits).
+/// </summary>
+public static class JobBenchmark
+{
+    private const string FunctionName = "bench-job-echo";
+
+    public static async Task RunAsync(BenchOptions options, CancellationToken cancellationToken)
+    {
+        AnsiConsole.MarkupLine("[grey]Publishing the one-shot runtime if needed…[/]");
+        await OneShotPublisher.EnsurePublishedAsync(
+            OneShotRuntimeBuild.For(ServiceProjectCatalog.FromAppHostAssembly().Get(ServiceProjectCatalog.OneShotRuntimeProject)), cancellationToken);
+        AnsiConsole.MarkupLine($"[grey]Starting the mesh with {options.Workers} worker(s)…[/]");
+        await using var app = FaasTestingBuilder.Create(o => o.Workers = options.Workers).Build();
+        await app.StartAsync(cancellationToken);
+
+        using var gateway = GrpcChannel.ForAddress(app.GetEndpoint("gateway", "grpc"));
+        using var rest = new HttpClient { BaseAddress = app.GetEndpoint("gateway", "http") };
+        await new Functions.FunctionsClient(gateway).DeployFunctionAsync(new DeployFunctionRequest
+        {
+            Name = FunctionName,
+            Language = "wat",
+            Source = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Functions", "echo.wat"), cancellationToken),
+            Config = new FunctionConfig { Mode = ExecutionMode.Job, MemoryMb = 32, MaxConcurrency = 64 },
+        }, cancellationToken: cancellationToken);
+
+        var bytes = new byte[options.PayloadBytes];
+        Random.Shared.NextBytes(bytes);
+        var payload = ByteString.CopyFrom(bytes);
+        var invocations = new Invocations.InvocationsClient(gateway);
+        using var floor = await RuncFloor.CreateAsync(Path.Combine(app.StateDirectory, "bench-floor"), cancellationToken);
+
+        var scenarios = new (string Name, Func<CancellationToken, Task> Call)[]
+        {
+            ("floor: runc run /bin/true", floor.RunAsync),
+            ("job: mesh gRPC", async ct =>
+            {
+                var body = await invocations.InvokeAsync(new InvokeRequest { Name = FunctionName, Body = new HttpBody { Data = payload } }, cancellationToken: ct);
+                ResultTable.Check(body.Data.Length == bytes.Length, "job gRPC");
+            }),
+            ("job: mesh REST", async ct =>
+            {
+                using var response = await rest.PostAsync($"/v1/functions/{FunctionName}:invoke", new ByteArrayContent(bytes), ct);
+                var output = await response.Content.ReadAsByteArrayAsync(ct);
+                ResultTable.Check(response.IsSuccessStatusCode && output.Length == bytes.Length, "job REST");
+            }),
+        };
+
+        var results = new List<LoadResult>();
+        foreach (var concurrency in options.Concurrency)
+        {
+            foreach (var (name, call) in scenarios)
+            {
+                AnsiConsole.MarkupLine($"[grey]{Markup.Escape(name)} at concurrency {concurrency}…[/]");
+                results.Add(await LoadRunner.RunAsync(name, concurrency, options.Warmup, options.Duration, call, cancellationToken));
+            }
+        }
+
+        var (table, markdown) = ResultTable.Render(results, "calls");
+        AnsiConsole.Write(table);
+        AnsiConsole.WriteLine();
+        foreach (var concurrency in options.Concurrency)
+        {
+            var runcFloor = results.Single(r => r.Concurrency == concurrency && r.Scenario.StartsWith("floor", StringComparison.Ordinal));
+            foreach (var job in results.Where(r => r.Concurrency == concurrency && r.Scenario.StartsWith("job", StringComparison.Ordinal)))
+            {
+                var line = $"{job.Scenario} at concurrency {concurrency}: p50 {job.PercentileMillis(50):0.0} ms ({job.PercentileMillis(50) / runcFloor.PercentileMillis(50):0.00}× the floor's {runcFloor.PercentileMillis(50):0.0} ms; target < 100 ms), "
+                    + $"p99 {job.PercentileMillis(99):0.0} ms ({job.PercentileMillis(99) / runcFloor.PercentileMillis(99):0.00}× the floor's {runcFloor.PercentileMillis(99):0.0} ms)";
+                AnsiConsole.WriteLine(line);
+                markdown.AppendLine().Append(line).AppendLine();
+            }
+        }
+
+        if (options.MarkdownPath is { } path)
+        {
+            await File.WriteAllTextAsync(path, markdown.ToString(), cancellationToken);
+            AnsiConsole.MarkupLine($"[grey]Markdown written to {Markup.Escape(path)}[/]");
+        }
+    }
+
+    /// <summary><c>runc run</c> of <c>/bin/true</c> in a container built from the same spec as a job's.</summary>
+    private sealed class RuncFloor : IDisposable
+    {
+        private readonly string root;
+        private readonly Runc runc = new(Options.Create(new Scheduler.Jobs.JobOptions()));
+        private readonly string runcPath;
+
+        private RuncFloor(string root)
+        {
+            this.root = root;
+            runcPath = runc.Locate() ?? throw new InvalidOperationException("runc is not installed.");
+        }
+
+        public static async Task<RuncFloor> CreateAsync(string root, CancellationToken cancellationToken)
+        {
+            var floor = new RuncFloor(root);
+            var image = Path.Combine(root, "image");
+            foreach (var folder in new[] { "bin", "proc", "dev", "job" })
+            {
+                Directory.CreateDirectory(Path.Combine(image, folder));
+            }
+
+            File.Copy("/bin/true", Path.Combine(image, "bin", "true"));
+            using var ldd = Process.Start(new ProcessStartInfo("ldd", "/bin/true") { RedirectStandardOutput = true })!;
+            var output = await ldd.StandardOutput.ReadToEndAsync(cancellationToken);
+            await ldd.WaitForExitAsync(cancellationToken);
+            foreach (var library in OciRuntimeImage.ParseLdd(output))
+            {
+                var target = Path.Combine(image, library.TrimStart('/'));
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(library, target, overwrite: true);
+            }
+
+            return floor;
+        }
+
+        public async Task RunAsync(CancellationToken cancellationToken)
+        {
+            var id = "faas-bench-" + Guid.NewGuid().ToString("N")[..16];
+            var bundle = Path.Combine(root, "bundles", id);
+            var job = Path.Combine(bundle, "job");
+            Directory.CreateDirectory(job);
+            var module = Path.Combine(job, "module.cwasm");
+            await File.WriteAllBytesAsync(module, [], cancellationToken);
+            var spec = OciSpec.Build(new OciSpecInput
+            {
+                ContainerId = id,
+                RootFileSystem = Path.Combine(root, "image"),
+                JobFolder = job,
+                ModuleFile = module,
+                MemoryLimitBytes = OciSpec.MemoryLimitBytes(32, 64),
+                CpuLimit = 1,
+                PidsLimit = 32,
+                Args = ["/bin/true"],
+            });
+            await File.WriteAllTextAsync(Path.Combine(bundle, "config.json"), spec.ToJsonString(), cancellationToken);
+            try
+            {
+                var (exitCode, _, error) = await runc.RunAsync(runcPath, cancellationToken, "run", "--bundle", bundle, "--no-new-keyring", id);
+                ResultTable.Check(exitCode == 0, "floor: " + error);
+            }
+            finally
+            {
+                Directory.Delete(bundle, recursive: true);
+            }
+        }
+
+        public void Dispose() => Directory.Delete(root, recursive: true);
+    }
+}

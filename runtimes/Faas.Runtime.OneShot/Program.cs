@@ -1,0 +1,3 @@
+using Faas.Runtime.OneShot;
+
+return OneShotRunner.Run(args, Console.OpenStandardOutput(), Console.Error);

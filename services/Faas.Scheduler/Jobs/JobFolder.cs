@@ -1,0 +1,82 @@
+using System.Text.Json;
+using Faas.Runtime.Jobs;
+
+namespace Faas.Scheduler.Jobs;
+
+/// <summary>
+/// The per-invocation folder the one-shot runtime reads (<see cref="JobFiles"/>): the request and the payload,
+/// written here, and the precompiled module, a placeholder file the launcher bind-mounts the cached module over
+/// (or, without a container, a copy).
+/// </summary>
+public static class JobFolder
+{
+    public static async Task WriteAsync(string folder, JobInvocation invocation, string? moduleToCopy, CancellationToken cancellationToken)
+    {
+        FileModes.CreateFolder(folder);
+        var request = new JobRequest
+        {
+            FunctionName = invocation.FunctionName,
+            Version = invocation.Version,
+            ExecutionId = invocation.ExecutionId,
+            TraceId = invocation.TraceId,
+            TimeoutMs = invocation.TimeoutMs,
+            MemoryMb = invocation.MemoryMb,
+            ModuleSha256 = invocation.ModuleSha256,
+            Environment = WithSecrets(invocation),
+        };
+        // The request holds the secrets in plain text for the run: it lives in the scheduler's private bundle folder
+        // and is deleted with it when the container is gone.
+        await File.WriteAllBytesAsync(Path.Combine(folder, JobFiles.Request), JsonSerializer.SerializeToUtf8Bytes(request, JobJsonContext.Default.JobRequest), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllBytesAsync(Path.Combine(folder, JobFiles.Payload), invocation.Payload, cancellationToken).ConfigureAwait(false);
+        var module = Path.Combine(folder, JobFiles.Module);
+        if (moduleToCopy is null)
+        {
+            await File.WriteAllBytesAsync(module, [], cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            File.Copy(moduleToCopy, module);
+        }
+
+        foreach (var file in new[] { JobFiles.Request, JobFiles.Payload, JobFiles.Module })
+        {
+            FileModes.Set(Path.Combine(folder, file), FileModes.Readable);
+        }
+    }
+
+    private static Dictionary<string, string> WithSecrets(JobInvocation invocation)
+    {
+        var environment = new Dictionary<string, string>(invocation.Environment);
+        foreach (var (key, value) in invocation.Secrets)
+        {
+            environment[key] = value;
+        }
+
+        return environment;
+    }
+
+    /// <summary>Reads the one-shot runtime's result document.</summary>
+    public static JobResult? ParseResult(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, JobJsonContext.Default.JobResult);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Removes a folder and everything in it; a folder already gone is fine.</summary>
+    public static void Delete(string folder)
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+}

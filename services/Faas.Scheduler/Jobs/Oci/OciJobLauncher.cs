@@ -1,0 +1,159 @@
+using Microsoft.Extensions.Options;
+
+namespace Faas.Scheduler.Jobs.Oci;
+
+/// <summary>
+/// Runs each invocation in a fresh runc container: a bundle under <c>&lt;state&gt;/bundles/&lt;id&gt;</c> holding
+/// <c>config.json</c> (<see cref="OciSpec"/>) and the job folder, the shared read-only image as root, the cached
+/// precompiled module bind-mounted read-only. The function's timeout is enforced inside (the runtime's epoch
+/// deadline) and outside (the container is killed at the timeout plus <see cref="JobOptions.KillGrace"/>). Whatever
+/// happens, the container and the bundle are removed.
+/// </summary>
+public sealed partial class OciJobLauncher : IJobLauncher, IDisposable
+{
+    private readonly OneShotRuntime runtime;
+    private readonly OciRuntimeImage image;
+    private readonly Runc runc;
+    private readonly JobModules modules;
+    private readonly JobOptions options;
+    private readonly ILogger<OciJobLauncher> logger;
+    private readonly SemaphoreSlim running;
+
+    public OciJobLauncher(OneShotRuntime runtime, OciRuntimeImage image, Runc runc, JobModules modules, IOptions<JobOptions> options, ILogger<OciJobLauncher> logger)
+    {
+        this.runtime = runtime;
+        this.image = image;
+        this.runc = runc;
+        this.modules = modules;
+        this.options = options.Value;
+        this.logger = logger;
+        running = new SemaphoreSlim(this.options.MaxRunning);
+    }
+
+    private string Bundles => Path.Combine(options.StateDirectory, "bundles");
+
+    public Task<JobLauncherStatus> GetStatusAsync(CancellationToken cancellationToken)
+    {
+        if (runc.Locate() is not { } path)
+        {
+            return Task.FromResult(new JobLauncherStatus(false, $"no container runtime: runc is not installed (`{options.RuncPath}` not found; Debian package `runc`)"));
+        }
+
+        if (!Environment.IsPrivilegedProcess)
+        {
+            return Task.FromResult(new JobLauncherStatus(false, "no container runtime: runc needs root on this machine and the scheduler does not run as root"));
+        }
+
+        return Task.FromResult(runtime.Missing() is { } missing
+            ? new JobLauncherStatus(false, missing)
+            : new JobLauncherStatus(true, $"runc containers ({path}); one-shot runtime in {runtime.Directory}"));
+    }
+
+    public async Task<JobRun> RunAsync(JobInvocation invocation, Action<string>? onStarted, CancellationToken cancellationToken)
+    {
+        var status = await GetStatusAsync(cancellationToken).ConfigureAwait(false);
+        if (!status.Available)
+        {
+            throw new JobLauncherUnavailableException(status.Description);
+        }
+
+        var runcPath = runc.Locate()!;
+        await running.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var rootFileSystem = await image.GetAsync(cancellationToken).ConfigureAwait(false);
+            var module = await modules.GetAsync(invocation.ModuleSha256, cancellationToken).ConfigureAwait(false);
+            var id = options.ContainerPrefix + Guid.NewGuid().ToString("N")[..20];
+            var bundle = Path.Combine(Bundles, id);
+            var memoryLimit = OciSpec.MemoryLimitBytes(invocation.MemoryMb, options.MemoryOverheadMb);
+            onStarted?.Invoke(JobDispatcher.WorkerName(id));
+            var removed = false;
+            try
+            {
+                // The payload may be private: other users of the host cannot enter the bundle; the container sees only its job folder.
+                FileModes.CreatePrivateFolder(Bundles);
+                FileModes.CreatePrivateFolder(bundle);
+                var jobFolder = Path.Combine(bundle, "job");
+                await JobFolder.WriteAsync(jobFolder, invocation, moduleToCopy: null, cancellationToken).ConfigureAwait(false);
+                var spec = OciSpec.Build(new OciSpecInput
+                {
+                    ContainerId = id,
+                    RootFileSystem = rootFileSystem,
+                    JobFolder = jobFolder,
+                    ModuleFile = module,
+                    MemoryLimitBytes = memoryLimit,
+                    CpuLimit = options.CpuLimit,
+                    PidsLimit = options.PidsLimit,
+                    Annotations = new Dictionary<string, string>
+                    {
+                        ["faas.function"] = invocation.FunctionName,
+                        ["faas.function-id"] = invocation.FunctionId,
+                        ["faas.version"] = invocation.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        ["faas.execution-id"] = invocation.ExecutionId,
+                    },
+                });
+                await File.WriteAllTextAsync(Path.Combine(bundle, "config.json"), spec.ToJsonString(), cancellationToken).ConfigureAwait(false);
+
+                var exit = await ContainerProcess.RunAsync(
+                    runc.StartInfo(runcPath, "run", "--bundle", bundle, "--no-new-keyring", id),
+                    TimeSpan.FromMilliseconds(invocation.TimeoutMs) + options.KillGrace,
+                    options.MaxResultBytes,
+                    () => runc.ForceDeleteAsync(runcPath, id),
+                    cancellationToken).ConfigureAwait(false);
+                // runc run removes the container when its process ends, unless runc itself was killed.
+                removed = !exit.KilledAtDeadline;
+                if (exit.KilledAtDeadline)
+                {
+                    LogKilledAtDeadline(logger, id, invocation.ExecutionId, invocation.TimeoutMs);
+                }
+
+                return ContainerProcess.Interpret(exit, JobDispatcher.WorkerName(id), invocation.TimeoutMs, memoryLimit, memoryKillPossible: true);
+            }
+            finally
+            {
+                if (!removed)
+                {
+                    await runc.ForceDeleteAsync(runcPath, id).ConfigureAwait(false);
+                }
+
+                JobFolder.Delete(bundle);
+            }
+        }
+        finally
+        {
+            running.Release();
+        }
+    }
+
+    /// <summary>
+    /// Removes what a scheduler that died mid-run left: containers whose bundle is still in the state
+    /// directory, and the bundles. Only this state directory's containers are touched.
+    /// </summary>
+    public async Task SweepLeftoversAsync(CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(Bundles) || runc.Locate() is not { } runcPath)
+        {
+            return;
+        }
+
+        foreach (var bundle in Directory.GetDirectories(Bundles))
+        {
+            var id = Path.GetFileName(bundle);
+            if (id.StartsWith(options.ContainerPrefix, StringComparison.Ordinal))
+            {
+                await runc.ForceDeleteAsync(runcPath, id).ConfigureAwait(false);
+                LogLeftoverRemoved(logger, id);
+            }
+
+            JobFolder.Delete(bundle);
+        }
+    }
+
+    public void Dispose() => running.Dispose();
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Container {Container} of execution {ExecutionId} outlived its timeout of {TimeoutMs} ms and was killed")]
+    private static partial void LogKilledAtDeadline(ILogger logger, string container, string executionId, int timeoutMs);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Information, Message = "Removed leftover container {Container} and its bundle")]
+    private static partial void LogLeftoverRemoved(ILogger logger, string container);
+}

@@ -1,0 +1,23 @@
+;; peek: tries to reach the host's file system (the first preopened directory, then /etc/passwd through it)
+;; and prints both WASI error codes as three digits each, e.g. "008 054". "000" would mean it got in.
+(module
+  (import "wasi_snapshot_preview1" "fd_prestat_get" (func $prestat (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 100) "/etc/passwd")
+  (func $digits (param $n i32) (param $at i32) (result i32)
+    (i32.store8 (local.get $at) (i32.add (i32.const 48) (i32.rem_u (i32.div_u (local.get $n) (i32.const 100)) (i32.const 10))))
+    (i32.store8 (i32.add (local.get $at) (i32.const 1)) (i32.add (i32.const 48) (i32.rem_u (i32.div_u (local.get $n) (i32.const 10)) (i32.const 10))))
+    (i32.store8 (i32.add (local.get $at) (i32.const 2)) (i32.add (i32.const 48) (i32.rem_u (local.get $n) (i32.const 10))))
+    (i32.add (local.get $at) (i32.const 3)))
+  (func (export "_start")
+    (local $p i32)
+    (local.set $p (call $digits (call $prestat (i32.const 3) (i32.const 200)) (i32.const 300)))
+    (i32.store8 (local.get $p) (i32.const 32))
+    (local.set $p (call $digits
+      (call $open (i32.const 3) (i32.const 0) (i32.const 100) (i32.const 11) (i32.const 0) (i64.const 2) (i64.const 2) (i32.const 0) (i32.const 210))
+      (i32.add (local.get $p) (i32.const 1))))
+    (i32.store (i32.const 0) (i32.const 300))
+    (i32.store (i32.const 4) (i32.sub (local.get $p) (i32.const 300)))
+    (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 20)))))

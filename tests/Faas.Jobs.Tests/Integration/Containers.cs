@@ -1,0 +1,27 @@
+using Faas.Scheduler.Jobs;
+using Faas.Scheduler.Jobs.Oci;
+using Microsoft.Extensions.Options;
+
+namespace Faas.Jobs.Tests.Integration;
+
+/// <summary>runc as the tests use it: the real binary, container ids with a per-run prefix, and checks that none is left.</summary>
+public static class Containers
+{
+    /// <summary>Prefix of every container this test run creates.</summary>
+    public static readonly string Prefix = $"faas-test-{Guid.NewGuid().ToString("N")[..6]}-";
+
+    /// <summary>Containers of the whole-mesh tests.</summary>
+    public static readonly string MeshPrefix = Prefix + "m-";
+
+    /// <summary>Containers of the isolation tests, which run beside the mesh tests.</summary>
+    public static readonly string IsolationPrefix = Prefix + "i-";
+
+    public static Runc Runc { get; } = new(Options.Create(new JobOptions()));
+
+    public static string RuncPath =>
+        Runc.Locate() ?? throw new InvalidOperationException("runc is not installed (Debian package `runc`; .ci/run installs it): JOB mode tests run real containers.");
+
+    /// <summary>Ids of this run's containers (those starting with <paramref name="prefix"/>) that runc still knows.</summary>
+    public static async Task<IReadOnlyList<string>> LeftAsync(string prefix) =>
+        [.. (await Runc.ListAsync(RuncPath, CancellationToken.None)).Where(id => id.StartsWith(prefix, StringComparison.Ordinal))];
+}

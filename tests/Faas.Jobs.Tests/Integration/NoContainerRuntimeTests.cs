@@ -1,0 +1,66 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Faas.Testing;
+
+namespace Faas.Jobs.Tests.Integration;
+
+/// <summary>
+/// A mesh whose scheduler finds no runc: JOB functions still deploy, their invocations are refused with
+/// UNAVAILABLE naming what is missing (never run without isolation), and health and the dashboard say so.
+/// </summary>
+public sealed class NoContainerRuntimeTests : IAsyncLifetime
+{
+    private FaasTestApp app = null!;
+    private HttpClient rest = null!;
+
+    public async Task InitializeAsync()
+    {
+        app = FaasTestingBuilder.Create(o =>
+        {
+            o.Workers = 1;
+            o.ConfigureAppHost = appHost => appHost.ServiceEnvironment["Jobs__RuncPath"] = "/nonexistent/runc";
+        }).Build();
+        await app.StartAsync();
+        rest = app.CreateHttpClient("gateway", "http");
+    }
+
+    public async Task DisposeAsync()
+    {
+        rest?.Dispose();
+        if (app is not null)
+        {
+            await app.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Job_invocation_is_unavailable_with_the_reason_and_health_and_dashboard_say_so()
+    {
+        using (var deployed = await rest.PostAsJsonAsync("/v1/functions", new
+        {
+            name = "job-nowhere",
+            language = "wat",
+            source = JobMeshFixture.Wat("echo"),
+            config = new { mode = "JOB" },
+        }))
+        {
+            Assert.True(deployed.IsSuccessStatusCode, await deployed.Content.ReadAsStringAsync());
+        }
+
+        using var response = await rest.PostAsync("/v1/functions/job-nowhere:invoke", new StringContent("hello"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Contains("runc is not installed", body);
+
+        using var scheduler = app.CreateHttpClient("scheduler", "http");
+        using var health = await scheduler.GetAsync("/health");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode); // WARM functions are unaffected
+        Assert.Equal("Degraded", await health.Content.ReadAsStringAsync());
+
+        using var dashboard = new HttpClient { BaseAddress = app.DashboardUri };
+        var jobs = JsonDocument.Parse(await dashboard.GetStringAsync("/api/jobs")).RootElement;
+        Assert.False(jobs.GetProperty("available").GetBoolean());
+        Assert.Contains("runc is not installed", jobs.GetProperty("launcher").GetString());
+    }
+}
