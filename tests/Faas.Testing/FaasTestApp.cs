@@ -2,6 +2,7 @@ using Faas.AppHost.Hosting;
 using Faas.AppHost.Model;
 using Faas.AppHost.Resources;
 using Faas.ServiceDefaults.ServiceIdentity;
+using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -120,12 +121,28 @@ public sealed class FaasTestApp : IAsyncDisposable
         };
 
     /// <summary>A gRPC channel to the gateway, authenticated as the administrator unless <paramref name="bearer"/> says otherwise ("" for none).</summary>
-    public GrpcChannel CreateGatewayChannel(string? bearer = null, int maxReceiveMessageSize = 64 * 1024 * 1024) =>
-        GrpcChannel.ForAddress(GetEndpoint(ResourceNames.Gateway, EndpointDefinition.Grpc), new GrpcChannelOptions
+    public GrpcChannel CreateGatewayChannel(string? bearer = null, int maxReceiveMessageSize = 64 * 1024 * 1024)
+    {
+        bearer ??= AdminKey;
+        var options = new GrpcChannelOptions
         {
-            HttpHandler = BearerHandler(bearer ?? AdminKey, new SocketsHttpHandler { EnableMultipleHttp2Connections = true }),
+            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
             MaxReceiveMessageSize = maxReceiveMessageSize,
-        });
+        };
+        if (bearer.Length > 0)
+        {
+            // Call credentials, as gRPC clients send tokens: the channel keeps its own SocketsHttpHandler.
+            var header = "Bearer " + bearer;
+            options.Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, CallCredentials.FromInterceptor((_, metadata) =>
+            {
+                metadata.Add("authorization", header);
+                return Task.CompletedTask;
+            }));
+            options.UnsafeUseInsecureChannelCallCredentials = true;
+        }
+
+        return GrpcChannel.ForAddress(GetEndpoint(ResourceNames.Gateway, EndpointDefinition.Grpc), options);
+    }
 
     /// <summary>A gRPC channel to an internal service, carrying a service token as another Faas service would (or none).</summary>
     public GrpcChannel CreateServiceChannel(string resourceName, bool authenticated = true)
