@@ -166,7 +166,7 @@ public sealed class TenancyTests(MeshFixture mesh, ITestOutputHelper output) : I
         }
 
         // Bob's deploy of a name alice also uses made his own function; hers is untouched.
-        var hersStill = await mesh.Functions.GetFunctionAsync(new GetFunctionRequest { Name = "shared-name" }, Bearer(alice.Token));
+        var hersStill = await new Functions.FunctionsClient(alice.Channel).GetFunctionAsync(new GetFunctionRequest { Name = "shared-name" });
         Assert.Equal(1u, hersStill.VersionCount);
         using (var stillThere = await alice.Rest.GetAsync("/v1/functions/alice-only"))
         {
@@ -423,8 +423,6 @@ public sealed class TenancyTests(MeshFixture mesh, ITestOutputHelper output) : I
             ["faas.v1.Admin.SetTenantQuota"] = (new SetTenantQuotaRequest { Tenant = alice.Tenant, Quota = new TenantQuota { MaxFunctions = 1 } }, StatusCode.PermissionDenied),
         };
     }
-
-    private static Metadata Bearer(string token) => new() { { "authorization", "Bearer " + token } };
 
     private async Task<string> CreateRevokedKeyAsync(TenantSession session)
     {
