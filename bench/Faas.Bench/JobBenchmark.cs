@@ -7,7 +7,6 @@ using Faas.Scheduler.Jobs.Oci;
 using Faas.Testing;
 using Google.Api;
 using Google.Protobuf;
-using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
 using Spectre.Console;
 
@@ -31,8 +30,8 @@ public static class JobBenchmark
         await using var app = FaasTestingBuilder.Create(o => o.Workers = options.Workers).Build();
         await app.StartAsync(cancellationToken);
 
-        using var gateway = GrpcChannel.ForAddress(app.GetEndpoint("gateway", "grpc"));
-        using var rest = new HttpClient { BaseAddress = app.GetEndpoint("gateway", "http") };
+        using var gateway = app.CreateGatewayChannel();
+        using var rest = app.CreateHttpClient("gateway", "http");
         await new Functions.FunctionsClient(gateway).DeployFunctionAsync(new DeployFunctionRequest
         {
             Name = FunctionName,
