@@ -29,10 +29,11 @@ public static class ServiceAuthentication
         builder.Services.AddTransient<ServiceTokenHandler>();
 
         builder.Services.AddSingleton<ServiceTokenValidator>();
-        builder.Services.AddAuthentication()
+        // The default scheme (a public edge sets its own): requests are authenticated once, by the middleware.
+        builder.Services.AddAuthentication(Scheme)
             .AddScheme<AuthenticationSchemeOptions, ServiceTokenAuthenticationHandler>(Scheme, _ => { });
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(Policy, policy => policy.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser());
+            .AddPolicy(Policy, policy => policy.RequireAuthenticatedUser().RequireClaim("aud", ServiceAuthOptions.Audience));
         return builder;
     }
 

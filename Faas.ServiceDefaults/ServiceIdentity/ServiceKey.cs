@@ -3,50 +3,58 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Faas.ServiceDefaults.ServiceIdentity;
 
-/// <summary>Reads the shared service key from the options: the key itself or the file that holds it.</summary>
+/// <summary>Reads HMAC keys from settings: the key itself (base64) or a file that holds it.</summary>
 public static class ServiceKey
 {
     public const int MinimumBytes = 32;
 
-    public static SymmetricSecurityKey Load(ServiceAuthOptions options)
+    /// <summary>The shared service key.</summary>
+    public static SymmetricSecurityKey Load(ServiceAuthOptions options) => Load(
+        options.Key, options.KeyFile, $"{ServiceAuthOptions.SectionName}:Key", $"{ServiceAuthOptions.SectionName}:KeyFile", "faas-service",
+        "Calls between Faas services are authenticated", "The AppHost sets them for the services it starts.");
+
+    /// <summary>
+    /// A key given as <paramref name="key"/> (base64) or in <paramref name="keyFile"/>, at least <see cref="MinimumBytes"/> bytes;
+    /// a missing, malformed or short key is an error naming the settings.
+    /// </summary>
+    public static SymmetricSecurityKey Load(
+        string? key, string? keyFile, string keySetting, string fileSetting, string keyId, string purpose, string hint)
     {
         string text;
         string origin;
-        if (!string.IsNullOrWhiteSpace(options.Key))
+        if (!string.IsNullOrWhiteSpace(key))
         {
-            text = options.Key;
-            origin = $"{ServiceAuthOptions.SectionName}:Key";
+            text = key;
+            origin = keySetting;
         }
-        else if (!string.IsNullOrWhiteSpace(options.KeyFile))
+        else if (!string.IsNullOrWhiteSpace(keyFile))
         {
-            if (!File.Exists(options.KeyFile))
+            if (!File.Exists(keyFile))
             {
-                throw new InvalidOperationException($"{ServiceAuthOptions.SectionName}:KeyFile '{options.KeyFile}' does not exist.");
+                throw new InvalidOperationException($"{fileSetting} '{keyFile}' does not exist.");
             }
 
-            text = File.ReadAllText(options.KeyFile, Encoding.UTF8);
-            origin = $"the file {options.KeyFile}";
+            text = File.ReadAllText(keyFile, Encoding.UTF8);
+            origin = $"the file {keyFile}";
         }
         else
         {
-            throw new InvalidOperationException(
-                $"Calls between Faas services are authenticated: set {ServiceAuthOptions.SectionName}:Key (base64, at least {MinimumBytes} bytes) " +
-                $"or {ServiceAuthOptions.SectionName}:KeyFile. The AppHost sets them for the services it starts.");
+            throw new InvalidOperationException($"{purpose}: set {keySetting} (base64, at least {MinimumBytes} bytes) or {fileSetting}. {hint}");
         }
 
-        byte[] key;
+        byte[] bytes;
         try
         {
-            key = Convert.FromBase64String(text.Trim());
+            bytes = Convert.FromBase64String(text.Trim());
         }
         catch (FormatException)
         {
-            throw new InvalidOperationException($"The service key in {origin} is not base64.");
+            throw new InvalidOperationException($"The key in {origin} is not base64.");
         }
 
-        return key.Length < MinimumBytes
-            ? throw new InvalidOperationException($"The service key in {origin} has {key.Length} bytes; at least {MinimumBytes} are needed.")
-            : new SymmetricSecurityKey(key) { KeyId = "faas-service" };
+        return bytes.Length < MinimumBytes
+            ? throw new InvalidOperationException($"The key in {origin} has {bytes.Length} bytes; at least {MinimumBytes} are needed.")
+            : new SymmetricSecurityKey(bytes) { KeyId = keyId };
     }
 
     /// <summary>A new random key in the form the options take.</summary>

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -92,29 +91,9 @@ public sealed class ServiceTokenAuthenticationHandler(
         return principal is null ? AuthenticateResult.Fail(failure!) : AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name));
     }
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties) => WriteAsync(Context, 16, Refusal);
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
+        AuthFailureResponse.WriteAsync(Context, AuthFailureResponse.Unauthenticated, Refusal);
 
-    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) => WriteAsync(Context, 7, Refusal);
-
-    /// <summary>A gRPC caller gets a status with the reason (trailers only); anyone else the HTTP code.</summary>
-    private static Task WriteAsync(HttpContext context, int grpcStatus, string message)
-    {
-        var response = context.Response;
-        if (response.HasStarted)
-        {
-            return Task.CompletedTask;
-        }
-
-        if (context.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true)
-        {
-            response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = "application/grpc";
-            response.Headers["grpc-status"] = grpcStatus.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            response.Headers["grpc-message"] = Uri.EscapeDataString(message);
-            return Task.CompletedTask;
-        }
-
-        response.StatusCode = grpcStatus == 16 ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden;
-        return Task.CompletedTask;
-    }
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        AuthFailureResponse.WriteAsync(Context, AuthFailureResponse.PermissionDenied, Refusal);
 }

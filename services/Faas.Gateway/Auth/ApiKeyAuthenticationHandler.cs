@@ -1,3 +1,4 @@
+using Faas.ServiceDefaults.ServiceIdentity;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
@@ -48,9 +49,9 @@ public sealed class ApiKeyAuthenticationHandler(
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         var result = await HandleAuthenticateOnceSafeAsync().ConfigureAwait(false);
-        await AuthResponses.WriteAsync(Context, AuthResponses.Unauthenticated, result.Failure?.Message ?? "The API key is not valid.").ConfigureAwait(false);
+        await AuthFailureResponse.WriteAsync(Context, AuthFailureResponse.Unauthenticated, result.Failure?.Message ?? "The API key is not valid.").ConfigureAwait(false);
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        AuthResponses.WriteAsync(Context, AuthResponses.PermissionDenied, "This call needs the admin role.");
+        AuthFailureResponse.WriteAsync(Context, AuthFailureResponse.PermissionDenied, "This call needs the admin role.");
 }

@@ -1,3 +1,4 @@
+using Faas.ServiceDefaults.ServiceIdentity;
 using Faas.Storage.Identity;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -84,18 +85,19 @@ public static class GatewayAuthentication
                 OnChallenge = context =>
                 {
                     context.HandleResponse();
-                    return AuthResponses.WriteAsync(
-                        context.HttpContext, AuthResponses.Unauthenticated,
+                    return AuthFailureResponse.WriteAsync(
+                        context.HttpContext, AuthFailureResponse.Unauthenticated,
                         AuthResponses.Describe(context.AuthenticateFailure, BearerToken(context.Request) is not null));
                 },
-                OnForbidden = context => AuthResponses.WriteAsync(
-                    context.HttpContext, AuthResponses.PermissionDenied, "This call needs the admin role."),
+                OnForbidden = context => AuthFailureResponse.WriteAsync(
+                    context.HttpContext, AuthFailureResponse.PermissionDenied, "This call needs the admin role."),
             };
         });
 
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(UserPolicy, policy => policy.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser().RequireClaim(Caller.TenantClaim))
-            .AddPolicy(AdminPolicy, policy => policy.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser()
+            // The default scheme authenticated the request once already; the policies only look at the result.
+            .AddPolicy(UserPolicy, policy => policy.RequireAuthenticatedUser().RequireClaim(Caller.TenantClaim))
+            .AddPolicy(AdminPolicy, policy => policy.RequireAuthenticatedUser()
                 .RequireClaim(Caller.RoleClaim, IdentityStore.RoleName(Role.Admin)));
         return builder;
     }

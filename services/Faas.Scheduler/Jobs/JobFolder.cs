@@ -13,20 +13,9 @@ public static class JobFolder
     public static async Task WriteAsync(string folder, JobInvocation invocation, string? moduleToCopy, CancellationToken cancellationToken)
     {
         FileModes.CreateFolder(folder);
-        var request = new JobRequest
-        {
-            FunctionName = invocation.FunctionName,
-            Version = invocation.Version,
-            ExecutionId = invocation.ExecutionId,
-            TraceId = invocation.TraceId,
-            TimeoutMs = invocation.TimeoutMs,
-            MemoryMb = invocation.MemoryMb,
-            ModuleSha256 = invocation.ModuleSha256,
-            Environment = WithSecrets(invocation),
-        };
         // The request holds the secrets in plain text for the run: it lives in the scheduler's private bundle folder
         // and is deleted with it when the container is gone.
-        await File.WriteAllBytesAsync(Path.Combine(folder, JobFiles.Request), JsonSerializer.SerializeToUtf8Bytes(request, JobJsonContext.Default.JobRequest), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllBytesAsync(Path.Combine(folder, JobFiles.Request), Request(invocation), cancellationToken).ConfigureAwait(false);
         await File.WriteAllBytesAsync(Path.Combine(folder, JobFiles.Payload), invocation.Payload, cancellationToken).ConfigureAwait(false);
         var module = Path.Combine(folder, JobFiles.Module);
         if (moduleToCopy is null)
@@ -43,6 +32,19 @@ public static class JobFolder
             FileModes.Set(Path.Combine(folder, file), FileModes.Readable);
         }
     }
+
+    /// <summary>The request document the one-shot runtime reads: the run's settings and its whole environment, secrets included.</summary>
+    public static byte[] Request(JobInvocation invocation) => JsonSerializer.SerializeToUtf8Bytes(new JobRequest
+    {
+        FunctionName = invocation.FunctionName,
+        Version = invocation.Version,
+        ExecutionId = invocation.ExecutionId,
+        TraceId = invocation.TraceId,
+        TimeoutMs = invocation.TimeoutMs,
+        MemoryMb = invocation.MemoryMb,
+        ModuleSha256 = invocation.ModuleSha256,
+        Environment = WithSecrets(invocation),
+    }, JobJsonContext.Default.JobRequest);
 
     private static Dictionary<string, string> WithSecrets(JobInvocation invocation)
     {

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using Faas.Runtime.Jobs;
 using k8s.Models;
 
@@ -104,17 +103,7 @@ public static class KubernetesJobBuilder
                 "The Kubernetes launcher does not pass function secrets to jobs; run this function in WARM mode, or without secrets.");
         }
 
-        var request = JsonSerializer.SerializeToUtf8Bytes(new JobRequest
-        {
-            FunctionName = invocation.FunctionName,
-            Version = invocation.Version,
-            ExecutionId = invocation.ExecutionId,
-            TraceId = invocation.TraceId,
-            TimeoutMs = invocation.TimeoutMs,
-            MemoryMb = invocation.MemoryMb,
-            ModuleSha256 = invocation.ModuleSha256,
-            Environment = new Dictionary<string, string>(invocation.Environment),
-        }, JobJsonContext.Default.JobRequest);
+        var request = JobFolder.Request(invocation);
         var size = request.Length + invocation.Payload.Length + precompiledModule.Length;
         if (size > MaxFolderBytes)
         {
