@@ -28,7 +28,15 @@ public static class StorageExtensions
         builder.Services.AddSingleton<AsyncExecutionStore>();
         builder.Services.AddSingleton<BuildStore>();
         builder.Services.AddSingleton<Identity.IdentityStore>();
+        builder.Services.AddSingleton<Sinks.SinkCredentialStore>();
         builder.Services.AddOpenTelemetry().WithTracing(t => t.AddNpgsql());
+        return builder;
+    }
+
+    /// <summary>Brings the schema up to date before the service starts (see <see cref="DatabaseMigrationService"/>).</summary>
+    public static IHostApplicationBuilder AddDatabaseMigrations(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddHostedService<DatabaseMigrationService>();
         return builder;
     }
 

@@ -22,7 +22,7 @@ public static class Extensions
         builder.AddReliableQueues();
         builder.AddTenantQuotas();
         builder.AddFunctionSecrets();
-        builder.Services.AddHostedService<DatabaseMigrationService>();
+        builder.AddDatabaseMigrations();
         // After the migration: the first start creates the administrator.
         builder.AddGatewayAuthentication();
 

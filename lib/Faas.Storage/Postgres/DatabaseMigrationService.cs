@@ -1,9 +1,10 @@
-using Faas.Storage.Postgres;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace Faas.Gateway.Deployment;
+namespace Faas.Storage.Postgres;
 
-/// <summary>Migrates the schema before the gateway takes traffic, waiting for the database if it is still starting.</summary>
+/// <summary>Migrates the schema before the service takes traffic, waiting for the database if it is still starting.</summary>
 public sealed partial class DatabaseMigrationService(DatabaseMigrator migrator, ILogger<DatabaseMigrationService> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
