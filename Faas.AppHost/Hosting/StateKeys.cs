@@ -18,6 +18,7 @@ public static class StateKeys
         CreateOwnerOnlyDirectory(state.DataProtectionKeys);
         EnsureKeyFile(state.ServiceKeyFile);
         EnsureKeyFile(state.UserTokenKeyFile);
+        EnsureKeyFile(state.SinkTokenKeyFile);
     }
 
     private static void CreateOwnerOnlyDirectory(string path)

@@ -93,15 +93,26 @@ public sealed class FaasAppModel
 
         var wiring = new ProjectWiring(context, connectionStrings, keys);
 
+        // The membership of execution capacity: first, so the workers register with it as they start.
+        var sinkManager = wiring.Project(ResourceNames.SinkManager, projects.Get(ServiceProjectCatalog.SinkManagerProject), ports.GetFreePort(), ports.GetFreePort())
+            .WithConnectionString(ResourceNames.FaasDb)
+            .With("SinkManager__SigningKeyFile", state.SinkTokenKeyFile)
+            .With("SinkManager__BootstrapCredentialFile", state.WorkerCredentialFile)
+            .Build();
+        resources.Add(sinkManager);
+
         var workers = new List<ProjectResourceDefinition>();
         for (var i = 0; i < options.Workers; i++)
         {
             var name = ResourceNames.RuntimeWorker(i);
-            workers.Add(wiring.Project(name, projects.Get(ServiceProjectCatalog.RuntimeWorkerProject), ports.GetFreePort(), ports.GetFreePort())
+            var worker = wiring.Project(name, projects.Get(ServiceProjectCatalog.RuntimeWorkerProject), ports.GetFreePort(), ports.GetFreePort())
                 .WithConnectionString(ResourceNames.FaasDb)
+                .WithReference(sinkManager, EndpointDefinition.Grpc)
                 .With("Runtime__WorkerId", name)
                 .With("Runtime__CacheDirectory", state.ModuleCache)
-                .Build());
+                .With("Sink__CredentialFile", state.WorkerCredentialFile);
+            // A worker registers the address the scheduler pushes work to: its own gRPC endpoint.
+            workers.Add(worker.With("Sink__PushAddress", worker.Endpoint(EndpointDefinition.Grpc)).Build());
         }
 
         resources.AddRange(workers);
@@ -110,7 +121,7 @@ public sealed class FaasAppModel
         var schedulerBuilder = wiring.Project(ResourceNames.Scheduler, projects.Get(ServiceProjectCatalog.SchedulerProject), ports.GetFreePort(), ports.GetFreePort())
             .WithConnectionString(ResourceNames.Redis)
             .WithConnectionString(ResourceNames.FaasDb)
-            .WithReplicaReferences(ResourceNames.RuntimeService, EndpointDefinition.Grpc, workers)
+            .WithReference(sinkManager, EndpointDefinition.Grpc)
             .With("Jobs__StateDirectory", state.Jobs);
         if (oneShotRuntime is not null)
         {
@@ -145,6 +156,7 @@ public sealed class FaasAppModel
             .WithReference(scheduler, EndpointDefinition.Grpc)
             .WithReference(scheduler, EndpointDefinition.Http)
             .WithReference(compilerResource, EndpointDefinition.Grpc)
+            .WithReference(sinkManager, EndpointDefinition.Grpc)
             .With("Auth__SigningKeyFile", state.UserTokenKeyFile)
             .With("Auth__BootstrapAdminKeyFile", state.AdminKeyFile)
             .Build();

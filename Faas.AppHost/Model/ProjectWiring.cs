@@ -68,16 +68,8 @@ internal sealed class ProjectWiring(
         public ProjectBuilder WithReference(ProjectResourceDefinition target, string endpointName) =>
             With($"services__{target.Name}__{endpointName}__0", target.GetEndpoint(endpointName).Address);
 
-        /// <summary>One <c>services__{service}__{endpoint}__i</c> per replica.</summary>
-        public ProjectBuilder WithReplicaReferences(string serviceName, string endpointName, IReadOnlyList<ProjectResourceDefinition> replicas)
-        {
-            for (var i = 0; i < replicas.Count; i++)
-            {
-                With($"services__{serviceName}__{endpointName}__{i}", replicas[i].GetEndpoint(endpointName).Address);
-            }
-
-            return this;
-        }
+        /// <summary>The address of one of this project's own endpoints.</summary>
+        public string Endpoint(string endpointName) => endpoints.First(e => e.Name == endpointName).Address;
 
         public ProjectResourceDefinition Build() => new(name, project, endpoints, _environment);
     }

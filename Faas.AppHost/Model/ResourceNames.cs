@@ -18,6 +18,7 @@ public static class ResourceNames
     public const string Gateway = "gateway";
     public const string Scheduler = "scheduler";
     public const string Compiler = "compiler";
+    public const string SinkManager = "sinkmanager";
 
     /// <summary>The service name of the runtime workers (<c>services__runtime__grpc__N</c>).</summary>
     public const string RuntimeService = "runtime";

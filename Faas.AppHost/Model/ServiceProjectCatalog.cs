@@ -12,6 +12,7 @@ public sealed class ServiceProjectCatalog
     public const string GatewayProject = "Faas.Gateway";
     public const string SchedulerProject = "Faas.Scheduler";
     public const string CompilerProject = "Faas.Compiler";
+    public const string SinkManagerProject = "Faas.SinkManager";
     public const string RuntimeWorkerProject = "Faas.Runtime.Worker";
 
     /// <summary>The JOB-mode one-shot runtime (its assembly name); published with NativeAOT rather than run with dotnet.</summary>

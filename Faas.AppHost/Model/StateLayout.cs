@@ -35,5 +35,11 @@ public sealed record StateLayout(string Root)
     /// <summary>The administrator's API key, written on first start (mode 0600).</summary>
     public string AdminKeyFile => Path.Combine(Root, "admin.key");
 
+    /// <summary>The key the sink manager signs sink tokens with.</summary>
+    public string SinkTokenKeyFile => Path.Combine(Secrets, "sink-token.key");
+
+    /// <summary>The sink credential of the built-in runtime workers (written by the sink manager on its first start).</summary>
+    public string WorkerCredentialFile => Path.Combine(Secrets, "workers.sink-credential");
+
     public string LogFile(string resourceName) => Path.Combine(Logs, resourceName + ".log");
 }

@@ -1,126 +1,214 @@
 using Faas.Protos.V1;
+using Faas.Scheduler.Dispatch;
 using Faas.Scheduler.Placement;
-using Faas.Scheduler.Workers;
+using Faas.Scheduler.Sinks;
 using Faas.ServiceDefaults.ServiceIdentity;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Faas.Scheduler.Tests;
 
-public class PlacementPolicyTests
+public sealed class PlacementPolicyTests : IDisposable
 {
-    private static WorkerDirectory Directory(int workers) => new(new ConfigurationBuilder()
-        .AddInMemoryCollection(Enumerable.Range(0, workers).Select(i =>
-            new KeyValuePair<string, string?>($"services:runtime:grpc:{i}", $"http://127.0.0.1:{6000 + i}")))
-        .Build(), Tokens);
-
     private static readonly ServiceTokens Tokens = new(
         Options.Create(new ServiceAuthOptions { Key = ServiceKey.Generate() }), new HostingEnvironment { ApplicationName = "tests" }, TimeProvider.System);
 
-    private static WorkerStatus Status(uint slots, params string[] warm)
+    private readonly SinkView view = new(Tokens, NullLogger<SinkView>.Instance);
+
+    public void Dispose() => view.Dispose();
+
+    private static SinkInfo Info(
+        string name, uint slots = 4, uint memoryMb = 4096, string[]? warm = null, bool pulls = false, string[]? runtimes = null,
+        SinkState state = SinkState.SinkOnline, uint held = 0, double cpu = 0)
     {
-        var status = new WorkerStatus { Slots = slots };
-        status.WarmModules.Add(warm);
-        return status;
+        var info = new SinkInfo
+        {
+            SinkId = "id-" + name,
+            Name = name,
+            State = state,
+            Capacity = new SinkCapacity { Slots = slots, MemoryMb = memoryMb, Runtimes = { runtimes ?? ["wasm"] } },
+            Load = new SinkLoad { Cpu = cpu, WarmModules = { warm ?? [] } },
+            PushAddress = pulls ? "" : $"http://127.0.0.1:{6000 + name.Length}/{name}",
+            TasksHeld = held,
+        };
+        return info;
+    }
+
+    private void Members(params SinkInfo[] sinks)
+    {
+        var membership = new SinkMembership();
+        membership.Sinks.Add(sinks);
+        view.Apply(membership);
+    }
+
+    private Sink Named(string name) => view.Sinks.Single(s => s.Name == name);
+
+    private static FunctionSpec Function(string module = "abc", uint memoryMb = 128, string runtime = "") =>
+        new() { ModuleSha256 = module, MemoryMb = memoryMb, Runtime = runtime, Mode = ExecutionMode.Warm };
+
+    private PlacementPolicy Policy => new(view);
+
+    [Fact]
+    public void Prefers_a_sink_with_the_module_warm_even_when_it_is_busier()
+    {
+        Members(Info("a"), Info("b", warm: ["abc"]));
+        Named("b").BeginCall(128);
+
+        Assert.Same(Named("b"), Policy.Choose(Function()).Push);
     }
 
     [Fact]
-    public void Workers_come_from_aspire_style_service_endpoints_in_index_order()
+    public void Picks_the_least_loaded_sink_when_none_has_the_module()
     {
-        using var directory = Directory(3);
+        Members(Info("a"), Info("b"));
+        Named("a").BeginCall(128);
 
-        Assert.Equal(["runtime-0", "runtime-1", "runtime-2"], directory.Workers.Select(w => w.Name));
-        Assert.Equal(new Uri("http://127.0.0.1:6001"), directory.Workers[1].Address);
+        Assert.Same(Named("b"), Policy.Choose(Function()).Push);
     }
 
     [Fact]
-    public void Prefers_a_worker_with_the_module_warm_even_when_it_is_busier()
+    public void Smoothed_cpu_breaks_ties_between_equally_busy_sinks()
     {
-        using var directory = Directory(2);
-        directory.Workers[0].Reported(Status(4));
-        directory.Workers[1].Reported(Status(4, "abc"));
-        directory.Workers[1].BeginCall();
+        Members(Info("a", cpu: 0.9), Info("b", cpu: 0.1));
 
-        var chosen = new PlacementPolicy(directory).Choose("abc");
-
-        Assert.Same(directory.Workers[1], chosen);
+        Assert.Same(Named("b"), Policy.Choose(Function()).Push);
     }
 
     [Fact]
-    public void Picks_the_least_loaded_worker_when_no_worker_has_the_module()
+    public void Falls_back_to_a_cold_sink_when_warm_ones_are_full()
     {
-        using var directory = Directory(2);
-        directory.Workers[0].Reported(Status(4));
-        directory.Workers[1].Reported(Status(4));
-        directory.Workers[0].BeginCall();
+        Members(Info("a", slots: 1, warm: ["abc"]), Info("b"));
+        Named("a").BeginCall(128);
 
-        Assert.Same(directory.Workers[1], new PlacementPolicy(directory).Choose("abc"));
+        Assert.Same(Named("b"), Policy.Choose(Function()).Push);
     }
 
     [Fact]
-    public void Falls_back_to_a_cold_worker_when_warm_ones_are_full()
+    public void Only_sinks_with_room_for_the_memory_take_a_function()
     {
-        using var directory = Directory(2);
-        directory.Workers[0].Reported(Status(1, "abc"));
-        directory.Workers[1].Reported(Status(1));
-        directory.Workers[0].BeginCall();
+        Members(Info("small", memoryMb: 256), Info("large", memoryMb: 2048));
 
-        Assert.Same(directory.Workers[1], new PlacementPolicy(directory).Choose("abc"));
+        for (var i = 0; i < 3; i++)
+        {
+            var chosen = Policy.Choose(Function(memoryMb: 512)).Push!;
+            Assert.Same(Named("large"), chosen);
+            chosen.BeginCall(512);
+        }
     }
 
     [Fact]
-    public void Skips_unreachable_workers_and_returns_none_when_all_are()
+    public void Memory_in_use_counts_against_a_sink()
     {
-        using var directory = Directory(2);
-        directory.Workers[0].Unreachable();
-        directory.Workers[0].Unreachable();
-        var policy = new PlacementPolicy(directory);
+        Members(Info("a", memoryMb: 1024, warm: ["abc"]), Info("b", memoryMb: 1024));
+        Named("a").BeginCall(768);
 
-        Assert.Same(directory.Workers[1], policy.Choose("abc"));
-
-        directory.Workers[1].Unreachable();
-        directory.Workers[1].Unreachable();
-        Assert.Null(policy.Choose("abc"));
+        Assert.Same(Named("b"), Policy.Choose(Function(memoryMb: 512)).Push);
     }
 
     [Fact]
-    public void Workers_already_tried_for_an_invocation_are_passed_over()
+    public void A_function_no_sink_can_hold_is_reported_with_the_largest_there_is()
     {
-        using var directory = Directory(2);
-        directory.Workers[0].Reported(Status(4, "abc"));
-        directory.Workers[1].Reported(Status(4));
-        var policy = new PlacementPolicy(directory);
+        Members(Info("a", memoryMb: 256), Info("b", memoryMb: 1024));
 
-        Assert.Same(directory.Workers[1], policy.Choose("abc", [directory.Workers[0]]));
-        Assert.Null(policy.Choose("abc", [directory.Workers[0], directory.Workers[1]]));
+        var error = Assert.Throws<NoSinkCanRunException>(() => Policy.Choose(Function(memoryMb: 2048)));
+        Assert.Contains("2048 MB", error.Message);
+        Assert.Contains("1024 MB", error.Message);
     }
 
     [Fact]
-    public void A_worker_known_down_gets_no_work_until_it_reports_again()
+    public void A_runtime_no_sink_runs_is_reported()
     {
-        using var directory = Directory(1);
-        var worker = directory.Workers[0];
-        var policy = new PlacementPolicy(directory);
+        Members(Info("a"));
 
-        worker.Down();
-        Assert.Null(policy.Choose("abc"));
-
-        worker.Reported(Status(2));
-        Assert.Same(worker, policy.Choose("abc"));
+        var error = Assert.Throws<NoSinkCanRunException>(() => Policy.Choose(Function(runtime: "javascript")));
+        Assert.Contains("'javascript'", error.Message);
     }
 
     [Fact]
-    public void Modules_a_worker_no_longer_reports_stop_counting_as_warm()
+    public void Functions_of_a_runtime_only_pulling_sinks_run_go_to_the_sink_manager()
     {
-        using var directory = Directory(1);
-        var worker = directory.Workers[0];
-        worker.Reported(Status(2, "abc", "def"));
-        Assert.True(worker.IsWarm("abc"));
+        Members(Info("wasm"), Info("node", pulls: true, runtimes: ["javascript"]));
 
-        worker.Reported(Status(2, "def"));
+        Assert.True(Policy.Choose(Function(runtime: "javascript")).IsPull);
+        Assert.Same(Named("wasm"), Policy.Choose(Function()).Push);
+    }
 
-        Assert.False(worker.IsWarm("abc"));
-        Assert.True(worker.IsWarm("def"));
+    [Fact]
+    public void A_pulling_sink_with_a_free_slot_comes_before_waiting_on_a_full_pushed_one()
+    {
+        Members(Info("pushed", slots: 1), Info("remote", slots: 2, pulls: true, held: 1));
+        Named("pushed").BeginCall(128);
+
+        Assert.True(Policy.Choose(Function()).IsPull);
+    }
+
+    [Fact]
+    public void Sinks_that_are_not_online_get_no_work()
+    {
+        Members(Info("offline", state: SinkState.SinkOffline), Info("draining", state: SinkState.SinkDraining), Info("online"));
+
+        for (var i = 0; i < 8; i++)
+        {
+            var chosen = Policy.Choose(Function()).Push!;
+            Assert.Same(Named("online"), chosen);
+            chosen.BeginCall(1);
+        }
+    }
+
+    [Fact]
+    public void With_no_sink_online_placement_says_so()
+    {
+        Assert.Throws<NoWorkerAvailableException>(() => Policy.Choose(Function()));
+        Members(Info("a", state: SinkState.SinkOffline));
+        Assert.Throws<NoWorkerAvailableException>(() => Policy.Choose(Function()));
+    }
+
+    [Fact]
+    public void Sinks_already_tried_for_an_invocation_are_passed_over()
+    {
+        Members(Info("a", warm: ["abc"]), Info("b"));
+
+        Assert.Same(Named("b"), Policy.Choose(Function(), [Named("a")]).Push);
+        Assert.Throws<NoWorkerAvailableException>(() => Policy.Choose(Function(), [Named("a"), Named("b")]));
+    }
+
+    [Fact]
+    public void A_sink_going_offline_loses_its_running_calls_and_a_returning_one_takes_work_again()
+    {
+        Members(Info("a"), Info("b"));
+        var lost = Named("a").Lost;
+
+        Members(Info("a", state: SinkState.SinkOffline), Info("b"));
+        Assert.True(lost.IsCancellationRequested);
+        Assert.Same(Named("b"), Policy.Choose(Function()).Push);
+
+        Members(Info("a"), Info("b"));
+        Assert.False(Named("a").Lost.IsCancellationRequested);
+        Named("b").BeginCall(128);
+        Assert.Same(Named("a"), Policy.Choose(Function()).Push);
+    }
+
+    [Fact]
+    public void A_sink_that_leaves_the_membership_loses_its_running_calls()
+    {
+        Members(Info("a"), Info("b"));
+        var lost = Named("a").Lost;
+
+        Members(Info("b"));
+
+        Assert.True(lost.IsCancellationRequested);
+        Assert.Single(view.Sinks);
+    }
+
+    [Fact]
+    public void Modules_a_sink_no_longer_reports_stop_counting_as_warm()
+    {
+        Members(Info("a", warm: ["abc"]));
+        Assert.True(Named("a").IsWarm("abc"));
+
+        Members(Info("a"));
+
+        Assert.False(Named("a").IsWarm("abc"));
     }
 }

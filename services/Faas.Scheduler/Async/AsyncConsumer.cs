@@ -217,6 +217,7 @@ public sealed partial class AsyncConsumer : BackgroundService
         var running = ValueTask.CompletedTask;
         DispatchResponse? response = null;
         string failure = "";
+        var sinkLost = false;
         try
         {
             response = await dispatcher.DispatchAsync(
@@ -247,6 +248,12 @@ public sealed partial class AsyncConsumer : BackgroundService
         }
         catch (WorkerFailedException ex)
         {
+            failure = ex.Message;
+            sinkLost = ex.SinkLost;
+        }
+        catch (NoSinkCanRunException ex)
+        {
+            // Counted as an attempt, so that a function no sink can run ends dead-lettered with the reason, not waiting forever.
             failure = ex.Message;
         }
         catch (JobLauncherUnavailableException ex)
@@ -295,7 +302,8 @@ public sealed partial class AsyncConsumer : BackgroundService
 
         if (message.Attempt <= invocation.MaxRetries)
         {
-            var delay = Backoff.Delay(message.Attempt, options.RetryBaseDelay, options.MaxRetryDelay);
+            // A sink lost mid-run is no fault of the function: it runs again elsewhere at once.
+            var delay = sinkLost ? TimeSpan.Zero : Backoff.Delay(message.Attempt, options.RetryBaseDelay, options.MaxRetryDelay);
             await journal.WriteAsync(finished with { Status = ExecutionStatus.Queued, NextAttemptAt = finishedAt + delay }, CancellationToken.None).ConfigureAwait(false);
             retried.Add(1, new KeyValuePair<string, object?>("function", spec.Name));
             if (!await queue.NackAsync(message.Id, message.LeaseToken, delay).ConfigureAwait(false))

@@ -4,7 +4,7 @@ using Faas.Protos.V1;
 using Faas.Scheduler.Jobs;
 using Faas.Scheduler.Placement;
 using Faas.Scheduler.Queues;
-using Faas.Scheduler.Workers;
+using Faas.Scheduler.Sinks;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
@@ -19,7 +19,11 @@ public sealed partial class Dispatcher
 {
     private readonly FunctionQueues queues;
     private readonly TenantConcurrency tenants;
+    private const string PulledWorkerName = "pull";
+
     private readonly PlacementPolicy placement;
+    private readonly SinkView sinks;
+    private readonly SinkDirectory.SinkDirectoryClient sinkDirectory;
     private readonly JobDispatcher jobs;
     private readonly SchedulerOptions options;
     private readonly ILogger<Dispatcher> logger;
@@ -28,9 +32,11 @@ public sealed partial class Dispatcher
     private readonly Counter<long> dispatches;
 
     public Dispatcher(
-        FunctionQueues queues, TenantConcurrency tenants, PlacementPolicy placement, JobDispatcher jobs, IOptions<SchedulerOptions> options,
-        IMeterFactory meterFactory, ILogger<Dispatcher> logger)
+        FunctionQueues queues, TenantConcurrency tenants, PlacementPolicy placement, SinkView sinks, SinkDirectory.SinkDirectoryClient sinkDirectory,
+        JobDispatcher jobs, IOptions<SchedulerOptions> options, IMeterFactory meterFactory, ILogger<Dispatcher> logger)
     {
+        this.sinks = sinks;
+        this.sinkDirectory = sinkDirectory;
         this.queues = queues;
         this.tenants = tenants;
         this.placement = placement;
@@ -78,46 +84,86 @@ public sealed partial class Dispatcher
             }
 
             var metadata = new Metadata { { "x-execution-id", executionId }, { "x-trace-id", traceId } };
-            var deadline = DateTime.UtcNow.AddMilliseconds(function.TimeoutMs) + options.WorkerDeadlineGrace;
-            List<Worker>? unreachable = null;
+            await sinks.WaitUntilReadyAsync(options.MembershipWait, cancellationToken).ConfigureAwait(false);
+            List<Sink>? unreachable = null;
             while (true)
             {
-                var worker = placement.Choose(function.ModuleSha256, unreachable) ?? throw new NoWorkerAvailableException();
-                worker.BeginCall();
-                onStarted?.Invoke(worker.Name);
+                var placement = this.placement.Choose(function, unreachable);
+                if (placement.Push is not { } sink)
+                {
+                    onStarted?.Invoke(PulledWorkerName);
+                    return new DispatchResponse { Result = await RunPulledAsync(executionId, traceId, function, payload, cancellationToken).ConfigureAwait(false), QueueMicros = (ulong)(waited.Ticks / 10) };
+                }
+
+                var memoryMb = Math.Max(1, (long)function.MemoryMb);
+                sink.BeginCall(memoryMb);
+                onStarted?.Invoke(sink.Name);
                 var loaded = false;
+                using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, sink.Lost);
                 try
                 {
-                    dispatches.Add(1, new KeyValuePair<string, object?>("worker", worker.Name));
-                    var result = await worker.Client.ExecuteAsync(
+                    dispatches.Add(1, new KeyValuePair<string, object?>("worker", sink.Name));
+                    var result = await sink.Client!.ExecuteAsync(
                         new ExecuteRequest { Function = function, Payload = payload },
-                        metadata, deadline, cancellationToken).ConfigureAwait(false);
+                        metadata, DateTime.UtcNow.AddMilliseconds(function.TimeoutMs) + options.WorkerDeadlineGrace, call.Token).ConfigureAwait(false);
                     loaded = result.Outcome != ExecutionOutcome.InstantiationFailed;
                     return new DispatchResponse { Result = result, QueueMicros = (ulong)(waited.Ticks / 10) };
                 }
+                catch (Exception ex) when (sink.Lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested
+                    && ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
+                {
+                    // The sink manager says the sink is gone (missed heartbeats): whether the function ran is unknown.
+                    LogWorkerCallFailed(logger, sink.Name, executionId, "the sink went offline");
+                    throw new WorkerFailedException(sink.Name, "the sink went offline mid-call (it stopped heartbeating)", ex, sinkLost: true);
+                }
                 catch (RpcException ex) when (NeverReachedWorker(ex))
                 {
-                    // The request never left: the function did not run, so another worker may take it.
-                    worker.Down();
-                    LogWorkerUnreachable(logger, worker.Name, executionId, ex.Status.Detail);
-                    (unreachable ??= []).Add(worker);
+                    // The request never left: the function did not run, so another sink may take it.
+                    LogWorkerUnreachable(logger, sink.Name, executionId, ex.Status.Detail);
+                    (unreachable ??= []).Add(sink);
                 }
                 catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown)
                 {
-                    // The worker broke mid-call: whether the function ran is unknown, so it is not run again.
-                    worker.Unreachable();
-                    LogWorkerCallFailed(logger, worker.Name, executionId, ex.Status.Detail);
-                    throw new WorkerFailedException(worker.Name, ex.Status.Detail, ex);
+                    // The sink broke mid-call: whether the function ran is unknown, so it is not run again here.
+                    LogWorkerCallFailed(logger, sink.Name, executionId, ex.Status.Detail);
+                    throw new WorkerFailedException(sink.Name, ex.Status.Detail, ex, sinkLost: true);
                 }
                 finally
                 {
-                    worker.EndCall(function.ModuleSha256, loaded);
+                    sink.EndCall(memoryMb, function.ModuleSha256, loaded);
                 }
             }
         }
         finally
         {
             slot.Release();
+        }
+    }
+
+    /// <summary>Hands the invocation to the sink manager, which gives it to a sink that pulls and returns its result.</summary>
+    private async Task<ExecuteResponse> RunPulledAsync(
+        string executionId, string traceId, FunctionSpec function, Google.Protobuf.ByteString payload, CancellationToken cancellationToken)
+    {
+        dispatches.Add(1, new KeyValuePair<string, object?>("worker", PulledWorkerName));
+        try
+        {
+            return await sinkDirectory.RunTaskAsync(
+                new RunSinkTaskRequest { ExecutionId = executionId, TraceId = traceId, Function = function, Payload = payload },
+                deadline: DateTime.UtcNow.AddMilliseconds(function.TimeoutMs) + options.WorkerDeadlineGrace + options.PullHandOffAllowance,
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition)
+        {
+            throw new NoSinkCanRunException(ex.Status.Detail);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
+        {
+            throw new SinkBacklogFullException(ex.Status.Detail);
+        }
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.DeadlineExceeded)
+        {
+            LogWorkerCallFailed(logger, PulledWorkerName, executionId, ex.Status.Detail);
+            throw new WorkerFailedException(PulledWorkerName, ex.Status.Detail, ex, sinkLost: ex.StatusCode != StatusCode.DeadlineExceeded);
         }
     }
 

@@ -3,7 +3,7 @@ using Faas.Scheduler.Dispatch;
 using Faas.Scheduler.Jobs;
 using Faas.Scheduler.Placement;
 using Faas.Scheduler.Queues;
-using Faas.Scheduler.Workers;
+using Faas.Scheduler.Sinks;
 using Faas.Storage;
 
 namespace Faas.Scheduler.Extensions;
@@ -18,8 +18,10 @@ public static class Extensions
             o.MaxReceiveMessageSize = GrpcClientExtensions.InternalMessageLimit;
             o.MaxSendMessageSize = GrpcClientExtensions.InternalMessageLimit;
         });
-        builder.Services.AddSingleton<WorkerDirectory>();
-        builder.Services.AddHostedService<WorkerProbe>();
+        // Sinks: the sink manager's membership, and its hand-off to sinks that pull.
+        builder.Services.AddInternalGrpcClient<Protos.V1.SinkDirectory.SinkDirectoryClient>(new Uri("http://_grpc.sinkmanager"));
+        builder.Services.AddSingleton<SinkView>();
+        builder.Services.AddHostedService<SinkWatcher>();
         builder.Services.AddSingleton<PlacementPolicy>();
         builder.Services.AddSingleton<FunctionQueues>();
         builder.Services.AddSingleton<TenantConcurrency>();

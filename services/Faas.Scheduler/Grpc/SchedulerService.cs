@@ -31,6 +31,10 @@ public sealed class SchedulerService(Dispatcher dispatcher) : Protos.V1.Schedule
         {
             throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
         }
+        catch (NoSinkCanRunException ex)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message));
+        }
         catch (WorkerFailedException ex)
         {
             throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));

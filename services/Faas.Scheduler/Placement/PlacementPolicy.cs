@@ -1,48 +1,128 @@
-using Faas.Scheduler.Workers;
+using Faas.Protos.V1;
+using Faas.Scheduler.Dispatch;
+using Faas.Scheduler.Sinks;
 
 namespace Faas.Scheduler.Placement;
 
-/// <summary>
-/// Picks the worker for an invocation: the lowest load score among available workers with a free slot
-/// that already have the module warm; otherwise the lowest score among available workers with a free
-/// slot (a cold load); otherwise the least loaded available worker, where the call waits for a slot.
-/// </summary>
-public sealed class PlacementPolicy(WorkerDirectory directory)
+/// <summary>Where an invocation goes: a sink work is pushed to, or the sink manager's queue for sinks that pull.</summary>
+public readonly record struct Placement(Sink? Push)
 {
-    /// <param name="moduleSha256">The module to run.</param>
-    /// <param name="exclude">Workers already tried for this invocation.</param>
-    public Worker? Choose(string moduleSha256, IReadOnlyCollection<Worker>? exclude = null)
+    public static Placement Pull => new(null);
+
+    public bool IsPull => Push is null;
+}
+
+/// <summary>
+/// Picks where an invocation runs, among online sinks that run the function's runtime and mode and take its memory:
+/// the lowest load score among pushed sinks with a free slot and room for the memory that have the module warm; else
+/// the lowest score among those with room (a cold load); else a sink that pulls, when one has a free slot; else the least
+/// loaded pushed sink, where the call waits for a slot; else a sink that pulls, where the task waits.
+/// </summary>
+public sealed class PlacementPolicy(SinkView view)
+{
+    /// <param name="function">The function to run.</param>
+    /// <param name="exclude">Sinks already tried for this invocation.</param>
+    /// <exception cref="NoWorkerAvailableException">No sink is online.</exception>
+    /// <exception cref="NoSinkCanRunException">Sinks are online, but none runs the function's runtime, mode or memory.</exception>
+    public Placement Choose(FunctionSpec function, IReadOnlyCollection<Sink>? exclude = null)
     {
-        Worker? bestWarm = null, bestFree = null, bestAny = null;
-        foreach (var worker in directory.Workers)
+        var runtime = RuntimeOf(function);
+        var memoryMb = Math.Max(1, (long)function.MemoryMb);
+        Sink? bestWarm = null, bestFree = null, bestAny = null;
+        bool anyOnline = false, pullCapable = false, pullFree = false;
+        foreach (var sink in view.Sinks)
         {
-            if (!worker.IsAvailable || (exclude is not null && exclude.Contains(worker)))
+            if (!sink.IsOnline)
             {
                 continue;
             }
 
-            var score = worker.Score;
-            if (bestAny is null || score < bestAny.Score)
+            anyOnline = true;
+            if (!sink.CanRun(runtime, function.Mode, memoryMb))
             {
-                bestAny = worker;
+                continue;
             }
 
-            if (worker.InFlight >= worker.Slots)
+            if (sink.Pulls)
+            {
+                pullCapable = true;
+                pullFree |= sink.InFlight < sink.Slots;
+                continue;
+            }
+
+            if (exclude is not null && exclude.Contains(sink))
+            {
+                continue;
+            }
+
+            var score = sink.Score;
+            if (bestAny is null || score < bestAny.Score)
+            {
+                bestAny = sink;
+            }
+
+            if (!sink.HasRoomFor(memoryMb))
             {
                 continue;
             }
 
             if (bestFree is null || score < bestFree.Score)
             {
-                bestFree = worker;
+                bestFree = sink;
             }
 
-            if (worker.IsWarm(moduleSha256) && (bestWarm is null || score < bestWarm.Score))
+            if (sink.IsWarm(function.ModuleSha256) && (bestWarm is null || score < bestWarm.Score))
             {
-                bestWarm = worker;
+                bestWarm = sink;
             }
         }
 
-        return bestWarm ?? bestFree ?? bestAny;
+        if ((bestWarm ?? bestFree) is { } free)
+        {
+            return new Placement(free);
+        }
+
+        if (pullFree)
+        {
+            return Placement.Pull;
+        }
+
+        if (bestAny is not null)
+        {
+            return new Placement(bestAny);
+        }
+
+        if (pullCapable)
+        {
+            return Placement.Pull;
+        }
+
+        if (!anyOnline)
+        {
+            throw new NoWorkerAvailableException(view.IsReady ? "No sink is online." : "No sink has registered with the sink manager yet.");
+        }
+
+        if (exclude is { Count: > 0 } && view.Sinks.Any(s => s.IsOnline && s.CanRun(runtime, function.Mode, memoryMb)))
+        {
+            throw new NoWorkerAvailableException($"No sink that runs '{runtime}' could be reached.");
+        }
+
+        throw new NoSinkCanRunException(Describe(runtime, function.Mode, memoryMb));
     }
+
+    private string Describe(string runtime, ExecutionMode mode, long memoryMb)
+    {
+        var withRuntime = view.Sinks.Where(s => s.IsOnline && s.Info.Capacity?.Runtimes.Contains(runtime) == true).ToList();
+        if (withRuntime.Count == 0)
+        {
+            return $"No online sink runs the '{runtime}' runtime.";
+        }
+
+        var largest = withRuntime.Max(s => s.MaxFunctionMemoryMb);
+        return memoryMb > largest
+            ? $"No online sink has room for a function of {memoryMb} MB: the largest that runs '{runtime}' takes {largest} MB."
+            : $"No online sink runs '{runtime}' functions in {mode} mode.";
+    }
+
+    public static string RuntimeOf(FunctionSpec function) => string.IsNullOrEmpty(function.Runtime) ? "wasm" : function.Runtime;
 }

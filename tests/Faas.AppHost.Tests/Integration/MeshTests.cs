@@ -48,8 +48,7 @@ public sealed class MeshTests(MeshFixture mesh)
         var scheduler = await App.WaitForResourceHealthyAsync("scheduler");
         var environment = ProcessTable.Environment(scheduler.Pid!.Value);
 
-        Assert.Equal(App.GetEndpoint("runtime-0", "grpc").ToString().TrimEnd('/'), environment["services__runtime__grpc__0"]);
-        Assert.Equal(App.GetEndpoint("runtime-1", "grpc").ToString().TrimEnd('/'), environment["services__runtime__grpc__1"]);
+        Assert.Equal(App.GetEndpoint("sinkmanager", "grpc").ToString().TrimEnd('/'), environment["services__sinkmanager__grpc__0"]);
         Assert.Equal(App.GetConnectionString("redis"), environment["ConnectionStrings__redis"]);
         Assert.Equal(App.GetConnectionString("faasdb"), environment["ConnectionStrings__faasdb"]);
         Assert.Equal("scheduler", environment["OTEL_SERVICE_NAME"]);

@@ -10,6 +10,7 @@ public sealed class FaasAppModelTests
         new ServiceProject("Faas.Gateway", "/src/services/Faas.Gateway/Faas.Gateway.csproj", "/src/services/Faas.Gateway/bin/Faas.Gateway.dll"),
         new ServiceProject("Faas.Scheduler", "/src/services/Faas.Scheduler/Faas.Scheduler.csproj", "/src/services/Faas.Scheduler/bin/Faas.Scheduler.dll"),
         new ServiceProject("Faas.Compiler", "/src/services/Faas.Compiler/Faas.Compiler.csproj", "/src/services/Faas.Compiler/bin/Faas.Compiler.dll"),
+        new ServiceProject("Faas.SinkManager", "/src/services/Faas.SinkManager/Faas.SinkManager.csproj", "/src/services/Faas.SinkManager/bin/Faas.SinkManager.dll"),
         new ServiceProject("Faas.Runtime.Worker", "/src/runtimes/Faas.Runtime.Worker/Faas.Runtime.Worker.csproj", "/src/runtimes/Faas.Runtime.Worker/bin/Faas.Runtime.Worker.dll"),
     ]);
 
@@ -20,7 +21,7 @@ public sealed class FaasAppModelTests
     {
         var model = Build(new AppHostOptions());
 
-        Assert.Equal(["redis", "postgres", "runtime-0", "runtime-1", "scheduler", "compiler", "gateway"], model.Resources.Select(r => r.Name));
+        Assert.Equal(["redis", "postgres", "sinkmanager", "runtime-0", "runtime-1", "scheduler", "compiler", "gateway"], model.Resources.Select(r => r.Name));
     }
 
     [Fact]
@@ -76,8 +77,11 @@ public sealed class FaasAppModelTests
         var model = Build(new AppHostOptions { Workers = 3 });
 
         Assert.Equal(["runtime-0", "runtime-1", "runtime-2"], model.Resources.Select(r => r.Name).Where(n => n.StartsWith("runtime-", StringComparison.Ordinal)));
-        var scheduler = Project(model, "scheduler");
-        Assert.Equal(3, scheduler.Environment.Keys.Count(k => k.StartsWith("services__runtime__grpc__", StringComparison.Ordinal)));
+        var sinkManager = model.GetResource("sinkmanager").GetEndpoint("grpc").Address;
+        foreach (var name in new[] { "runtime-0", "runtime-1", "runtime-2" })
+        {
+            Assert.Equal(sinkManager, Project(model, name).Environment["services__sinkmanager__grpc__0"]);
+        }
     }
 
     [Fact]
@@ -120,14 +124,19 @@ public sealed class FaasAppModelTests
     }
 
     [Fact]
-    public void Scheduler_gets_one_service_endpoint_per_runtime_replica()
+    public void Workers_register_with_the_sink_manager_and_the_scheduler_learns_them_there()
     {
         var model = Build(new AppHostOptions());
+        var sinkManager = model.GetResource("sinkmanager").GetEndpoint("grpc").Address;
         var scheduler = Project(model, "scheduler");
+        var worker = Project(model, "runtime-1");
 
-        Assert.Equal(model.GetResource("runtime-0").GetEndpoint("grpc").Address, scheduler.Environment["services__runtime__grpc__0"]);
-        Assert.Equal(model.GetResource("runtime-1").GetEndpoint("grpc").Address, scheduler.Environment["services__runtime__grpc__1"]);
-        Assert.False(scheduler.Environment.ContainsKey("services__runtime__grpc__2"));
+        Assert.Equal(sinkManager, scheduler.Environment["services__sinkmanager__grpc__0"]);
+        Assert.DoesNotContain(scheduler.Environment.Keys, k => k.StartsWith("services__runtime__", StringComparison.Ordinal));
+        Assert.Equal(model.GetResource("runtime-1").GetEndpoint("grpc").Address, worker.Environment["Sink__PushAddress"]);
+        Assert.Equal(Project(model, "sinkmanager").Environment["SinkManager__BootstrapCredentialFile"], worker.Environment["Sink__CredentialFile"]);
+        var names = model.Resources.Select(r => r.Name).ToList();
+        Assert.True(names.IndexOf("sinkmanager") < names.IndexOf("runtime-0"), "the sink manager starts before the workers that register with it");
     }
 
     [Fact]

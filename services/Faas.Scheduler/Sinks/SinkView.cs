@@ -1,0 +1,129 @@
+using Faas.Protos.V1;
+using Faas.ServiceDefaults.ServiceIdentity;
+using Grpc.Net.Client;
+
+namespace Faas.Scheduler.Sinks;
+
+/// <summary>
+/// The scheduler's one membership view: every sink the sink manager reports (built-in workers and external sinks alike),
+/// with a client for each address work is pushed to, signed with this service's token.
+/// </summary>
+public sealed partial class SinkView(ServiceTokens tokens, ILogger<SinkView> logger) : IDisposable
+{
+    private readonly Lock gate = new();
+    private readonly Dictionary<string, GrpcChannel> channels = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile Sink[] sinks = [];
+
+    public IReadOnlyList<Sink> Sinks => sinks;
+
+    /// <summary>Tasks waiting at the sink manager for a sink that pulls, by runtime.</summary>
+    public IReadOnlyDictionary<string, uint> PendingPullTasks { get; private set; } = new Dictionary<string, uint>();
+
+    /// <summary>Whether a membership arrived yet.</summary>
+    public bool IsReady => ready.Task.IsCompleted;
+
+    /// <summary>Waits (up to <paramref name="timeout"/>) for the first membership.</summary>
+    public async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ready.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Placement then says plainly that no sink is known.
+        }
+    }
+
+    public void Apply(SinkMembership membership)
+    {
+        lock (gate)
+        {
+            var current = sinks.ToDictionary(s => s.Id, StringComparer.Ordinal);
+            var next = new List<Sink>(membership.Sinks.Count);
+            foreach (var info in membership.Sinks)
+            {
+                if (current.Remove(info.SinkId, out var sink) && sink.PushAddress == info.PushAddress)
+                {
+                    if (sink.State != info.State)
+                    {
+                        LogStateChanged(logger, sink.Name, sink.State, info.State);
+                    }
+
+                    sink.Update(info);
+                }
+                else
+                {
+                    sink = new Sink(info, info.PushAddress.Length == 0 ? null : new Protos.V1.Runtime.RuntimeClient(Channel(info.PushAddress)));
+                    LogJoined(logger, info.Name, info.PushAddress.Length == 0 ? "pull" : info.PushAddress, info.State);
+                }
+
+                next.Add(sink);
+            }
+
+            foreach (var gone in current.Values)
+            {
+                gone.MarkLost();
+                LogLeft(logger, gone.Name);
+            }
+
+            sinks = [.. next];
+            PendingPullTasks = new Dictionary<string, uint>(membership.PendingTasks);
+            foreach (var address in channels.Keys.Where(a => !next.Any(s => s.PushAddress == a)).ToList())
+            {
+                channels.Remove(address, out var channel);
+                channel!.Dispose();
+            }
+        }
+
+        ready.TrySetResult();
+    }
+
+    private GrpcChannel Channel(string address)
+    {
+        if (!channels.TryGetValue(address, out var channel))
+        {
+            channels[address] = channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+            {
+                HttpHandler = new ServiceTokenHandler(tokens)
+                {
+                    InnerHandler = new SocketsHttpHandler
+                    {
+                        EnableMultipleHttp2Connections = true,
+                        PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+                        KeepAlivePingDelay = TimeSpan.FromSeconds(30),
+                        KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+                        ConnectTimeout = TimeSpan.FromSeconds(5),
+                    },
+                },
+                MaxReceiveMessageSize = GrpcClientExtensions.InternalMessageLimit,
+                MaxSendMessageSize = GrpcClientExtensions.InternalMessageLimit,
+            });
+        }
+
+        return channel;
+    }
+
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            foreach (var channel in channels.Values)
+            {
+                channel.Dispose();
+            }
+
+            channels.Clear();
+        }
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Sink {Sink} joined ({Mode}), {State}")]
+    private static partial void LogJoined(ILogger logger, string sink, string mode, SinkState state);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Sink {Sink}: {Old} -> {New}")]
+    private static partial void LogStateChanged(ILogger logger, string sink, SinkState old, SinkState @new);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Sink {Sink} left")]
+    private static partial void LogLeft(ILogger logger, string sink);
+}

@@ -1,0 +1,54 @@
+using Faas.Protos.V1;
+using Grpc.Core;
+
+namespace Faas.Scheduler.Sinks;
+
+/// <summary>
+/// Keeps <see cref="SinkView"/> current from the sink manager's WatchSinks stream, reconnecting with backoff. While the
+/// sink manager is away the last view stands: work keeps flowing to the sinks it knew.
+/// </summary>
+public sealed partial class SinkWatcher(SinkDirectory.SinkDirectoryClient client, SinkView view, ILogger<SinkWatcher> logger) : BackgroundService
+{
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var backoff = TimeSpan.FromMilliseconds(100);
+        var connectedOnce = false;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                using var call = client.WatchSinks(new WatchSinksRequest { MinIntervalMs = 50 }, cancellationToken: stoppingToken);
+                await foreach (var membership in call.ResponseStream.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+                {
+                    if (!connectedOnce || backoff > TimeSpan.FromMilliseconds(100))
+                    {
+                        LogConnected(logger, membership.Sinks.Count);
+                        connectedOnce = true;
+                    }
+
+                    backoff = TimeSpan.FromMilliseconds(100);
+                    view.Apply(membership);
+                }
+            }
+            catch (RpcException ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogWatchFailed(logger, ex.Status.StatusCode, ex.Status.Detail);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            await Task.Delay(backoff, stoppingToken).ConfigureAwait(false);
+            backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
+        }
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Watching the sink manager's membership ({Sinks} sinks)")]
+    private static partial void LogConnected(ILogger logger, int sinks);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Lost the sink manager's membership feed ({Status}: {Detail}); keeping the last view and reconnecting")]
+    private static partial void LogWatchFailed(ILogger logger, StatusCode status, string detail);
+}
