@@ -531,7 +531,8 @@ public sealed partial class SinkRegistry
 
                 if (queue.First?.Value is { } head && head.MemoryMb <= room
                     && sink.CanRun(runtime, head.Request.Function.Mode, head.MemoryMb)
-                    && (oldest is null || head.Sequence < oldest.Sequence))
+                    && (oldest is null || head.Sequence < oldest.Sequence)
+                    && (head.LastSinkId != sink.Id || !AnotherSinkCouldTake(head, sink)))
                 {
                     oldest = head;
                 }
@@ -541,15 +542,21 @@ public sealed partial class SinkRegistry
         return oldest;
     }
 
+    private bool AnotherSinkCouldTake(BrokeredTask task, Sink except) =>
+        sinks.Values.Any(s => s != except && s.State == SinkState.SinkOnline && s.Connection is not null
+            && s.CanRun(task.Runtime, task.Request.Function.Mode, task.MemoryMb));
+
     private void AssignLocked(Sink sink, BrokeredTask task, DateTimeOffset now)
     {
         DequeueLocked(task);
         task.HeldBy = sink;
+        task.DeliveryId = Guid.NewGuid().ToString("N");
+        task.LastSinkId = sink.Id;
         task.Delivery++;
         task.Acked = false;
         task.AckBy = now + options.AckTimeout;
         task.DeliveredOn = sink.Connection;
-        sink.Held[task.Id] = task;
+        sink.Held[task.DeliveryId] = task;
         sink.HeldMemoryMb += task.MemoryMb;
         sink.Modules.Add(task.Request.Function.ModuleSha256);
         sink.Connection!.Write(ToSinkTask(task));
@@ -559,7 +566,7 @@ public sealed partial class SinkRegistry
 
     private SinkTask ToSinkTask(BrokeredTask task) => new()
     {
-        TaskId = task.Id,
+        TaskId = task.DeliveryId,
         ExecutionId = task.Request.ExecutionId,
         TraceId = task.Request.TraceId,
         Function = task.DeliveredFunction,
@@ -598,7 +605,7 @@ public sealed partial class SinkRegistry
 
     private void ReleaseHoldLocked(Sink sink, BrokeredTask task)
     {
-        if (sink.Held.Remove(task.Id))
+        if (sink.Held.Remove(task.DeliveryId))
         {
             sink.HeldMemoryMb -= task.MemoryMb;
         }

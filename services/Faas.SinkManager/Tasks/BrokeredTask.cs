@@ -32,6 +32,13 @@ internal sealed class BrokeredTask
 
     public Sink? HeldBy { get; set; }
 
+    /// <summary>The id of the current delivery (what the sink acknowledges and completes): a new one per delivery, so a
+    /// sink that lost a task cannot complete its next delivery by mistake.</summary>
+    public string DeliveryId { get; set; } = "";
+
+    /// <summary>The sink the last delivery went to; the next goes elsewhere when another sink can take it.</summary>
+    public string? LastSinkId { get; set; }
+
     public PullConnection? DeliveredOn { get; set; }
 
     public DateTimeOffset AckBy { get; set; }
