@@ -11,6 +11,7 @@ var app = builder.Build();
 app.UseHttpStatusOverride();
 app.MapGrpcService<AuthService>().RequireAuthorization(GatewayAuthentication.UserPolicy);
 app.MapGrpcService<AdminService>().RequireAuthorization(GatewayAuthentication.AdminPolicy);
+app.MapGrpcService<SinkAdminService>().RequireAuthorization(GatewayAuthentication.AdminPolicy);
 app.MapGrpcService<FunctionsService>().RequireAuthorization(GatewayAuthentication.UserPolicy);
 app.MapGrpcService<InvocationsService>().RequireAuthorization(GatewayAuthentication.UserPolicy);
 app.MapGrpcService<ExecutionsService>().RequireAuthorization(GatewayAuthentication.UserPolicy);

@@ -96,4 +96,73 @@ public class DeployValidatorTests
     [Fact]
     public void Job_mode_is_accepted() =>
         DeployValidator.Validate(Wat(config: new FunctionConfig { Mode = ExecutionMode.Job }), Limit);
+
+    private static DeployCommand JavaScript(string? source = "export default async (input) => input;", FunctionConfig? config = null) =>
+        new("greet", "javascript", source, null, config ?? new FunctionConfig(), "");
+
+    [Fact]
+    public void JavaScript_source_is_accepted() =>
+        DeployValidator.Validate(JavaScript(), Limit, maxSourceBytes: Limit);
+
+    [Fact]
+    public void JavaScript_is_listed_among_the_supported_languages()
+    {
+        var error = Assert.Throws<InvalidRequestException>(() =>
+            DeployValidator.Validate(Wat() with { Language = "cobol" }, Limit));
+        Assert.Contains("javascript", error.Message);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData(" \n\t")]
+    public void JavaScript_needs_source(string? source)
+    {
+        var error = Assert.Throws<InvalidRequestException>(() => DeployValidator.Validate(JavaScript(source), Limit, maxSourceBytes: Limit));
+        Assert.Contains("'source'", error.Message);
+    }
+
+    [Fact]
+    public void JavaScript_source_over_the_source_limit_is_too_large_in_utf8_bytes()
+    {
+        // 400 characters of three UTF-8 bytes each: under the limit in characters, over it in bytes.
+        var source = "// " + new string('\u20ac', 400);
+        var error = Assert.Throws<SourceTooLargeException>(() => DeployValidator.Validate(JavaScript(source), Limit, maxSourceBytes: Limit));
+        Assert.Contains("Gateway:MaxSourceBytes", error.Message);
+        Assert.Equal(global::Grpc.Core.StatusCode.ResourceExhausted, error.StatusCode);
+        Assert.Equal(413, error.HttpStatus);
+    }
+
+    [Fact]
+    public void JavaScript_source_at_the_source_limit_is_accepted() =>
+        DeployValidator.Validate(JavaScript("//" + new string('x', Limit - 2)), Limit, maxSourceBytes: Limit);
+
+    [Fact]
+    public void JavaScript_takes_no_module()
+    {
+        var error = Assert.Throws<InvalidRequestException>(() =>
+            DeployValidator.Validate(JavaScript() with { Wasm = [0, 97, 115, 109] }, Limit, maxSourceBytes: Limit));
+        Assert.Contains("'wasm'", error.Message);
+    }
+
+    [Fact]
+    public void JavaScript_takes_no_archive()
+    {
+        var error = Assert.Throws<InvalidRequestException>(() =>
+            DeployValidator.Validate(JavaScript() with { Archive = [0x1f, 0x8b] }, Limit, maxSourceBytes: Limit));
+        Assert.Contains("'archive'", error.Message);
+    }
+
+    [Fact]
+    public void JavaScript_refuses_job_mode()
+    {
+        var error = Assert.Throws<InvalidRequestException>(() =>
+            DeployValidator.Validate(JavaScript(config: new FunctionConfig { Mode = ExecutionMode.Job }), Limit, maxSourceBytes: Limit));
+        Assert.Contains("JOB mode runs WebAssembly only", error.Message);
+    }
+
+    [Fact]
+    public void JavaScript_config_is_checked_like_any_other() =>
+        Assert.Throws<InvalidRequestException>(() =>
+            DeployValidator.Validate(JavaScript(config: new FunctionConfig { MemoryMb = 0 }), Limit, maxSourceBytes: Limit));
 }

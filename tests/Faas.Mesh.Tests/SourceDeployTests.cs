@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Faas.Protos.V1;
 using Grpc.Core;
@@ -131,12 +132,13 @@ public sealed class SourceDeployTests(MeshFixture mesh)
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var toolchains = json.GetProperty("toolchains").EnumerateArray().ToDictionary(t => t.GetProperty("language").GetString()!);
-        Assert.Equal(["assemblyscript", "c", "cpp", "rust", "wasm", "wat"], toolchains.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["assemblyscript", "c", "cpp", "javascript", "rust", "wasm", "wat"], toolchains.Keys.Order(StringComparer.Ordinal));
         Assert.All(toolchains.Values, t => Assert.True(Flag(t, "available"), t.ToString()));
         Assert.Contains("clang", toolchains["c"].GetProperty("version").GetString());
+        Assert.Contains("sinks", toolchains["javascript"].GetProperty("description").GetString());
 
         var grpc = await mesh.Functions.ListToolchainsAsync(new ListToolchainsRequest());
-        Assert.Equal(6, grpc.Toolchains.Count);
+        Assert.Equal(7, grpc.Toolchains.Count);
     }
 
     [Fact]
@@ -150,6 +152,49 @@ public sealed class SourceDeployTests(MeshFixture mesh)
         Assert.Contains("not both", body.GetProperty("message").GetString());
         var error = await Assert.ThrowsAsync<RpcException>(() => mesh.Functions.DeployFunctionAsync(new DeployFunctionRequest { Name = "no-lang", Language = "cobol", Source = "x" }).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_javascript_deploy_stores_the_source_as_it_is_in_a_ready_version()
+    {
+        const string source = "export default async (input) => `hello ${input} \u2603`;\n";
+        var bytes = System.Text.Encoding.UTF8.GetBytes(source);
+
+        var (status, version) = await mesh.DeploySourceAsync("js-hello", "javascript", source, wait: false);
+
+        Assert.True(status == HttpStatusCode.OK, version.ToString());
+        Assert.Equal("javascript", version.GetProperty("language").GetString());
+        Assert.Equal("READY", version.GetProperty("state").GetString());
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), version.GetProperty("moduleSha256").GetString());
+        Assert.Equal(bytes.Length, version.GetProperty("moduleSizeBytes").GetInt64());
+        Assert.False(version.TryGetProperty("build", out _), version.ToString());
+
+        var function = await mesh.Functions.GetFunctionAsync(new GetFunctionRequest { Name = "js-hello" });
+        Assert.Equal("javascript", function.Latest.Language);
+        Assert.Equal(VersionState.Ready, function.Latest.State);
+    }
+
+    [Fact]
+    public async Task A_javascript_deploy_in_job_mode_with_a_module_or_over_the_source_limit_is_refused()
+    {
+        using (var job = await mesh.Rest.PostAsJsonAsync("/v1/functions", new
+        {
+            name = "js-job", language = "javascript", source = "export default () => 1;", config = new { mode = "JOB" },
+        }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, job.StatusCode);
+            Assert.Contains("JOB mode runs WebAssembly only", await job.Content.ReadAsStringAsync());
+        }
+
+        var withModule = await Assert.ThrowsAsync<RpcException>(() => mesh.Functions.DeployFunctionAsync(new DeployFunctionRequest
+        {
+            Name = "js-module", Language = "javascript", Source = "export default () => 1;", Wasm = Google.Protobuf.ByteString.CopyFrom(0, 97, 115, 109),
+        }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, withModule.StatusCode);
+
+        var (tooLarge, body) = await mesh.DeploySourceAsync("js-large", "javascript", "//" + new string('x', 1024 * 1024), wait: false);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge);
+        Assert.Contains("Gateway:MaxSourceBytes", body.GetProperty("message").GetString());
     }
 
     /// <summary>proto3 JSON leaves out fields at their default value (false).</summary>

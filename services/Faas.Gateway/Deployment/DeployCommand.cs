@@ -13,4 +13,7 @@ public sealed record DeployCommand(
 {
     /// <summary>Languages the gateway turns into a module itself; the others go to the compiler.</summary>
     public bool IsWebAssembly => Language is "wat" or "wasm";
+
+    /// <summary>JavaScript, stored as it is sent and run by sinks that support the javascript runtime.</summary>
+    public bool IsJavaScript => Language is FunctionRuntimes.JavaScript;
 }

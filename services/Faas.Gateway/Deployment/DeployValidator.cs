@@ -10,10 +10,13 @@ public static partial class DeployValidator
     public const int MaxEnvVariables = 256;
     public const int MaxEnvBytes = 32 * 1024;
 
-    /// <summary>WebAssembly, which the gateway validates itself, and the languages the compiler builds.</summary>
+    /// <summary>
+    /// WebAssembly, which the gateway validates itself, the languages the compiler builds, and JavaScript, which
+    /// sinks that support the javascript runtime run as is.
+    /// </summary>
     public static readonly IReadOnlySet<string> Languages = new HashSet<string>(StringComparer.Ordinal)
     {
-        "wat", "wasm", "c", "cpp", "rust", "assemblyscript",
+        "wat", "wasm", "c", "cpp", "rust", "assemblyscript", "javascript",
     };
 
     public static void ValidateName(string name)
@@ -34,7 +37,11 @@ public static partial class DeployValidator
                 $"Language '{Truncate(command.Language)}' is not supported; use one of: {string.Join(", ", Languages.Order())}.");
         }
 
-        if (!command.IsWebAssembly)
+        if (command.IsJavaScript)
+        {
+            ValidateJavaScript(command, maxSourceBytes);
+        }
+        else if (!command.IsWebAssembly)
         {
             ValidateCompiledSource(command, maxSourceBytes);
         }
@@ -68,6 +75,33 @@ public static partial class DeployValidator
         }
 
         ValidateConfig(command.Config, command.Secrets);
+    }
+
+    /// <summary>JavaScript is stored and run as it is sent: one non-empty source text, WARM mode only.</summary>
+    private static void ValidateJavaScript(DeployCommand command, int maxSourceBytes)
+    {
+        if (command.Wasm is { Length: > 0 } || command.Archive is { Length: > 0 })
+        {
+            throw new InvalidRequestException(
+                $"Language '{command.Language}' takes the source text in 'source' only, no '{(command.Wasm is { Length: > 0 } ? "wasm" : "archive")}'.");
+        }
+
+        if (string.IsNullOrWhiteSpace(command.Source))
+        {
+            throw new InvalidRequestException($"Language '{command.Language}' needs the source text in 'source'.");
+        }
+
+        var size = System.Text.Encoding.UTF8.GetByteCount(command.Source);
+        if (size > maxSourceBytes)
+        {
+            throw new SourceTooLargeException($"The source has {size} bytes; the limit is {maxSourceBytes} (Gateway:MaxSourceBytes).");
+        }
+
+        if (command.Config.Mode == ExecutionMode.Job)
+        {
+            throw new InvalidRequestException(
+                $"Language '{command.Language}' runs in WARM mode only: JOB mode runs WebAssembly only.");
+        }
     }
 
     private static void ValidateCompiledSource(DeployCommand command, int maxSourceBytes)

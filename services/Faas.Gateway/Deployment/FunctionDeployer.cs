@@ -18,7 +18,9 @@ namespace Faas.Gateway.Deployment;
 /// against the function contract with the runtime's own engine, stores it content-addressed and records a
 /// READY version. Compiled languages: checks the sources, and either reuses the module an identical input
 /// produced before (READY at once) or records a BUILDING version with its build and queues the build for
-/// the compiler, waiting for it when asked. Either way the mesh hears that the function changed.
+/// the compiler, waiting for it when asked. JavaScript: stores the source as it is, content-addressed, and
+/// records a READY version (sinks that support the javascript runtime run it). Either way the mesh hears that
+/// the function changed.
 /// </summary>
 public sealed partial class FunctionDeployer(
     ModuleBuilder moduleBuilder,
@@ -45,6 +47,11 @@ public sealed partial class FunctionDeployer(
             };
         }
 
+        if (command.IsJavaScript)
+        {
+            return await DeployJavaScriptAsync(tenantId, command, cancellationToken).ConfigureAwait(false);
+        }
+
         if (!command.IsWebAssembly)
         {
             return await DeploySourceAsync(tenantId, command, cancellationToken).ConfigureAwait(false);
@@ -58,6 +65,20 @@ public sealed partial class FunctionDeployer(
             command.Language == "wasm" ? null : command.Source, command.Config, command.Description, cancellationToken, maxFunctions)).ConfigureAwait(false);
         await registry.InvalidateAsync(tenantId, command.Name).ConfigureAwait(false);
         LogDeployed(logger, command.Name, version.Version, sha256, wasm.Length);
+        return version;
+    }
+
+    /// <summary>No compilation: the source's UTF-8 bytes are the artifact, and the version is READY at once.</summary>
+    private async Task<FunctionVersion> DeployJavaScriptAsync(Guid tenantId, DeployCommand command, CancellationToken cancellationToken)
+    {
+        var code = System.Text.Encoding.UTF8.GetBytes(command.Source!);
+        var maxFunctions = (await quotas.GetAsync(tenantId, cancellationToken).ConfigureAwait(false)).MaxFunctions;
+        var sha256 = await artifacts.PutAsync(code, cancellationToken).ConfigureAwait(false);
+        var version = await QuotaCheckedAsync(() => functions.AddVersionAsync(
+            tenantId, command.Name, command.Language, VersionState.Ready, sha256,
+            command.Source, command.Config, command.Description, cancellationToken, maxFunctions)).ConfigureAwait(false);
+        await registry.InvalidateAsync(tenantId, command.Name).ConfigureAwait(false);
+        LogDeployedJavaScript(logger, command.Name, version.Version, sha256, code.Length);
         return version;
     }
 
@@ -132,4 +153,7 @@ public sealed partial class FunctionDeployer(
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Could not queue the build of {Function} version {Version}; the compiler's sweep will: {Reason}")]
     private static partial void LogEnqueueFailed(ILogger logger, string function, int version, string reason);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Deployed {Function} version {Version} (JavaScript source {Sha256}, {Size} bytes)")]
+    private static partial void LogDeployedJavaScript(ILogger logger, string function, int version, string sha256, int size);
 }

@@ -84,7 +84,7 @@ public sealed class FunctionsService(
         toolchains.ListAsync(context.CancellationToken);
 
     private async Task<Protos.V1.FunctionVersion> WithBuildAsync(Storage.Model.FunctionVersion version, CancellationToken cancellationToken) =>
-        ProtoMapping.ToProto(version, version.Language is "wat" or "wasm"
+        ProtoMapping.ToProto(version, version.Language is "wat" or "wasm" or FunctionRuntimes.JavaScript
             ? null
             : await builds.GetAsync(version.FunctionId, version.Version, cancellationToken).ConfigureAwait(false));
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Faas.Gateway.Deployment;
 using Faas.Protos.V1;
 using FunctionVersion = Faas.Storage.Model.FunctionVersion;
 
@@ -29,6 +30,7 @@ public static class FunctionSpecs
             QueueCapacity = (uint)version.Config.QueueCapacity,
             SealedSecrets = version.Config.SealedSecrets ?? "",
             Mode = version.Config.Mode == Storage.Model.ExecutionMode.Job ? ExecutionMode.Job : ExecutionMode.Warm,
+            Runtime = FunctionRuntimes.Of(version.Language),
         };
         foreach (var (key, value) in version.Config.Env)
         {

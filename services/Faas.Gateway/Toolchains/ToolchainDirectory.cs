@@ -1,3 +1,4 @@
+using Faas.Gateway.Deployment;
 using Faas.Gateway.Errors;
 using Faas.Protos.V1;
 using Faas.Runtime.Engines;
@@ -6,8 +7,9 @@ using Grpc.Core;
 namespace Faas.Gateway.Toolchains;
 
 /// <summary>
-/// The languages a deploy may use: WebAssembly, which the gateway validates itself, and the compiled languages
-/// with the availability the compiler service found at its start-up.
+/// The languages a deploy may use: WebAssembly, which the gateway validates itself, the compiled languages
+/// with the availability the compiler service found at its start-up, and JavaScript, which needs no toolchain
+/// (the gateway accepts it; sinks that support the javascript runtime run it).
 /// </summary>
 public sealed class ToolchainDirectory(Protos.V1.Compiler.CompilerClient compiler)
 {
@@ -37,6 +39,12 @@ public sealed class ToolchainDirectory(Protos.V1.Compiler.CompilerClient compile
             });
         }
 
+        response.Toolchains.Add(new Toolchain
+        {
+            Language = FunctionRuntimes.JavaScript,
+            Available = true,
+            Description = "javascript: available (stored as sent, not built; runs on sinks that support the javascript runtime, such as the Node.js sample sink)",
+        });
         return response;
     }
 }

@@ -24,6 +24,7 @@ public static class ApiSurface
         Protos.V1.Executions.Descriptor,
         Protos.V1.Auth.Descriptor,
         Protos.V1.Admin.Descriptor,
+        Protos.V1.SinkAdmin.Descriptor,
     ];
 
     /// <summary>Every internal service, served by the scheduler, the runtime workers and the compiler.</summary>

@@ -15,8 +15,8 @@ namespace Faas.Mesh.Tests.Auth;
 
 /// <summary>
 /// Negative cases against the real mesh: every public method without valid credentials, every tenant-scoped method
-/// aimed at another tenant's function, execution or key, the admin API as a developer, and the internal services
-/// called directly. The methods come from the protos, so a new one fails these tests until it is classified.
+/// aimed at another tenant's function, execution or key, the admin and sink admin APIs as a developer, and the
+/// internal services called directly. The methods come from the protos, so a new one fails these tests until it is classified.
 /// </summary>
 [Collection(MeshCollection.Name)]
 public sealed class TenancyTests(MeshFixture mesh, ITestOutputHelper output) : IAsyncLifetime
@@ -421,6 +421,13 @@ public sealed class TenancyTests(MeshFixture mesh, ITestOutputHelper output) : I
             ["faas.v1.Admin.DeleteUser"] = (new DeleteUserRequest { Id = alice.UserId }, StatusCode.PermissionDenied),
             ["faas.v1.Admin.ListTenants"] = (new ListTenantsRequest(), StatusCode.PermissionDenied),
             ["faas.v1.Admin.SetTenantQuota"] = (new SetTenantQuotaRequest { Tenant = alice.Tenant, Quota = new TenantQuota { MaxFunctions = 1 } }, StatusCode.PermissionDenied),
+            // Sinks are administered by administrators only; a developer is refused before anything reaches the sink manager.
+            ["faas.v1.SinkAdmin.CreateSinkCredential"] = (new CreateSinkCredentialRequest { Name = "mallory-sink" }, StatusCode.PermissionDenied),
+            ["faas.v1.SinkAdmin.ListSinkCredentials"] = (new ListSinkCredentialsRequest(), StatusCode.PermissionDenied),
+            ["faas.v1.SinkAdmin.RevokeSinkCredential"] = (new RevokeSinkCredentialRequest { Id = Guid.NewGuid().ToString() }, StatusCode.PermissionDenied),
+            ["faas.v1.SinkAdmin.ListSinks"] = (new ListSinksRequest(), StatusCode.PermissionDenied),
+            ["faas.v1.SinkAdmin.GetSink"] = (new GetSinkRequest { SinkId = "probe" }, StatusCode.PermissionDenied),
+            ["faas.v1.SinkAdmin.DeleteSink"] = (new DeleteSinkRequest { SinkId = "probe" }, StatusCode.PermissionDenied),
         };
     }
 
