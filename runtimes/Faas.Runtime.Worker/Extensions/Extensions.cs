@@ -1,6 +1,7 @@
 using Faas.Runtime.Modules;
 using Faas.Runtime.Worker.Load;
 using Faas.Runtime.Worker.Modules;
+using Faas.Runtime.Worker.Sinks;
 using Faas.Storage;
 using Grpc.AspNetCore.Server;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -14,12 +15,19 @@ public static class Extensions
 
     /// <summary>
     /// Everything the worker runs on: the Faas runtime (options from the <c>Runtime</c> section), modules
-    /// from the artifact store (unless a module source is already registered), and the load monitor.
+    /// from the artifact store (unless a module source is already registered), and the load monitor; and, when a
+    /// sink manager is configured, the sink agent that registers the worker with it (section <c>Sink</c>, see
+    /// <see cref="WorkerSink"/>): a worker that pulls its tasks gets its modules from the sink manager instead.
     /// </summary>
     public static IHostApplicationBuilder AddRuntimeWorker(this IHostApplicationBuilder builder)
     {
         builder.Services.AddFaasRuntime();
         builder.AddFunctionSecrets();
+        if (WorkerSink.IsEnabled(builder.Configuration))
+        {
+            builder.AddWorkerSink();
+        }
+
         builder.Services.TryAddSingleton<IModuleSource, ArtifactModuleSource>();
         builder.Services.AddSingleton<ProcessLoadMonitor>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ProcessLoadMonitor>());

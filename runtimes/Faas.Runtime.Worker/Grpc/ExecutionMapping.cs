@@ -16,10 +16,26 @@ internal static class ExecutionMapping
     public const string ExecutionIdHeader = "x-execution-id";
     public const string TraceIdHeader = "x-trace-id";
 
-    public static ExecutionRequest ToExecutionRequest(this ExecuteRequest request, Metadata headers, FunctionSecrets secrets)
+    public static ExecutionRequest ToExecutionRequest(this ExecuteRequest request, Metadata headers, FunctionSecrets secrets) =>
+        ToExecutionRequest(
+            request.Function, request.Payload, secrets,
+            headers.GetValue(ExecutionIdHeader) ?? Guid.CreateVersion7().ToString(),
+            headers.GetValue(TraceIdHeader) ?? Activity.Current?.TraceId.ToHexString() ?? "");
+
+    /// <summary>A task pulled from the sink manager: its secrets are already in the function's environment.</summary>
+    public static ExecutionRequest ToExecutionRequest(this SinkTask task, FunctionSecrets secrets) =>
+        ToExecutionRequest(
+            task.Function, task.Payload, secrets,
+            string.IsNullOrEmpty(task.ExecutionId) ? Guid.CreateVersion7().ToString() : task.ExecutionId,
+            string.IsNullOrEmpty(task.TraceId) ? Activity.Current?.TraceId.ToHexString() ?? "" : task.TraceId);
+
+    private static ExecutionRequest ToExecutionRequest(FunctionSpec? function, ByteString payload, FunctionSecrets secrets, string executionId, string traceId)
     {
-        var function = request.Function
-            ?? throw new RpcException(new Status(StatusCode.InvalidArgument, "function is required."));
+        if (function is null)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "function is required."));
+        }
+
         var sha256 = function.ModuleSha256.ToLowerInvariant();
         if (!ModuleHash.IsValid(sha256))
         {
@@ -31,12 +47,12 @@ internal static class ExecutionMapping
             ModuleSha256 = sha256,
             FunctionName = function.Name,
             Version = function.Version,
-            Payload = request.Payload.Memory,
+            Payload = payload.Memory,
             TimeoutMs = (int)Math.Min(function.TimeoutMs, int.MaxValue),
             MemoryMb = (int)Math.Min(function.MemoryMb, int.MaxValue),
             Environment = string.IsNullOrEmpty(function.SealedSecrets) ? function.Env : WithSecrets(function.Env, secrets.Unseal(function.SealedSecrets)),
-            ExecutionId = headers.GetValue(ExecutionIdHeader) ?? Guid.CreateVersion7().ToString(),
-            TraceId = headers.GetValue(TraceIdHeader) ?? Activity.Current?.TraceId.ToHexString() ?? "",
+            ExecutionId = executionId,
+            TraceId = traceId,
         };
     }
 
