@@ -66,4 +66,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 31, Level = LogLevel.Information,
         Message = "No administrator key was written to {KeyFile}: the database already had an administrator. Log in (POST /v1/auth:login) or use a key you kept.")]
     public static partial void NoAdminKey(ILogger logger, string keyFile);
+
+    [LoggerMessage(EventId = 32, Level = LogLevel.Information,
+        Message = "External sinks connect to the sink manager at {SinkManager} (gRPC, HTTP/2 cleartext) with a credential from POST /v1/sinkCredentials")]
+    public static partial void SinkManager(ILogger logger, string sinkManager);
 }

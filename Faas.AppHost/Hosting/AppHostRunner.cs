@@ -58,6 +58,8 @@ public sealed class AppHostRunner(
                 {
                     Log.NoAdminKey(logger, model.State.AdminKeyFile);
                 }
+
+                Log.SinkManager(logger, model.GetResource(ResourceNames.SinkManager).GetEndpoint(EndpointDefinition.Grpc).Address);
             }
             _ready.TrySetResult();
         }

@@ -69,6 +69,14 @@ public sealed class CapacityExceededException(string message, int retryAfterSeco
         [new("retry-after", RetryAfterSeconds.ToString(CultureInfo.InvariantCulture))];
 }
 
+/// <summary>Sinks are online, but none runs the function's runtime or has room for its memory: HTTP 409.</summary>
+public sealed class FunctionNotRunnableException(string message) : GatewayException(message)
+{
+    public override global::Grpc.Core.StatusCode StatusCode => global::Grpc.Core.StatusCode.FailedPrecondition;
+
+    public override int? HttpStatus => StatusCodes.Status409Conflict;
+}
+
 public sealed class MeshUnavailableException(string message, Exception? inner = null) : GatewayException(message, inner)
 {
     public override global::Grpc.Core.StatusCode StatusCode => global::Grpc.Core.StatusCode.Unavailable;

@@ -72,6 +72,13 @@ public sealed class Invoker
             var retryAfter = int.TryParse(ex.Trailers.GetValue("retry-after"), out var seconds) ? seconds : 1;
             throw new CapacityExceededException(ex.Status.Detail, retryAfter);
         }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition)
+        {
+            // No online sink runs the function's runtime or has room for its memory.
+            Count(name, "unplaceable", started);
+            await RecordAsync(function, executionId, createdAt, payload.Length, ExecutionStatus.Failed, null, 0, ex.Status.Detail, traceId).ConfigureAwait(false);
+            throw new FunctionNotRunnableException($"Execution {id} could not be placed: {ex.Status.Detail}");
+        }
         catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown)
         {
             Count(name, "unavailable", started);
