@@ -378,6 +378,23 @@ public sealed class SinkRegistryTests : IDisposable
     }
 
     [Fact]
+    public void With_no_sink_online_a_task_is_refused_as_unavailable_with_the_no_sink_trailer()
+    {
+        var error = Assert.Throws<RpcException>(() => Enqueue());
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.NotNull(error.Trailers.GetValue(SinkRegistry.NoSinkTrailer));
+    }
+
+    [Fact]
+    public void A_runtime_only_pushed_sinks_run_is_not_queued_for_pulling_sinks()
+    {
+        Register("worker", runtime: "wasm", pulls: false);
+
+        var error = Assert.Throws<RpcException>(() => Enqueue(runtime: "wasm"));
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+    }
+
+    [Fact]
     public void Memory_classes_are_powers_of_two_from_64()
     {
         Assert.Equal(64, SinkRegistry.MemoryClass(1));

@@ -21,6 +21,9 @@ public sealed partial class Dispatcher
     private readonly TenantConcurrency tenants;
     private const string PulledWorkerName = "pull";
 
+    /// <summary>The sink manager's trailer on a task it refused because no sink is online.</summary>
+    private const string NoSinkTrailer = "faas-no-sink";
+
     private readonly PlacementPolicy placement;
     private readonly SinkView sinks;
     private readonly SinkDirectory.SinkDirectoryClient sinkDirectory;
@@ -159,6 +162,11 @@ public sealed partial class Dispatcher
         catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
         {
             throw new SinkBacklogFullException(ex.Status.Detail);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && ex.Trailers.GetValue(NoSinkTrailer) is not null)
+        {
+            // Nothing ran: no sink at all is online.
+            throw new NoWorkerAvailableException(ex.Status.Detail);
         }
         catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.DeadlineExceeded)
         {

@@ -16,20 +16,19 @@ public readonly record struct Placement(Sink? Push)
 /// Picks where an invocation runs, among online sinks that run the function's runtime and mode and take its memory:
 /// the lowest load score among pushed sinks with a free slot and room for the memory that have the module warm; else
 /// the lowest score among those with room (a cold load); else a sink that pulls, when one has a free slot; else the least
-/// loaded pushed sink, where the call waits for a slot; else a sink that pulls, where the task waits.
+/// loaded pushed sink, where the call waits for a slot; else the sink manager, which gives the task to a sink that pulls or says why no sink can run it.
 /// </summary>
 public sealed class PlacementPolicy(SinkView view)
 {
     /// <param name="function">The function to run.</param>
     /// <param name="exclude">Sinks already tried for this invocation.</param>
-    /// <exception cref="NoWorkerAvailableException">No sink is online.</exception>
-    /// <exception cref="NoSinkCanRunException">Sinks are online, but none runs the function's runtime, mode or memory.</exception>
+    /// <exception cref="NoWorkerAvailableException">Every pushed sink that could run it was tried and could not be reached.</exception>
     public Placement Choose(FunctionSpec function, IReadOnlyCollection<Sink>? exclude = null)
     {
         var runtime = RuntimeOf(function);
         var memoryMb = Math.Max(1, (long)function.MemoryMb);
         Sink? bestWarm = null, bestFree = null, bestAny = null;
-        bool anyOnline = false, pullCapable = false, pullFree = false;
+        var pullFree = false;
         foreach (var sink in view.Sinks)
         {
             if (!sink.IsOnline)
@@ -37,7 +36,6 @@ public sealed class PlacementPolicy(SinkView view)
                 continue;
             }
 
-            anyOnline = true;
             if (!sink.CanRun(runtime, function.Mode, memoryMb))
             {
                 continue;
@@ -45,7 +43,6 @@ public sealed class PlacementPolicy(SinkView view)
 
             if (sink.Pulls)
             {
-                pullCapable = true;
                 pullFree |= sink.InFlight < sink.Slots;
                 continue;
             }
@@ -92,36 +89,14 @@ public sealed class PlacementPolicy(SinkView view)
             return new Placement(bestAny);
         }
 
-        if (pullCapable)
-        {
-            return Placement.Pull;
-        }
-
-        if (!anyOnline)
-        {
-            throw new NoWorkerAvailableException(view.IsReady ? "No sink is online." : "No sink has registered with the sink manager yet.");
-        }
-
-        if (exclude is { Count: > 0 } && view.Sinks.Any(s => s.IsOnline && s.CanRun(runtime, function.Mode, memoryMb)))
+        if (exclude is { Count: > 0 } && view.Sinks.Any(s => s.IsOnline && !s.Pulls && s.CanRun(runtime, function.Mode, memoryMb)))
         {
             throw new NoWorkerAvailableException($"No sink that runs '{runtime}' could be reached.");
         }
 
-        throw new NoSinkCanRunException(Describe(runtime, function.Mode, memoryMb));
-    }
-
-    private string Describe(string runtime, ExecutionMode mode, long memoryMb)
-    {
-        var withRuntime = view.Sinks.Where(s => s.IsOnline && s.Info.Capacity?.Runtimes.Contains(runtime) == true).ToList();
-        if (withRuntime.Count == 0)
-        {
-            return $"No online sink runs the '{runtime}' runtime.";
-        }
-
-        var largest = withRuntime.Max(s => s.MaxFunctionMemoryMb);
-        return memoryMb > largest
-            ? $"No online sink has room for a function of {memoryMb} MB: the largest that runs '{runtime}' takes {largest} MB."
-            : $"No online sink runs '{runtime}' functions in {mode} mode.";
+        // Sinks that pull, or none at all as far as this view knows (a sink may have joined a moment ago): the sink
+        // manager holds the authoritative membership, places the task or says why no sink can run it.
+        return Placement.Pull;
     }
 
     public static string RuntimeOf(FunctionSpec function) => string.IsNullOrEmpty(function.Runtime) ? "wasm" : function.Runtime;

@@ -16,6 +16,9 @@ namespace Faas.SinkManager.Membership;
 /// </summary>
 public sealed partial class SinkRegistry
 {
+    /// <summary>Trailer on the UNAVAILABLE of a task refused because no sink at all is online (nothing was run).</summary>
+    public const string NoSinkTrailer = "faas-no-sink";
+
     private readonly Lock gate = new();
     private readonly Dictionary<string, Sink> sinks = new(StringComparer.Ordinal);
 
@@ -241,6 +244,11 @@ public sealed partial class SinkRegistry
         var now = time.GetUtcNow();
         lock (gate)
         {
+            if (!sinks.Values.Any(s => s.State == SinkState.SinkOnline))
+            {
+                throw new RpcException(new Status(StatusCode.Unavailable, "No sink is online."), new Metadata { { NoSinkTrailer, "1" } });
+            }
+
             if (Unplaceable(runtime, mode, memoryMb) is { } reason)
             {
                 throw new RpcException(new Status(StatusCode.FailedPrecondition, reason));
@@ -473,10 +481,15 @@ public sealed partial class SinkRegistry
     /// <summary>Why no online sink that pulls could run such a task; null when one could.</summary>
     private string? Unplaceable(string runtime, ExecutionMode mode, long memoryMb)
     {
-        var online = sinks.Values.Where(s => s.Pulls && s.State == SinkState.SinkOnline).ToList();
-        if (online.Any(s => s.CanRun(runtime, mode, memoryMb)))
+        var online = sinks.Values.Where(s => s.State == SinkState.SinkOnline).ToList();
+        if (online.Any(s => s.Pulls && s.CanRun(runtime, mode, memoryMb)))
         {
             return null;
+        }
+
+        if (online.Any(s => s.CanRun(runtime, mode, memoryMb)))
+        {
+            return $"Only sinks that take pushed work run '{runtime}' functions of {memoryMb} MB, and none of them could take this one.";
         }
 
         var withRuntime = online.Where(s => s.Capacity.Runtimes.Contains(runtime)).ToList();
