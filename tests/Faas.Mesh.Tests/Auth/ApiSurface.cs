@@ -27,12 +27,14 @@ public static class ApiSurface
         Protos.V1.SinkAdmin.Descriptor,
     ];
 
-    /// <summary>Every internal service, served by the scheduler, the runtime workers and the compiler.</summary>
+    /// <summary>Every internal service, served by the scheduler, the runtime workers, the compiler and the sink manager.</summary>
     public static IReadOnlyList<ServiceDescriptor> InternalServices { get; } =
     [
         Protos.V1.Scheduler.Descriptor,
         Protos.V1.Runtime.Descriptor,
         Protos.V1.Compiler.Descriptor,
+        Protos.V1.SinkDirectory.Descriptor,
+        Protos.V1.SinkAdmin.Descriptor,
     ];
 
     /// <summary>The calls anyone may make.</summary>

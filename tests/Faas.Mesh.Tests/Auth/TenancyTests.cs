@@ -186,6 +186,8 @@ public sealed class TenancyTests(MeshFixture mesh, ITestOutputHelper output) : I
             ("runtime-1", Protos.V1.Runtime.Descriptor),
             ("scheduler", Protos.V1.Scheduler.Descriptor),
             ("compiler", Protos.V1.Compiler.Descriptor),
+            ("sinkmanager", Protos.V1.SinkDirectory.Descriptor),
+            ("sinkmanager", Protos.V1.SinkAdmin.Descriptor),
         };
         Assert.Equal(
             ApiSurface.InternalServices.Select(s => s.FullName).Order(),
@@ -209,6 +211,20 @@ public sealed class TenancyTests(MeshFixture mesh, ITestOutputHelper output) : I
                     {
                         failures.Add($"{resource} {method.FullName} with {(bearer.Length == 0 ? "no token" : "a user's credential")}: {status} {detail}");
                     }
+                }
+            }
+        }
+
+        // The sink protocol takes sink tokens only (Login aside): not a user's credential, not an API key, not a service token.
+        using (var sinkPort = mesh.App.CreateServiceChannel("sinkmanager"))
+        {
+            foreach (var method in Protos.V1.SinkProtocol.Descriptor.Methods.Where(m => m.Name != "Login"))
+            {
+                var (status, detail, _) = await ApiSurface.CallGrpcAsync(sinkPort, method, ApiSurface.ProbeRequest(method));
+                cases++;
+                if (status != StatusCode.Unauthenticated)
+                {
+                    failures.Add($"sinkmanager {method.FullName} with a service token: {status} {detail}");
                 }
             }
         }
