@@ -6,16 +6,21 @@ namespace Faas.AppHost.Dashboard;
 /// <summary>
 /// The dashboard: <c>/</c> lists every resource, <c>/resources/{name}</c> shows one with the tail of its
 /// log, <c>/api/resources</c> and <c>/api/resources/{name}</c> give the same as JSON; <c>/api/toolchains</c>
-/// the languages the compiler can build, <c>/api/jobs</c> whether JOB mode can run.
+/// the languages the compiler can build, <c>/api/jobs</c> whether JOB mode can run, <c>/api/sinks</c> the sinks with their state, capacity and load.
 /// </summary>
 public static class DashboardEndpoints
 {
     public static WebApplication MapDashboard(this WebApplication app)
     {
-        app.MapGet("/", async (ResourceRegistry registry, ToolchainStatus toolchains, JobModeStatus jobs, FaasAppModel model, CancellationToken cancellationToken) =>
+        app.MapGet("/", async (ResourceRegistry registry, ToolchainStatus toolchains, JobModeStatus jobs, SinkStatus sinks, FaasAppModel model, CancellationToken cancellationToken) =>
             Results.Content(
-                ResourcesPage.Render(registry.GetAll(), await toolchains.GetAsync(cancellationToken), HasCompiler(model), await jobs.GetAsync(cancellationToken)),
+                ResourcesPage.Render(
+                    registry.GetAll(), await toolchains.GetAsync(cancellationToken), HasCompiler(model), await jobs.GetAsync(cancellationToken),
+                    sinks.Applies ? await sinks.GetAsync(cancellationToken) : null),
                 "text/html; charset=utf-8"));
+
+        app.MapGet("/api/sinks", async (SinkStatus sinks, CancellationToken cancellationToken) =>
+            await sinks.GetAsync(cancellationToken) is { Rows: { } rows } ? Results.Ok(rows) : Results.StatusCode(StatusCodes.Status503ServiceUnavailable));
 
         app.MapGet("/api/jobs", async (JobModeStatus jobs, CancellationToken cancellationToken) =>
             await jobs.GetAsync(cancellationToken) is { } row ? Results.Ok(row) : Results.NotFound());

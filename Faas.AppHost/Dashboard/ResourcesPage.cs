@@ -8,7 +8,8 @@ namespace Faas.AppHost.Dashboard;
 internal static class ResourcesPage
 {
     public static string Render(
-        IReadOnlyList<ResourceSnapshot> resources, IReadOnlyList<ToolchainRow>? toolchains = null, bool hasCompiler = false, JobModeRow? jobs = null)
+        IReadOnlyList<ResourceSnapshot> resources, IReadOnlyList<ToolchainRow>? toolchains = null, bool hasCompiler = false, JobModeRow? jobs = null,
+        (IReadOnlyList<SinkRow>? Rows, string Problem)? sinks = null)
     {
         var healthy = resources.Count(r => r.IsHealthy);
         var body = new StringBuilder()
@@ -38,6 +39,11 @@ internal static class ResourcesPage
             body.Append(ToolchainsSection(toolchains));
         }
 
+        if (sinks is { } sinkStatus)
+        {
+            body.Append(SinksSection(sinkStatus.Rows, sinkStatus.Problem));
+        }
+
         if (jobs is not null)
         {
             body.Append(JobModeSection(jobs));
@@ -61,6 +67,41 @@ internal static class ResourcesPage
             html.Append("<tr><td><code>").Append(Html.Encode(toolchain.Language)).Append("</code></td><td>")
                 .Append(toolchain.Available ? "<span class=\"badge ok\">available</span>" : "<span class=\"badge bad\">unavailable</span>")
                 .Append("</td><td>").Append(Html.Encode(toolchain.Available ? toolchain.Version : toolchain.Description)).Append("</td></tr>");
+        }
+
+        return html.Append("</tbody></table>").ToString();
+    }
+
+    /// <summary>Every sink with its state, capacity, load and last heartbeat; why not when unknown.</summary>
+    public static string SinksSection(IReadOnlyList<SinkRow>? sinks, string problem)
+    {
+        var html = new StringBuilder("<h2>Sinks</h2>");
+        if (sinks is null)
+        {
+            return html.Append("<p class=\"muted\">Unknown: ").Append(Html.Encode(problem)).Append(".</p>").ToString();
+        }
+
+        html.Append("<table><thead><tr><th>Sink</th><th>State</th><th>Work</th><th>Runtimes</th><th>Slots</th><th>Memory</th>")
+            .Append("<th>CPU</th><th>In flight</th><th>Held</th><th>Last heartbeat</th></tr></thead><tbody>");
+        var now = DateTimeOffset.UtcNow;
+        foreach (var sink in sinks)
+        {
+            var badge = sink.State switch
+            {
+                "ONLINE" => "ok",
+                "DRAINING" => "",
+                _ => "bad",
+            };
+            html.Append("<tr><td>").Append(Html.Encode(sink.Name)).Append("</td>")
+                .Append("<td><span class=\"badge ").Append(badge).Append("\">").Append(Html.Encode(sink.State.ToLowerInvariant())).Append("</span></td>")
+                .Append("<td>").Append(Html.Encode(sink.Mode)).Append("</td>")
+                .Append("<td>").Append(Html.Encode(sink.Runtimes)).Append("</td>")
+                .Append("<td class=\"num\">").Append(sink.Slots).Append("</td>")
+                .Append("<td class=\"num\">").Append(sink.MemoryMb).Append(" MB</td>")
+                .Append("<td class=\"num\">").Append((sink.Cpu * 100).ToString("0", System.Globalization.CultureInfo.InvariantCulture)).Append(" %</td>")
+                .Append("<td class=\"num\">").Append(sink.InFlight).Append("</td>")
+                .Append("<td class=\"num\">").Append(sink.TasksHeld).Append("</td>")
+                .Append("<td class=\"num\">").Append(sink.LastHeartbeatAt is { } at ? $"{Math.Max(0, (now - at).TotalSeconds):0.0} s ago" : "").Append("</td></tr>");
         }
 
         return html.Append("</tbody></table>").ToString();

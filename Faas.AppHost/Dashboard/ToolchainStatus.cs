@@ -8,14 +8,13 @@ public sealed record ToolchainRow(string Language, bool Available, string Versio
 
 /// <summary>
 /// Which languages the running compiler can build, for the dashboard: read from the gateway's public
-/// <c>GET /v1/toolchains</c> (which asks the compiler), kept for a few seconds. Null while unknown (mesh starting,
+/// <c>GET /v1/toolchains</c> (which asks the compiler) as the administrator, kept for a few seconds. Null while unknown (mesh starting,
 /// gateway or compiler down, or no services at all).
 /// </summary>
-public sealed class ToolchainStatus(FaasAppModel model) : IDisposable
+public sealed class ToolchainStatus(FaasAppModel model, GatewayAdminClient gateway) : IDisposable
 {
     private static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(10);
 
-    private readonly HttpClient client = new() { Timeout = TimeSpan.FromSeconds(2) };
     private readonly SemaphoreSlim refreshing = new(1, 1);
     private (IReadOnlyList<ToolchainRow>? Rows, DateTime ReadAt) last;
 
@@ -47,25 +46,8 @@ public sealed class ToolchainStatus(FaasAppModel model) : IDisposable
         }
     }
 
-    private async Task<IReadOnlyList<ToolchainRow>?> ReadAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            var uri = new Uri(model.GetEndpoint(ResourceNames.Gateway, EndpointDefinition.Http), "/v1/toolchains");
-            using var response = await client.GetAsync(uri, cancellationToken).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-            {
-                return null;
-            }
-
-            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
-            return Parse(json.RootElement);
-        }
-        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or JsonException && !cancellationToken.IsCancellationRequested)
-        {
-            return null;
-        }
-    }
+    private async Task<IReadOnlyList<ToolchainRow>?> ReadAsync(CancellationToken cancellationToken) =>
+        (await gateway.GetAsync("/v1/toolchains", cancellationToken).ConfigureAwait(false)).Body is { } json ? Parse(json) : null;
 
     /// <summary>The rows of a <c>ListToolchainsResponse</c> in JSON (fields with default values may be absent).</summary>
     public static IReadOnlyList<ToolchainRow> Parse(JsonElement response) =>
@@ -80,9 +62,5 @@ public sealed class ToolchainStatus(FaasAppModel model) : IDisposable
     private static string Text(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() ?? "" : "";
 
-    public void Dispose()
-    {
-        client.Dispose();
-        refreshing.Dispose();
-    }
+    public void Dispose() => refreshing.Dispose();
 }

@@ -79,7 +79,9 @@ public static class AppHostApplication
             sp.GetRequiredService<IPortAllocator>(),
             sp.GetRequiredService<ServiceProjectCatalog>()));
         services.AddSingleton<ResourceRegistry>();
+        services.AddSingleton<GatewayAdminClient>();
         services.AddSingleton<ToolchainStatus>();
+        services.AddSingleton<SinkStatus>();
         services.AddSingleton<OneShotRuntimeState>();
         services.AddSingleton<JobModeStatus>();
         services.AddHostedService<OneShotRuntimePublisher>();

@@ -54,6 +54,33 @@ public sealed class DashboardPageTests
     }
 
     [Fact]
+    public void Resources_page_lists_sinks_with_state_capacity_load_and_heartbeat_or_why_they_are_unknown()
+    {
+        var rows = SinkStatus.Parse(System.Text.Json.JsonDocument.Parse("""
+            {"sinks":[
+              {"name":"runtime-0","state":"SINK_ONLINE","pushAddress":"http://127.0.0.1:5000","capacity":{"slots":2,"memoryMb":4096,"runtimes":["wasm"]},
+               "load":{"cpu":0.25,"inFlight":1},"lastHeartbeatAt":"2026-11-23T12:00:00Z"},
+              {"name":"node","state":"SINK_OFFLINE","capacity":{"slots":4,"memoryMb":1024,"runtimes":["javascript"]},"tasksHeld":3}
+            ]}
+            """).RootElement);
+
+        Assert.Equal("ONLINE", rows[0].State);
+        Assert.Equal("push http://127.0.0.1:5000", rows[0].Mode);
+        Assert.Equal("pull", rows[1].Mode);
+        Assert.Equal(3, rows[1].TasksHeld);
+        var html = ResourcesPage.Render([Gateway], sinks: (rows, ""));
+        Assert.Contains("<h2>Sinks</h2>", html);
+        Assert.Contains(">online<", html);
+        Assert.Contains(">offline<", html);
+        Assert.Contains("4096 MB", html);
+        Assert.Contains("javascript", html);
+        Assert.Contains("25 %", html);
+
+        var unknown = ResourcesPage.Render([Gateway], sinks: (null, "the gateway is not answering"));
+        Assert.Contains("Unknown: the gateway is not answering.", unknown);
+    }
+
+    [Fact]
     public void Toolchains_are_unknown_until_the_compiler_answers()
     {
         Assert.Contains("Unknown", ResourcesPage.Render([Gateway], null, hasCompiler: true));

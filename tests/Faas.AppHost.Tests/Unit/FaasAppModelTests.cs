@@ -252,7 +252,7 @@ public sealed class FaasAppModelTests
         var error = Assert.Throws<AppHostConfigurationException>(() =>
             FaasAppModel.Build(new AppHostOptions(), Context, new FakePortAllocator(), new ServiceProjectCatalog([])));
 
-        Assert.Contains("Faas.Runtime.Worker", error.Message);
+        Assert.Contains("Faas.SinkManager", error.Message);
     }
 
     [Fact]
@@ -260,7 +260,7 @@ public sealed class FaasAppModelTests
     {
         var catalog = ServiceProjectCatalog.FromAppHostAssembly();
 
-        foreach (var name in new[] { "Faas.Gateway", "Faas.Scheduler", "Faas.Runtime.Worker" })
+        foreach (var name in new[] { "Faas.Gateway", "Faas.Scheduler", "Faas.SinkManager", "Faas.Runtime.Worker" })
         {
             var project = catalog.Get(name);
             Assert.True(File.Exists(project.ProjectPath), project.ProjectPath);

@@ -56,6 +56,12 @@ public sealed class SinkTests(SinkMeshFixture mesh) : IClassFixture<SinkMeshFixt
             Assert.True(DateTimeOffset.UtcNow - lastHeartbeat < TimeSpan.FromSeconds(10), $"last heartbeat {lastHeartbeat:O}");
         }
 
+        // The dashboard shows them too.
+        using var dashboard = new HttpClient { BaseAddress = mesh.App.DashboardUri };
+        var rows = await dashboard.GetFromJsonAsync<JsonElement>("/api/sinks");
+        Assert.Contains(rows.EnumerateArray(), r => r.GetProperty("name").GetString() == "runtime-0" && r.GetProperty("state").GetString() == "ONLINE");
+        Assert.Contains("<h2>Sinks</h2>", await dashboard.GetStringAsync("/"));
+
         using var one = await Rest.GetAsync($"/v1/sinks/{sinks[0].GetProperty("sinkId").GetString()}");
         Assert.Equal(HttpStatusCode.OK, one.StatusCode);
         using var none = await Rest.GetAsync("/v1/sinks/no-such-sink");
