@@ -57,4 +57,23 @@ jobCommand.SetAction(async (parse, cancellationToken) =>
     await JobBenchmark.RunAsync(options, cancellationToken);
 });
 root.Subcommands.Add(jobCommand);
+var failovers = new Option<int>("--failovers") { Description = "Times a worker is frozen mid-invocation", DefaultValueFactory = _ => 5 };
+var sinkConcurrency = new Option<int[]>("--concurrency") { Description = "Concurrent callers, one run each", DefaultValueFactory = _ => [1, 8], AllowMultipleArgumentsPerToken = true };
+var sinksCommand = new Command("sinks", "Sinks: hand-off overhead of the pull protocol against the push path (same module, same executor), and how long a frozen worker's work takes to run elsewhere, in one run.")
+{
+    duration, warmup, sinkConcurrency, payload, markdown, failovers,
+};
+sinksCommand.SetAction(async (parse, cancellationToken) =>
+{
+    if (OperatingSystem.IsWindows())
+    {
+        throw new PlatformNotSupportedException("The sinks benchmark freezes workers with SIGSTOP.");
+    }
+
+    var options = new BenchOptions(
+        TimeSpan.FromSeconds(parse.GetValue(warmup)), TimeSpan.FromSeconds(parse.GetValue(duration)),
+        parse.GetValue(sinkConcurrency)!, 2, parse.GetValue(payload), parse.GetValue(markdown));
+    await SinkBenchmark.RunAsync(options, parse.GetValue(failovers), cancellationToken);
+});
+root.Subcommands.Add(sinksCommand);
 return await root.Parse(args).InvokeAsync();
