@@ -3,8 +3,8 @@ using System.Diagnostics;
 namespace Faas.Runtime.Worker.Load;
 
 /// <summary>
-/// Samples the process's CPU use every 500 ms and smooths it (exponential moving average), so status
-/// reports a load that placement can trust rather than the last spike.
+/// Samples the process's CPU use and memory every 500 ms and smooths them (exponential moving average), so
+/// heartbeats and status report a load that placement can trust rather than the last spike.
 /// </summary>
 public sealed class ProcessLoadMonitor : BackgroundService
 {
@@ -14,11 +14,13 @@ public sealed class ProcessLoadMonitor : BackgroundService
     private const double Smoothing = 0.3;
 
     private double cpu;
+    private long memoryBytes = Environment.WorkingSet;
 
     /// <summary>Smoothed share of the machine's CPU this process uses, 0 to 1.</summary>
     public double Cpu => Volatile.Read(ref cpu);
 
-    public long MemoryBytes => Environment.WorkingSet;
+    /// <summary>Smoothed working set of the process, bytes.</summary>
+    public long MemoryBytes => Interlocked.Read(ref memoryBytes);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -35,6 +37,8 @@ public sealed class ProcessLoadMonitor : BackgroundService
                 var wall = Stopwatch.GetElapsedTime(lastSample, now).TotalSeconds * Environment.ProcessorCount;
                 var sample = wall > 0 ? Math.Clamp((cpuTime - lastCpu).TotalSeconds / wall, 0, 1) : 0;
                 Volatile.Write(ref cpu, first ? sample : (Smoothing * sample) + ((1 - Smoothing) * cpu));
+                var memory = Environment.WorkingSet;
+                Interlocked.Exchange(ref memoryBytes, first ? memory : (long)((Smoothing * memory) + ((1 - Smoothing) * Interlocked.Read(ref memoryBytes))));
                 (lastCpu, lastSample, first) = (cpuTime, now, false);
             }
         }

@@ -21,7 +21,7 @@ public sealed class LifecycleTests
             await app.StartAsync();
             state = app.StateDirectory;
             pids = [.. app.GetResources().Where(r => r.Name != "redis").Select(r => r.Pid!.Value)];
-            Assert.Equal(5, pids.Length); // postmaster, runtime-0, scheduler, compiler, gateway
+            Assert.Equal(6, pids.Length); // postmaster, sinkmanager, runtime-0, scheduler, compiler, gateway
             Assert.All(pids, pid => Assert.True(ProcessTable.IsAlive(pid), $"pid {pid} should be running"));
             Assert.True(File.Exists(Path.Combine(state, "postgres", "postmaster.pid")));
         }
