@@ -30,21 +30,6 @@ public static class SinkBenchmark
 
     private const int PulledMemoryMb = 512;
 
-    /// <summary>Counts to 300 million, then writes "done": a few hundred milliseconds of work.</summary>
-    private const string BusyWat = """
-        (module
-          (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
-          (memory (export "memory") 1)
-          (data (i32.const 16) "done")
-          (func (export "_start") (local $i i64)
-            (loop $l
-              (local.set $i (i64.add (local.get $i) (i64.const 1)))
-              (br_if $l (i64.lt_u (local.get $i) (i64.const 3000000000))))
-            (i32.store (i32.const 0) (i32.const 16))
-            (i32.store (i32.const 4) (i32.const 4))
-            (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
-        """;
-
     public static async Task RunAsync(BenchOptions options, int failovers, CancellationToken cancellationToken)
     {
         AnsiConsole.MarkupLine("[grey]Starting the mesh with 2 built-in workers…[/]");
@@ -174,7 +159,7 @@ public static class SinkBenchmark
 
     private static async Task<List<double>> MeasureFailoverAsync(FaasTestApp app, HttpClient rest, int rounds, CancellationToken cancellationToken)
     {
-        using (var deploy = await rest.PostAsJsonAsync("/v1/functions", new { name = "bench-busy", language = "wat", source = BusyWat, config = new { timeoutMs = 60_000, maxRetries = 5 } }, cancellationToken))
+        using (var deploy = await rest.PostAsJsonAsync("/v1/functions", new { name = "bench-busy", language = "wat", source = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Functions", "busy.wat"), cancellationToken), config = new { timeoutMs = 60_000, maxRetries = 5 } }, cancellationToken))
         {
             deploy.EnsureSuccessStatusCode();
         }

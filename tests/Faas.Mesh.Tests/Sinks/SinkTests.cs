@@ -17,21 +17,6 @@ namespace Faas.Mesh.Tests.Sinks;
 /// </summary>
 public sealed class SinkTests(SinkMeshFixture mesh) : IClassFixture<SinkMeshFixture>
 {
-    /// <summary>Counts to a billion, then writes "done": about a second of work.</summary>
-    private const string BusyWat = """
-        (module
-          (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
-          (memory (export "memory") 1)
-          (data (i32.const 16) "done")
-          (func (export "_start") (local $i i64)
-            (loop $l
-              (local.set $i (i64.add (local.get $i) (i64.const 1)))
-              (br_if $l (i64.lt_u (local.get $i) (i64.const 1000000000))))
-            (i32.store (i32.const 0) (i32.const 16))
-            (i32.store (i32.const 4) (i32.const 4))
-            (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
-        """;
-
     private HttpClient Rest => mesh.Rest;
 
     private Task<HttpResponseMessage> InvokeAsync(string function, string payload) =>
@@ -168,7 +153,7 @@ public sealed class SinkTests(SinkMeshFixture mesh) : IClassFixture<SinkMeshFixt
     [UnsupportedOSPlatform("windows")]
     public async Task A_built_in_worker_that_freezes_goes_offline_and_its_async_work_runs_on_the_other()
     {
-        using (var deploy = await Rest.PostAsJsonAsync("/v1/functions", new { name = "busy", language = "wat", source = BusyWat, config = new { timeoutMs = 60_000, maxRetries = 3 } }))
+        using (var deploy = await Rest.PostAsJsonAsync("/v1/functions", new { name = "busy", language = "wat", source = MeshFixture.Wat("busy"), config = new { timeoutMs = 60_000, maxRetries = 3 } }))
         {
             Assert.True(deploy.IsSuccessStatusCode, await deploy.Content.ReadAsStringAsync());
         }
