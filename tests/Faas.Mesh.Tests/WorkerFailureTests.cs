@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using Faas.Testing;
 
 namespace Faas.Mesh.Tests;
@@ -59,6 +60,32 @@ public sealed class WorkerFailureTests : IAsyncLifetime
         }
 
         await app.WaitForResourceAsync(victim, r => r.Restarts >= 1 && r.IsHealthy);
+    }
+
+    [Fact]
+    public async Task An_idempotent_function_whose_worker_dies_mid_call_runs_again_on_the_other_and_the_caller_gets_its_result()
+    {
+        await DeployAsync("idempotent-busy", "busy", new { timeoutMs = 30_000, idempotent = true });
+
+        var call = rest.PostAsync("/v1/functions/idempotent-busy:invoke", new StringContent(""));
+        var victim = await MeshFixture.EventuallyAsync(
+            async () => await BusyWorkerAsync(),
+            name => name is not null,
+            TimeSpan.FromSeconds(10));
+        Assert.NotNull(victim);
+        using (var process = Process.GetProcessById(app.GetResource(victim).Pid!.Value))
+        {
+            process.Kill();
+        }
+
+        using var response = await call.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        Assert.Equal("done", await response.Content.ReadAsStringAsync());
+        var id = response.Headers.GetValues("x-execution-id").Single();
+        var execution = await MeshFixture.EventuallyAsync(
+            async () => await rest.GetFromJsonAsync<System.Text.Json.JsonElement>($"/v1/executions/{id}"),
+            e => e.TryGetProperty("worker", out _));
+        Assert.NotEqual(victim, execution.GetProperty("worker").GetString());
     }
 
     /// <summary>The runtime worker that reports a call in flight, if any.</summary>

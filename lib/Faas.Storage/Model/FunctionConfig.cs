@@ -19,6 +19,9 @@ public sealed record FunctionConfig
     public int MinWarm { get; init; }
     public int MaxWarm { get; init; } = 16;
 
+    /// <summary>Safe to run more than once: a synchronous call whose sink is lost mid-run runs again elsewhere.</summary>
+    public bool Idempotent { get; init; }
+
     /// <summary>The version's secrets, sealed (see <see cref="Secrets.FunctionSecrets"/>); null when there are none.</summary>
     public string? SealedSecrets { get; init; }
 

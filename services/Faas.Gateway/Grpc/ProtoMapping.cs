@@ -20,6 +20,7 @@ public static class ProtoMapping
         Env = new Dictionary<string, string>(config.Env, StringComparer.Ordinal),
         MinWarm = config.HasMinWarm ? (int)Math.Min(config.MinWarm, int.MaxValue) : Defaults.MinWarm,
         MaxWarm = config.HasMaxWarm ? (int)Math.Min(config.MaxWarm, int.MaxValue) : Defaults.MaxWarm,
+        Idempotent = config.HasIdempotent ? config.Idempotent : Defaults.Idempotent,
     };
 
     public static Proto.FunctionConfig ToProto(FunctionConfig config)
@@ -34,6 +35,7 @@ public static class ProtoMapping
             Mode = config.Mode == ExecutionMode.Job ? Proto.ExecutionMode.Job : Proto.ExecutionMode.Warm,
             MinWarm = (uint)config.MinWarm,
             MaxWarm = (uint)config.MaxWarm,
+            Idempotent = config.Idempotent,
         };
         foreach (var (key, value) in config.Env)
         {

@@ -31,6 +31,7 @@ public static class FunctionSpecs
             SealedSecrets = version.Config.SealedSecrets ?? "",
             Mode = version.Config.Mode == Storage.Model.ExecutionMode.Job ? ExecutionMode.Job : ExecutionMode.Warm,
             Runtime = FunctionRuntimes.Of(version.Language),
+            Idempotent = version.Config.Idempotent,
         };
         foreach (var (key, value) in version.Config.Env)
         {

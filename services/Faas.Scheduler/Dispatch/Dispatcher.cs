@@ -33,6 +33,7 @@ public sealed partial class Dispatcher
     private readonly Counter<long> rejections;
     private readonly Histogram<double> queueWait;
     private readonly Counter<long> dispatches;
+    private readonly Counter<long> retries;
 
     public Dispatcher(
         FunctionQueues queues, TenantConcurrency tenants, PlacementPolicy placement, SinkView sinks, SinkDirectory.SinkDirectoryClient sinkDirectory,
@@ -50,6 +51,7 @@ public sealed partial class Dispatcher
         rejections = meter.CreateCounter<long>("faas.scheduler.rejections", description: "Invocations rejected because the function's queue was full");
         queueWait = meter.CreateHistogram<double>("faas.scheduler.queue.wait", unit: "ms", description: "Time invocations waited for a concurrency slot", advice: LatencyBuckets.Milliseconds);
         dispatches = meter.CreateCounter<long>("faas.scheduler.dispatches", description: "Invocations sent to workers");
+        retries = meter.CreateCounter<long>("faas.scheduler.sync_retries", description: "Synchronous calls of idempotent functions run again after their sink was lost mid-call, by reason");
     }
 
     /// <summary>
@@ -117,7 +119,12 @@ public sealed partial class Dispatcher
                 {
                     // The sink manager says the sink is gone (missed heartbeats): whether the function ran is unknown.
                     LogWorkerCallFailed(logger, sink.Name, executionId, "the sink went offline");
-                    throw new WorkerFailedException(sink.Name, "the sink went offline mid-call (it stopped heartbeating)", ex, sinkLost: true);
+                    if (!function.Idempotent)
+                    {
+                        throw new WorkerFailedException(sink.Name, "the sink went offline mid-call (it stopped heartbeating)", ex, sinkLost: true);
+                    }
+
+                    RetryElsewhere(ref unreachable, sink, executionId, "offline");
                 }
                 catch (RpcException ex) when (NeverReachedWorker(ex))
                 {
@@ -127,9 +134,14 @@ public sealed partial class Dispatcher
                 }
                 catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown)
                 {
-                    // The sink broke mid-call: whether the function ran is unknown, so it is not run again here.
+                    // The sink broke mid-call: whether the function ran is unknown, so it runs again only if it may run twice.
                     LogWorkerCallFailed(logger, sink.Name, executionId, ex.Status.Detail);
-                    throw new WorkerFailedException(sink.Name, ex.Status.Detail, ex, sinkLost: true);
+                    if (!function.Idempotent)
+                    {
+                        throw new WorkerFailedException(sink.Name, ex.Status.Detail, ex, sinkLost: true);
+                    }
+
+                    RetryElsewhere(ref unreachable, sink, executionId, "broken");
                 }
                 finally
                 {
@@ -141,6 +153,14 @@ public sealed partial class Dispatcher
         {
             slot.Release();
         }
+    }
+
+    /// <summary>An idempotent function's sink was lost mid-call: the next round places it on another sink.</summary>
+    private void RetryElsewhere(ref List<Sink>? tried, Sink sink, string executionId, string reason)
+    {
+        (tried ??= []).Add(sink);
+        retries.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        LogRetryElsewhere(logger, executionId, sink.Name);
     }
 
     /// <summary>Hands the invocation to the sink manager, which gives it to a sink that pulls and returns its result.</summary>
@@ -197,6 +217,9 @@ public sealed partial class Dispatcher
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Worker {Worker} is unreachable; execution {ExecutionId} goes elsewhere: {Reason}")]
     private static partial void LogWorkerUnreachable(ILogger logger, string worker, string executionId, string reason);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Execution {ExecutionId} of an idempotent function runs again elsewhere: sink {Sink} was lost mid-call")]
+    private static partial void LogRetryElsewhere(ILogger logger, string executionId, string sink);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Worker {Worker} failed execution {ExecutionId}: {Reason}")]
     private static partial void LogWorkerCallFailed(ILogger logger, string worker, string executionId, string reason);

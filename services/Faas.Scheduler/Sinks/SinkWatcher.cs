@@ -9,26 +9,27 @@ namespace Faas.Scheduler.Sinks;
 /// </summary>
 public sealed partial class SinkWatcher(SinkDirectory.SinkDirectoryClient client, SinkView view, ILogger<SinkWatcher> logger) : BackgroundService
 {
+    private static readonly TimeSpan InitialBackoff = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var backoff = TimeSpan.FromMilliseconds(100);
-        var connectedOnce = false;
+        var backoff = InitialBackoff;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 using var call = client.WatchSinks(new WatchSinksRequest { MinIntervalMs = 50 }, cancellationToken: stoppingToken);
+                var first = true;
                 await foreach (var membership in call.ResponseStream.ReadAllAsync(stoppingToken).ConfigureAwait(false))
                 {
-                    if (!connectedOnce || backoff > TimeSpan.FromMilliseconds(100))
+                    if (first)
                     {
                         LogConnected(logger, membership.Sinks.Count);
-                        connectedOnce = true;
+                        first = false;
+                        backoff = InitialBackoff;
                     }
 
-                    backoff = TimeSpan.FromMilliseconds(100);
                     view.Apply(membership);
                 }
             }
