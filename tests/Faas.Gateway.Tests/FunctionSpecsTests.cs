@@ -12,6 +12,15 @@ public class FunctionSpecsTests
     public void JavaScript_versions_run_on_the_javascript_runtime() =>
         Assert.Equal("javascript", FunctionSpecs.Of(Version("javascript")).Runtime);
 
+    [Fact]
+    public void The_spec_says_whether_the_function_may_run_twice()
+    {
+        var version = Version("wat") with { Config = new FunctionConfig { Idempotent = true } };
+
+        Assert.True(FunctionSpecs.Of(version).Idempotent);
+        Assert.False(FunctionSpecs.Of(Version("wat")).Idempotent);
+    }
+
     [Theory]
     [InlineData("wat")]
     [InlineData("wasm")]

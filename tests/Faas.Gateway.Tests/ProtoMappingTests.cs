@@ -15,6 +15,7 @@ public class ProtoMappingTests
         Assert.Equal(64, config.MaxConcurrency);
         Assert.Equal(1000, config.QueueCapacity);
         Assert.Equal(3, config.MaxRetries);
+        Assert.False(config.Idempotent);
     }
 
     [Fact]
@@ -29,7 +30,7 @@ public class ProtoMappingTests
     [Fact]
     public void Config_round_trips_through_the_contract()
     {
-        var proto = new Proto.FunctionConfig { Mode = Proto.ExecutionMode.Warm, TimeoutMs = 10, MemoryMb = 64, MaxConcurrency = 2, QueueCapacity = 3, MaxRetries = 1, MinWarm = 1, MaxWarm = 4 };
+        var proto = new Proto.FunctionConfig { Mode = Proto.ExecutionMode.Warm, TimeoutMs = 10, MemoryMb = 64, MaxConcurrency = 2, QueueCapacity = 3, MaxRetries = 1, MinWarm = 1, MaxWarm = 4, Idempotent = true };
         proto.Env.Add("GREETING", "hi");
 
         var back = ProtoMapping.ToProto(ProtoMapping.ToDomain(proto));
