@@ -76,4 +76,16 @@ sinksCommand.SetAction(async (parse, cancellationToken) =>
     await SinkBenchmark.RunAsync(options, parse.GetValue(failovers), cancellationToken);
 });
 root.Subcommands.Add(sinksCommand);
+var overloadCommand = new Command("overload", "Overload: accepted throughput, p99 of accepted calls and the share shed (429) at twice a function's capacity, against the same function at its capacity, in one run.")
+{
+    duration, warmup, workers, payload, markdown,
+};
+overloadCommand.SetAction(async (parse, cancellationToken) =>
+{
+    var options = new BenchOptions(
+        TimeSpan.FromSeconds(parse.GetValue(warmup)), TimeSpan.FromSeconds(parse.GetValue(duration)),
+        [], parse.GetValue(workers), parse.GetValue(payload), parse.GetValue(markdown));
+    await OverloadBenchmark.RunAsync(options, cancellationToken);
+});
+root.Subcommands.Add(overloadCommand);
 return await root.Parse(args).InvokeAsync();
