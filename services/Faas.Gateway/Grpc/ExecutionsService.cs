@@ -25,12 +25,12 @@ public sealed class ExecutionsService(
             return ProtoMapping.ToProto(pending);
         }
 
-        // An asynchronous execution's consumer may have committed a newer state than the gateway's posted QUEUED.
-        var execution = await executions.GetAsync(context.TenantId(), id, context.CancellationToken).ConfigureAwait(false);
-        if (execution is null && journal.TryGetPending(id, out var posted) && posted.TenantId == context.TenantId())
-        {
-            execution = posted.ToExecution();
-        }
+        // An asynchronous execution's consumer may have committed a newer state than the gateway's posted QUEUED, so the
+        // database wins. The posted transition is looked up before the read: its commit may land (and leave the pending
+        // set) while the read runs, and then the read finds it.
+        var posted = journal.TryGetPending(id, out var transition) && transition.TenantId == context.TenantId() ? transition : null;
+        var execution = await executions.GetAsync(context.TenantId(), id, context.CancellationToken).ConfigureAwait(false)
+            ?? posted?.ToExecution();
 
         return ProtoMapping.ToProto(execution ?? throw new ExecutionNotFoundException(request.Id));
     }
