@@ -57,6 +57,17 @@ public sealed class SinkManagerOptions
     /// <summary>A file holding <see cref="SigningKey"/>.</summary>
     public string? SigningKeyFile { get; set; }
 
+    /// <summary>Credential checks (bcrypt) run at once; a few more wait, further logins are refused (RESOURCE_EXHAUSTED).</summary>
+    [Range(1, 64)]
+    public int MaxConcurrentLogins { get; set; } = 1;
+
+    /// <summary>Failed logins from one client address within <see cref="LoginFailureWindow"/> before its logins are refused.</summary>
+    [Range(1, 100_000)]
+    public int MaxLoginFailuresPerAddress { get; set; } = 20;
+
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan LoginFailureWindow { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>bcrypt cost of credential secrets.</summary>
     [Range(4, 16)]
     public int BcryptWorkFactor { get; set; } = 10;

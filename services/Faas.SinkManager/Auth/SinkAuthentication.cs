@@ -19,6 +19,7 @@ public static class SinkAuthentication
     {
         builder.Services.AddSingleton<SinkTokens>();
         builder.Services.AddSingleton<SinkCredentials>();
+        builder.Services.AddSingleton<SinkLoginGuard>();
         builder.Services.AddAuthentication().AddJwtBearer(Scheme, _ => { });
         builder.Services.AddOptions<JwtBearerOptions>(Scheme).Configure<SinkTokens>((jwt, tokens) =>
         {

@@ -11,17 +11,38 @@ using Grpc.Core;
 namespace Faas.SinkManager.Grpc;
 
 /// <summary>faas.v1.SinkProtocol: what sinks call. Every call but Login is authorized by a sink token (see <see cref="SinkAuthentication"/>).</summary>
-public sealed partial class SinkProtocolService(SinkRegistry registry, SinkCredentials credentials, ArtifactStore artifacts) : SinkProtocol.SinkProtocolBase
+public sealed partial class SinkProtocolService(SinkRegistry registry, SinkCredentials credentials, SinkLoginGuard guard, ArtifactStore artifacts) : SinkProtocol.SinkProtocolBase
 {
     public const int MaxNameLength = 63;
 
     [Microsoft.AspNetCore.Authorization.AllowAnonymous]
     public override async Task<SinkLoginResponse> Login(SinkLoginRequest request, ServerCallContext context)
     {
-        var login = await credentials.LoginAsync(request.Credential, context.CancellationToken).ConfigureAwait(false)
-            ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "Unknown, revoked or wrong sink credential."));
+        var address = context.GetHttpContext().Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (guard.Blocked(address) is { } wait)
+        {
+            throw Exhausted($"Too many failed sink logins from {address}; try again in {Math.Ceiling(wait.TotalSeconds):0} s.", wait);
+        }
+
+        using var turn = await guard.EnterAsync(context.CancellationToken).ConfigureAwait(false);
+        if (!turn.IsAcquired)
+        {
+            throw Exhausted("Too many sink logins at once; try again shortly.", TimeSpan.FromSeconds(1));
+        }
+
+        var login = await credentials.LoginAsync(request.Credential, context.CancellationToken).ConfigureAwait(false);
+        if (login is null)
+        {
+            guard.Failed(address);
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "Unknown, revoked or wrong sink credential."));
+        }
+
         return new SinkLoginResponse { Token = login.Token, ExpiresAt = Timestamp.FromDateTimeOffset(login.ExpiresAt) };
     }
+
+    private static RpcException Exhausted(string message, TimeSpan retryAfter) => new(
+        new Status(StatusCode.ResourceExhausted, message),
+        new Metadata { { "retry-after", Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture) } });
 
     public override Task<RegisterSinkResponse> Register(RegisterSinkRequest request, ServerCallContext context)
     {
