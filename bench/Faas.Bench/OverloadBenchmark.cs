@@ -63,7 +63,6 @@ public static class OverloadBenchmark
         }
 
         var (table, markdown) = ResultTable.Render(results.Select(r => r.Result), "accepted");
-        AnsiConsole.Write(table);
         var (floor, floorShed, floorAccepted) = results[0];
         var (over, overShed, overAccepted) = results[1];
         var lines = new List<string>
@@ -72,22 +71,7 @@ public static class OverloadBenchmark
             string.Create(CultureInfo.InvariantCulture, $"accepted throughput at 2× / 1×: {over.Throughput / floor.Throughput:0.00} ({over.Throughput:0}/s vs {floor.Throughput:0}/s)"),
             string.Create(CultureInfo.InvariantCulture, $"p99 of accepted calls at 2× / 1×: {over.PercentileMillis(99) / floor.PercentileMillis(99):0.00} ({over.PercentileMillis(99):0.000} ms vs {floor.PercentileMillis(99):0.000} ms); measured errors, 429 included: {floor.Errors} at 1×, {over.Errors} at 2×"),
         };
-        AnsiConsole.WriteLine();
-        foreach (var line in lines)
-        {
-            AnsiConsole.WriteLine(line);
-        }
-
-        if (options.MarkdownPath is { } path)
-        {
-            markdown.AppendLine();
-            foreach (var line in lines)
-            {
-                markdown.Append("- ").AppendLine(line);
-            }
-
-            await File.WriteAllTextAsync(path, markdown.ToString(), cancellationToken);
-        }
+        await ResultTable.PublishAsync(table, markdown, lines, options.MarkdownPath, cancellationToken);
     }
 
     /// <summary>A call shed with 429: counted apart, not as a latency.</summary>

@@ -204,7 +204,6 @@ public static class SinkBenchmark
     private static async Task ReportAsync(BenchOptions options, List<LoadResult> handOff, List<double> failover, CancellationToken cancellationToken)
     {
         var (table, markdown) = ResultTable.Render(handOff, "calls");
-        AnsiConsole.Write(table);
         var lines = new List<string>();
         foreach (var concurrency in options.Concurrency)
         {
@@ -224,22 +223,7 @@ public static class SinkBenchmark
                 $"median {sorted[sorted.Count / 2]:0.000} s, max {sorted[^1]:0.000} s = {sorted[^1] / 1.0:0.00}× the heartbeat interval of 1 s (target < 3×)"));
         }
 
-        AnsiConsole.WriteLine();
-        foreach (var line in lines)
-        {
-            AnsiConsole.WriteLine(line);
-        }
-
-        if (options.MarkdownPath is { } path)
-        {
-            markdown.AppendLine();
-            foreach (var line in lines)
-            {
-                markdown.Append("- ").AppendLine(line);
-            }
-
-            await File.WriteAllTextAsync(path, markdown.ToString(), cancellationToken);
-        }
+        await ResultTable.PublishAsync(table, markdown, lines, options.MarkdownPath, cancellationToken);
     }
 
     private static async Task<JsonElement> PollAsync(HttpClient rest, string id, Func<JsonElement, bool> done, CancellationToken cancellationToken)

@@ -38,6 +38,28 @@ public static class ResultTable
         }
     }
 
+    /// <summary>Prints the table and the summary lines, and writes both as Markdown to <paramref name="markdownPath"/> when given.</summary>
+    public static async Task PublishAsync(Table table, StringBuilder markdown, IReadOnlyList<string> lines, string? markdownPath, CancellationToken cancellationToken)
+    {
+        AnsiConsole.Write(table);
+        AnsiConsole.WriteLine();
+        foreach (var line in lines)
+        {
+            AnsiConsole.WriteLine(line);
+        }
+
+        if (markdownPath is not null)
+        {
+            markdown.AppendLine();
+            foreach (var line in lines)
+            {
+                markdown.Append("- ").AppendLine(line);
+            }
+
+            await File.WriteAllTextAsync(markdownPath, markdown.ToString(), cancellationToken);
+        }
+    }
+
     private static string Num(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 
     private static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
