@@ -382,7 +382,7 @@ public sealed class SinkRegistryTests : IDisposable
     {
         var error = Assert.Throws<RpcException>(() => Enqueue());
         Assert.Equal(StatusCode.Unavailable, error.StatusCode);
-        Assert.NotNull(error.Trailers.GetValue(SinkRegistry.NoSinkTrailer));
+        Assert.NotNull(error.Trailers.GetValue(SinkContract.NoSinkTrailer));
     }
 
     [Fact]

@@ -4,7 +4,7 @@ namespace Faas.Gateway.Deployment;
 public static class FunctionRuntimes
 {
     /// <summary>A WebAssembly module: every language but JavaScript ends up as one.</summary>
-    public const string Wasm = "wasm";
+    public const string Wasm = Protos.V1.SinkContract.DefaultRuntime;
 
     /// <summary>JavaScript source, run as is by sinks that support it (such as the Node.js sample sink).</summary>
     public const string JavaScript = "javascript";

@@ -21,9 +21,6 @@ public sealed partial class Dispatcher
     private readonly TenantConcurrency tenants;
     private const string PulledWorkerName = "pull";
 
-    /// <summary>The sink manager's trailer on a task it refused because no sink is online.</summary>
-    private const string NoSinkTrailer = "faas-no-sink";
-
     private readonly PlacementPolicy placement;
     private readonly SinkView sinks;
     private readonly SinkDirectory.SinkDirectoryClient sinkDirectory;
@@ -89,7 +86,10 @@ public sealed partial class Dispatcher
             }
 
             var metadata = new Metadata { { "x-execution-id", executionId }, { "x-trace-id", traceId } };
-            await sinks.WaitUntilReadyAsync(options.MembershipWait, cancellationToken).ConfigureAwait(false);
+            if (!sinks.IsReady)
+            {
+                await sinks.WaitUntilReadyAsync(options.MembershipWait, cancellationToken).ConfigureAwait(false);
+            }
             List<Sink>? unreachable = null;
             while (true)
             {
@@ -183,7 +183,7 @@ public sealed partial class Dispatcher
         {
             throw new SinkBacklogFullException(ex.Status.Detail);
         }
-        catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && ex.Trailers.GetValue(NoSinkTrailer) is not null)
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && ex.Trailers.GetValue(SinkContract.NoSinkTrailer) is not null)
         {
             // Nothing ran: no sink at all is online.
             throw new NoWorkerAvailableException(ex.Status.Detail);

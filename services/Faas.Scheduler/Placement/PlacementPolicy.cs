@@ -25,7 +25,7 @@ public sealed class PlacementPolicy(SinkView view)
     /// <exception cref="NoWorkerAvailableException">Every pushed sink that could run it was tried and could not be reached.</exception>
     public Placement Choose(FunctionSpec function, IReadOnlyCollection<Sink>? exclude = null)
     {
-        var runtime = RuntimeOf(function);
+        var runtime = function.RuntimeName();
         var memoryMb = Math.Max(1, (long)function.MemoryMb);
         Sink? bestWarm = null, bestFree = null, bestAny = null;
         var pullFree = false;
@@ -98,6 +98,4 @@ public sealed class PlacementPolicy(SinkView view)
         // manager holds the authoritative membership, places the task or says why no sink can run it.
         return Placement.Pull;
     }
-
-    public static string RuntimeOf(FunctionSpec function) => string.IsNullOrEmpty(function.Runtime) ? "wasm" : function.Runtime;
 }

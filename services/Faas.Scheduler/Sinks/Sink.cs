@@ -47,7 +47,7 @@ public sealed class Sink
 
     public long MemoryMb => Info.Capacity?.MemoryMb ?? 0;
 
-    public long MaxFunctionMemoryMb => Info.Capacity is { MaxFunctionMemoryMb: > 0 } c ? Math.Min(c.MaxFunctionMemoryMb, c.MemoryMb) : MemoryMb;
+    public long MaxFunctionMemoryMb => Info.Capacity?.MaxFunctionMemoryMb() ?? 0;
 
     /// <summary>Calls in flight: this scheduler's own count for pushed work, the sink manager's for pulled work.</summary>
     public int InFlight => Pulls ? (int)Info.TasksHeld : Volatile.Read(ref inFlight);
@@ -60,14 +60,7 @@ public sealed class Sink
     /// <summary>Load score: lower is better. Calls in flight relative to slots, nudged by the sink's smoothed CPU.</summary>
     public double Score => ((double)InFlight / Slots) + (0.25 * (Info.Load?.Cpu ?? 0));
 
-    public bool CanRun(string runtime, ExecutionMode mode, long memoryMb)
-    {
-        var capacity = Info.Capacity;
-        return capacity is not null
-            && capacity.Runtimes.Contains(runtime)
-            && (capacity.Modes.Count == 0 ? mode is ExecutionMode.Warm or ExecutionMode.Unspecified : capacity.Modes.Contains(mode == ExecutionMode.Unspecified ? ExecutionMode.Warm : mode))
-            && memoryMb <= MaxFunctionMemoryMb;
-    }
+    public bool CanRun(string runtime, ExecutionMode mode, long memoryMb) => Info.Capacity?.CanRun(runtime, mode, memoryMb) == true;
 
     /// <summary>A free slot and room for the memory, by this scheduler's count.</summary>
     public bool HasRoomFor(long memoryMb) => InFlight < Slots && MemoryInUseMb + memoryMb <= MemoryMb;

@@ -50,13 +50,10 @@ internal sealed class Sink
     public int Slots => (int)Math.Max(1, Capacity.Slots);
 
     /// <summary>The largest function memory it takes.</summary>
-    public long MaxFunctionMemoryMb => Capacity.MaxFunctionMemoryMb == 0 ? Capacity.MemoryMb : Math.Min(Capacity.MaxFunctionMemoryMb, Capacity.MemoryMb);
+    public long MaxFunctionMemoryMb => Capacity.MaxFunctionMemoryMb();
 
     /// <summary>Whether the sink can run the function at all (runtime, mode, memory), whatever its load.</summary>
-    public bool CanRun(string runtime, ExecutionMode mode, long memoryMb) =>
-        Capacity.Runtimes.Contains(runtime)
-        && (Capacity.Modes.Count == 0 ? mode is ExecutionMode.Warm or ExecutionMode.Unspecified : Capacity.Modes.Contains(Normalize(mode)))
-        && memoryMb <= MaxFunctionMemoryMb;
+    public bool CanRun(string runtime, ExecutionMode mode, long memoryMb) => Capacity.CanRun(runtime, mode, memoryMb);
 
     /// <summary>Room for one more task needing <paramref name="memoryMb"/>: a free slot and the memory.</summary>
     public bool HasRoomFor(long memoryMb) => Held.Count < Slots && HeldMemoryMb + memoryMb <= Capacity.MemoryMb;
@@ -84,8 +81,6 @@ internal sealed class Sink
 
         return info;
     }
-
-    public static ExecutionMode Normalize(ExecutionMode mode) => mode == ExecutionMode.Unspecified ? ExecutionMode.Warm : mode;
 }
 
 /// <summary>One open Pull call: the tasks written for it, in order.</summary>

@@ -16,9 +16,6 @@ namespace Faas.SinkManager.Membership;
 /// </summary>
 public sealed partial class SinkRegistry
 {
-    /// <summary>Trailer on the UNAVAILABLE of a task refused because no sink at all is online (nothing was run).</summary>
-    public const string NoSinkTrailer = "faas-no-sink";
-
     private readonly Lock gate = new();
     private readonly Dictionary<string, Sink> sinks = new(StringComparer.Ordinal);
 
@@ -238,15 +235,15 @@ public sealed partial class SinkRegistry
     /// <summary>Queues a task for the sinks that pull, or refuses it when no online sink could ever run it.</summary>
     internal BrokeredTask Enqueue(RunSinkTaskRequest request, FunctionSpec delivered)
     {
-        var runtime = RuntimeOf(request.Function);
+        var runtime = request.Function.RuntimeName();
         var memoryMb = Math.Max(1, (long)request.Function.MemoryMb);
-        var mode = Sink.Normalize(request.Function.Mode);
+        var mode = request.Function.Mode.Normalized();
         var now = time.GetUtcNow();
         lock (gate)
         {
             if (!sinks.Values.Any(s => s.State == SinkState.SinkOnline))
             {
-                throw new RpcException(new Status(StatusCode.Unavailable, "No sink is online."), new Metadata { { NoSinkTrailer, "1" } });
+                throw new RpcException(new Status(StatusCode.Unavailable, "No sink is online."), new Metadata { { SinkContract.NoSinkTrailer, "1" } });
             }
 
             if (Unplaceable(runtime, mode, memoryMb) is { } reason)
@@ -455,7 +452,7 @@ public sealed partial class SinkRegistry
         var verdicts = new Dictionary<(string, ExecutionMode, long), string?>();
         foreach (var task in pending.Values.SelectMany(c => c.Values).SelectMany(q => q).ToList())
         {
-            var key = (task.Runtime, Sink.Normalize(task.Request.Function.Mode), task.MemoryMb);
+            var key = (task.Runtime, task.Request.Function.Mode.Normalized(), task.MemoryMb);
             if (!verdicts.TryGetValue(key, out var reason))
             {
                 verdicts[key] = reason = Unplaceable(key.Runtime, key.Item2, key.MemoryMb);
@@ -481,12 +478,12 @@ public sealed partial class SinkRegistry
     /// <summary>Why no online sink that pulls could run such a task; null when one could.</summary>
     private string? Unplaceable(string runtime, ExecutionMode mode, long memoryMb)
     {
-        var online = sinks.Values.Where(s => s.State == SinkState.SinkOnline).ToList();
-        if (online.Any(s => s.Pulls && s.CanRun(runtime, mode, memoryMb)))
+        if (sinks.Values.Any(s => s.Pulls && s.State == SinkState.SinkOnline && s.CanRun(runtime, mode, memoryMb)))
         {
             return null;
         }
 
+        var online = sinks.Values.Where(s => s.State == SinkState.SinkOnline).ToList();
         if (online.Any(s => s.CanRun(runtime, mode, memoryMb)))
         {
             return $"Only sinks that take pushed work run '{runtime}' functions of {memoryMb} MB, and none of them could take this one.";
@@ -714,8 +711,6 @@ public sealed partial class SinkRegistry
                 new Measurement<int>(sinks.Values.Count(s => s.State == state), new KeyValuePair<string, object?>("state", state.ToString())))];
         }
     }
-
-    internal static string RuntimeOf(FunctionSpec function) => string.IsNullOrEmpty(function.Runtime) ? "wasm" : function.Runtime;
 
     /// <summary>The next power of two at or above the memory, at least 64 MiB.</summary>
     internal static long MemoryClass(long memoryMb) => Math.Max(64, (long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)Math.Max(1, memoryMb)));
