@@ -6,6 +6,12 @@ public static class SinkContract
     /// <summary>The runtime of functions that name none.</summary>
     public const string DefaultRuntime = "wasm";
 
+    /// <summary>JavaScript source, run as it is by sinks that list this runtime (such as the Node.js sample sink).</summary>
+    public const string JavaScriptRuntime = "javascript";
+
+    /// <summary>The runtime of a version deployed in <paramref name="language"/>: every language but JavaScript becomes WebAssembly.</summary>
+    public static string RuntimeOfLanguage(string language) => language == JavaScriptRuntime ? JavaScriptRuntime : DefaultRuntime;
+
     /// <summary>Trailer on the sink manager's UNAVAILABLE for a task refused because no sink at all is online (nothing ran).</summary>
     public const string NoSinkTrailer = "faas-no-sink";
 

@@ -44,8 +44,8 @@ public sealed class PlacementPolicyTests : IDisposable
 
     private Sink Named(string name) => view.Sinks.Single(s => s.Name == name);
 
-    private static FunctionSpec Function(string module = "abc", uint memoryMb = 128, string runtime = "") =>
-        new() { ModuleSha256 = module, MemoryMb = memoryMb, Runtime = runtime, Mode = ExecutionMode.Warm };
+    private static FunctionSpec Function(string module = "abc", uint memoryMb = 128, string runtime = "", uint maxWarm = 0) =>
+        new() { ModuleSha256 = module, MemoryMb = memoryMb, Runtime = runtime, Mode = ExecutionMode.Warm, MaxWarm = maxWarm };
 
     private PlacementPolicy Policy => new(view);
 
@@ -207,5 +207,28 @@ public sealed class PlacementPolicyTests : IDisposable
         Members(Info("a"));
 
         Assert.False(Named("a").IsWarm("abc"));
+    }
+
+    [Fact]
+    public void At_max_warm_a_call_waits_on_a_warm_sink_rather_than_loading_the_module_on_another()
+    {
+        Members(Info("a", slots: 1, warm: ["abc"]), Info("b", slots: 1, warm: ["abc"]), Info("c"));
+        Named("a").BeginCall(128, "abc");
+        Named("b").BeginCall(128, "abc");
+        Named("b").BeginCall(128, "abc");
+
+        Assert.Same(Named("a"), Policy.Choose(Function(maxWarm: 2)).Push);
+        Assert.Same(Named("c"), Policy.Choose(Function(maxWarm: 3)).Push);
+        Assert.Same(Named("c"), Policy.Choose(Function(maxWarm: 0)).Push);
+    }
+
+    [Fact]
+    public void A_cold_call_counts_towards_max_warm_at_once()
+    {
+        Members(Info("a", slots: 1), Info("b", slots: 1));
+        var first = Policy.Choose(Function(maxWarm: 1)).Push!;
+        first.BeginCall(128, "abc");
+
+        Assert.Same(first, Policy.Choose(Function(maxWarm: 1)).Push);
     }
 }

@@ -143,6 +143,33 @@ public sealed class FunctionStore(NpgsqlDataSource dataSource)
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadVersion(reader) : null;
     }
 
+    /// <summary>
+    /// The live version (newest READY) of every function, in every tenant, that keeps instances warm
+    /// (<see cref="FunctionConfig.MinWarm"/> above 0, WARM mode): what the scheduler's warm pool prewarms before any call.
+    /// At most <paramref name="limit"/>, the most recently deployed first.
+    /// </summary>
+    public async Task<IReadOnlyList<FunctionVersion>> ListWarmPoolVersionsAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"""
+            SELECT {VersionColumns} {VersionJoin}
+            WHERE v.version = (SELECT max(r.version) FROM function_versions r WHERE r.function_id = f.id AND r.state = '{VersionState.Ready}')
+              AND COALESCE((v.config->>'minWarm')::int, 0) > 0
+              AND COALESCE(v.config->>'mode', '{ExecutionMode.Warm}') = '{ExecutionMode.Warm}'
+            ORDER BY v.created_at DESC
+            LIMIT $1
+            """);
+        command.Parameters.AddWithValue(limit);
+        var versions = new List<FunctionVersion>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            versions.Add(ReadVersion(reader));
+        }
+
+        return versions;
+    }
+
     public async Task<FunctionSummary?> GetAsync(Guid tenantId, string name, CancellationToken cancellationToken)
     {
         var page = await ListAsync(tenantId, name, 1, null, cancellationToken).ConfigureAwait(false);

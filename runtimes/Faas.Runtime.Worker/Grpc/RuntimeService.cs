@@ -43,6 +43,33 @@ public sealed class RuntimeService(
         return result.ToResponse(worker, Stopwatch.GetElapsedTime(started));
     }
 
+    public override async Task<PrewarmResponse> Prewarm(PrewarmRequest request, ServerCallContext context)
+    {
+        try
+        {
+            var lookup = await modules.GetAsync(request.ModuleSha256, context.CancellationToken).ConfigureAwait(false);
+            return new PrewarmResponse { Loaded = lookup.Cold };
+        }
+        catch (Exception exception) when (RpcErrors.From(exception, context) is { } rpcException)
+        {
+            throw rpcException;
+        }
+    }
+
+    public override Task<UnloadResponse> Unload(UnloadRequest request, ServerCallContext context)
+    {
+        var unloaded = 0u;
+        foreach (var module in request.ModuleSha256)
+        {
+            if (modules.Unload(module))
+            {
+                unloaded++;
+            }
+        }
+
+        return Task.FromResult(new UnloadResponse { Unloaded = unloaded });
+    }
+
     public override Task<WorkerStatus> GetStatus(GetStatusRequest request, ServerCallContext context) =>
         Task.FromResult(new WorkerStatus
         {

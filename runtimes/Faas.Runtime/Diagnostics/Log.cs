@@ -27,4 +27,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Precompiled artifact of module {Sha256} does not load into this engine, compiling the module instead: {Reason}")]
     public static partial void PrecompiledArtifactRejected(ILogger logger, string sha256, string reason);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "Unloaded module {Sha256} from memory (warm pool scaled down)")]
+    public static partial void ModuleUnloaded(ILogger logger, string sha256);
 }

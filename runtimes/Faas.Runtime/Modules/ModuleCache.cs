@@ -146,6 +146,21 @@ public sealed class ModuleCache : IDisposable
     }
 
     /// <summary>
+    /// Drops a loaded module from memory (the warm pool scaling down); its precompiled form stays on disk, and a run
+    /// that holds it keeps it. A module still loading is left alone. Returns whether it was in memory.
+    /// </summary>
+    public bool Unload(string sha256)
+    {
+        if (!entries.TryGetValue(sha256, out var entry) || entry.Module is null || !entries.TryRemove(KeyValuePair.Create(sha256, entry)))
+        {
+            return false;
+        }
+
+        Log.ModuleUnloaded(logger, sha256);
+        return true;
+    }
+
+    /// <summary>
     /// Drops the least recently used modules. They are not disposed: a run may still hold one, and the
     /// native module is freed by its finalizer once nothing does.
     /// </summary>

@@ -7,8 +7,8 @@ public static class FunctionRuntimes
     public const string Wasm = Protos.V1.SinkContract.DefaultRuntime;
 
     /// <summary>JavaScript source, run as is by sinks that support it (such as the Node.js sample sink).</summary>
-    public const string JavaScript = "javascript";
+    public const string JavaScript = Protos.V1.SinkContract.JavaScriptRuntime;
 
     /// <summary>The runtime of a version deployed in <paramref name="language"/>.</summary>
-    public static string Of(string language) => language == JavaScript ? JavaScript : Wasm;
+    public static string Of(string language) => Protos.V1.SinkContract.RuntimeOfLanguage(language);
 }

@@ -32,6 +32,8 @@ public static class FunctionSpecs
             Mode = version.Config.Mode == Storage.Model.ExecutionMode.Job ? ExecutionMode.Job : ExecutionMode.Warm,
             Runtime = FunctionRuntimes.Of(version.Language),
             Idempotent = version.Config.Idempotent,
+            MinWarm = (uint)version.Config.MinWarm,
+            MaxWarm = (uint)version.Config.MaxWarm,
         };
         foreach (var (key, value) in version.Config.Env)
         {

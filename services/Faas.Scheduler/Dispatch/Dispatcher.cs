@@ -5,6 +5,7 @@ using Faas.Scheduler.Jobs;
 using Faas.Scheduler.Placement;
 using Faas.Scheduler.Queues;
 using Faas.Scheduler.Sinks;
+using Faas.Scheduler.WarmPool;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
@@ -25,6 +26,7 @@ public sealed partial class Dispatcher
     private readonly SinkView sinks;
     private readonly SinkDirectory.SinkDirectoryClient sinkDirectory;
     private readonly JobDispatcher jobs;
+    private readonly WarmTargets warmTargets;
     private readonly SchedulerOptions options;
     private readonly ILogger<Dispatcher> logger;
     private readonly Counter<long> rejections;
@@ -34,7 +36,7 @@ public sealed partial class Dispatcher
 
     public Dispatcher(
         FunctionQueues queues, TenantConcurrency tenants, PlacementPolicy placement, SinkView sinks, SinkDirectory.SinkDirectoryClient sinkDirectory,
-        JobDispatcher jobs, IOptions<SchedulerOptions> options, IMeterFactory meterFactory, ILogger<Dispatcher> logger)
+        JobDispatcher jobs, WarmTargets warmTargets, IOptions<SchedulerOptions> options, IMeterFactory meterFactory, ILogger<Dispatcher> logger)
     {
         this.sinks = sinks;
         this.sinkDirectory = sinkDirectory;
@@ -42,6 +44,7 @@ public sealed partial class Dispatcher
         this.tenants = tenants;
         this.placement = placement;
         this.jobs = jobs;
+        this.warmTargets = warmTargets;
         this.options = options.Value;
         this.logger = logger;
         var meter = meterFactory.Create(SchedulerTelemetry.MeterName);
@@ -85,6 +88,7 @@ public sealed partial class Dispatcher
                 return new DispatchResponse { Result = result, QueueMicros = (ulong)(waited.Ticks / 10) };
             }
 
+            warmTargets.Observe(queueKey, function, queue);
             var metadata = new Metadata { { "x-execution-id", executionId }, { "x-trace-id", traceId } };
             if (!sinks.IsReady)
             {
@@ -101,7 +105,7 @@ public sealed partial class Dispatcher
                 }
 
                 var memoryMb = Math.Max(1, (long)function.MemoryMb);
-                sink.BeginCall(memoryMb);
+                sink.BeginCall(memoryMb, function.ModuleSha256);
                 onStarted?.Invoke(sink.Name);
                 var loaded = false;
                 using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, sink.Lost);

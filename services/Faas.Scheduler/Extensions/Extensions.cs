@@ -4,6 +4,7 @@ using Faas.Scheduler.Jobs;
 using Faas.Scheduler.Placement;
 using Faas.Scheduler.Queues;
 using Faas.Scheduler.Sinks;
+using Faas.Scheduler.WarmPool;
 using Faas.Storage;
 
 namespace Faas.Scheduler.Extensions;
@@ -26,6 +27,11 @@ public static class Extensions
         builder.Services.AddSingleton<FunctionQueues>();
         builder.Services.AddSingleton<TenantConcurrency>();
         builder.Services.AddSingleton<Dispatcher>();
+
+        // The warm pool: modules loaded ahead of calls (minWarm, demand), unloaded when idle, capped at maxWarm.
+        builder.Services.AddOptions<WarmPoolOptions>().BindConfiguration(WarmPoolOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<WarmTargets>();
+        builder.Services.AddHostedService<WarmPoolController>();
         builder.AddJobs();
 
         // Asynchronous invocations: reliable queues in, execution journal out, callbacks.

@@ -17,6 +17,8 @@ public readonly record struct Placement(Sink? Push)
 /// the lowest load score among pushed sinks with a free slot and room for the memory that have the module warm; else
 /// the lowest score among those with room (a cold load); else a sink that pulls, when one has a free slot; else the least
 /// loaded pushed sink, where the call waits for a slot; else the sink manager, which gives the task to a sink that pulls or says why no sink can run it.
+/// A function whose module is already warm on <c>max_warm</c> pushed sinks is not loaded on another: when those are
+/// full the call waits on the least loaded of them (or goes to a sink that pulls, which manages its own memory).
 /// </summary>
 public sealed class PlacementPolicy(SinkView view)
 {
@@ -27,7 +29,8 @@ public sealed class PlacementPolicy(SinkView view)
     {
         var runtime = function.RuntimeName();
         var memoryMb = Math.Max(1, (long)function.MemoryMb);
-        Sink? bestWarm = null, bestFree = null, bestAny = null;
+        Sink? bestWarm = null, bestFree = null, bestAny = null, bestWarmAny = null;
+        var warmSinks = 0;
         var pullFree = false;
         foreach (var sink in view.Sinks)
         {
@@ -58,6 +61,16 @@ public sealed class PlacementPolicy(SinkView view)
                 bestAny = sink;
             }
 
+            var warm = sink.IsWarm(function.ModuleSha256);
+            if (warm)
+            {
+                warmSinks++;
+                if (bestWarmAny is null || score < bestWarmAny.Score)
+                {
+                    bestWarmAny = sink;
+                }
+            }
+
             if (!sink.HasRoomFor(memoryMb))
             {
                 continue;
@@ -68,13 +81,14 @@ public sealed class PlacementPolicy(SinkView view)
                 bestFree = sink;
             }
 
-            if (sink.IsWarm(function.ModuleSha256) && (bestWarm is null || score < bestWarm.Score))
+            if (warm && (bestWarm is null || score < bestWarm.Score))
             {
                 bestWarm = sink;
             }
         }
 
-        if ((bestWarm ?? bestFree) is { } free)
+        var atMaxWarm = function.MaxWarm > 0 && warmSinks >= function.MaxWarm;
+        if ((bestWarm ?? (atMaxWarm ? null : bestFree)) is { } free)
         {
             return new Placement(free);
         }
@@ -82,6 +96,11 @@ public sealed class PlacementPolicy(SinkView view)
         if (pullFree)
         {
             return Placement.Pull;
+        }
+
+        if (atMaxWarm)
+        {
+            return new Placement(bestWarmAny);
         }
 
         if (bestAny is not null)

@@ -5,18 +5,28 @@ namespace Faas.Scheduler.Sinks;
 
 /// <summary>
 /// A sink as the scheduler sees it: what the sink manager last said of it (state, capacity, load), what the scheduler
-/// knows itself (calls in flight here, memory they hold, modules it ran there), and, for a sink that takes pushed
-/// work, its client. When the sink goes offline or leaves, <see cref="Lost"/> fires for the calls running on it.
+/// knows itself (calls in flight here, memory they hold, modules it placed or ran there and when they last ran), and,
+/// for a sink that takes pushed work, its client. When the sink goes offline or leaves, <see cref="Lost"/> fires for the
+/// calls running on it.
 /// </summary>
 public sealed class Sink
 {
-    private readonly ConcurrentDictionary<string, byte> warmModules = new(StringComparer.Ordinal);
+    /// <summary>
+    /// How long a module this scheduler placed (a cold call, a prewarm) or unloaded takes to show in, or vanish from, the
+    /// sink's heartbeats: until then the scheduler's own word stands over the report.
+    /// </summary>
+    public static readonly TimeSpan ReportLag = TimeSpan.FromSeconds(5);
+
+    private readonly ConcurrentDictionary<string, WarmModule> warmModules = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> unloaded = new(StringComparer.Ordinal);
+    private readonly TimeProvider time;
     private CancellationTokenSource lost = new();
     private int inFlight;
     private long memoryInUseMb;
 
-    public Sink(SinkInfo info, Protos.V1.Runtime.RuntimeClient? client)
+    public Sink(SinkInfo info, Protos.V1.Runtime.RuntimeClient? client, TimeProvider? timeProvider = null)
     {
+        time = timeProvider ?? TimeProvider.System;
         Id = info.SinkId;
         Name = info.Name;
         PushAddress = info.PushAddress;
@@ -65,22 +75,75 @@ public sealed class Sink
     /// <summary>A free slot and room for the memory, by this scheduler's count.</summary>
     public bool HasRoomFor(long memoryMb) => InFlight < Slots && MemoryInUseMb + memoryMb <= MemoryMb;
 
+    /// <summary>Whether the module is loaded there, or being loaded by a call or a prewarm this scheduler sent.</summary>
     public bool IsWarm(string moduleSha256) => warmModules.ContainsKey(moduleSha256);
 
-    public void BeginCall(long memoryMb)
+    /// <summary>Whether the sink answers the warm pool's Prewarm and Unload (a sink that does not is left to manage its own memory).</summary>
+    public bool ControlsWarmPool { get; private set; } = true;
+
+    /// <summary>The modules warm there, with how long each has gone without a call and how many calls run it now.</summary>
+    public IReadOnlyList<WarmModuleState> WarmModules
+    {
+        get
+        {
+            var now = time.GetTimestamp();
+            return [.. warmModules.Select(pair => new WarmModuleState(
+                pair.Key, time.GetElapsedTime(Volatile.Read(ref pair.Value.LastUsed), now), Volatile.Read(ref pair.Value.Running)))];
+        }
+    }
+
+    /// <param name="memoryMb">The function's memory, counted against the sink's until the call ends.</param>
+    /// <param name="moduleSha256">The module the call runs: it counts as warm there from now on (the call loads it).</param>
+    public void BeginCall(long memoryMb, string? moduleSha256 = null)
     {
         Interlocked.Increment(ref inFlight);
         Interlocked.Add(ref memoryInUseMb, memoryMb);
+        if (moduleSha256 is not null)
+        {
+            var module = Claim(moduleSha256);
+            Interlocked.Increment(ref module.Running);
+        }
     }
 
     public void EndCall(long memoryMb, string moduleSha256, bool moduleLoaded)
     {
         Interlocked.Decrement(ref inFlight);
         Interlocked.Add(ref memoryInUseMb, -memoryMb);
-        if (moduleLoaded)
+        var module = moduleLoaded ? Claim(moduleSha256) : warmModules.GetValueOrDefault(moduleSha256);
+        if (module is not null)
         {
-            warmModules.TryAdd(moduleSha256, 0);
+            Volatile.Write(ref module.LastUsed, time.GetTimestamp());
+            if (Volatile.Read(ref module.Running) > 0)
+            {
+                Interlocked.Decrement(ref module.Running);
+            }
         }
+    }
+
+    /// <summary>The module counts as warm here from now on: a call or a prewarm is loading it.</summary>
+    public void ClaimWarm(string moduleSha256) => Claim(moduleSha256);
+
+    /// <summary>The module is no longer loaded here (unloaded, or its prewarm failed); heartbeats that still list it are ignored for <see cref="ReportLag"/>.</summary>
+    public void ForgetWarm(string moduleSha256)
+    {
+        if (warmModules.TryGetValue(moduleSha256, out var module) && Volatile.Read(ref module.Running) == 0)
+        {
+            warmModules.TryRemove(KeyValuePair.Create(moduleSha256, module));
+        }
+
+        unloaded[moduleSha256] = time.GetTimestamp();
+    }
+
+    /// <summary>The sink does not answer Prewarm or Unload.</summary>
+    public void RefusesWarmPoolControl() => ControlsWarmPool = false;
+
+    private WarmModule Claim(string moduleSha256)
+    {
+        unloaded.TryRemove(moduleSha256, out _);
+        var now = time.GetTimestamp();
+        var module = warmModules.GetOrAdd(moduleSha256, static (_, at) => new WarmModule(at), now);
+        Volatile.Write(ref module.ClaimedAt, now);
+        return module;
     }
 
     /// <summary>Takes the sink manager's latest word; a sink no longer online loses its running calls.</summary>
@@ -101,22 +164,42 @@ public sealed class Sink
         }
     }
 
-    /// <summary>The sink's own list of loaded modules replaces what the scheduler believed.</summary>
+    /// <summary>
+    /// The sink's own list of loaded modules replaces what the scheduler believed, except for what the scheduler did
+    /// itself within <see cref="ReportLag"/> (a load it started, an unload it sent) and modules calls are running.
+    /// </summary>
     private void TakeWarmModules(SinkLoad? load)
     {
-        if (load is not null)
+        if (load is null)
         {
-            foreach (var module in load.WarmModules)
+            return;
+        }
+
+        var now = time.GetTimestamp();
+        foreach (var sha256 in load.WarmModules)
+        {
+            if (unloaded.TryGetValue(sha256, out var unloadedAt))
             {
-                warmModules.TryAdd(module, 0);
+                if (time.GetElapsedTime(unloadedAt, now) < ReportLag)
+                {
+                    continue;
+                }
+
+                unloaded.TryRemove(sha256, out _);
             }
 
-            if (warmModules.Count > load.WarmModules.Count)
+            warmModules.TryAdd(sha256, new WarmModule(now));
+        }
+
+        if (warmModules.Count > load.WarmModules.Count)
+        {
+            var reported = load.WarmModules.ToHashSet(StringComparer.Ordinal);
+            foreach (var (sha256, module) in warmModules)
             {
-                var reported = load.WarmModules.ToHashSet(StringComparer.Ordinal);
-                foreach (var module in warmModules.Keys.Where(m => !reported.Contains(m)))
+                if (!reported.Contains(sha256) && Volatile.Read(ref module.Running) == 0
+                    && time.GetElapsedTime(Volatile.Read(ref module.ClaimedAt), now) >= ReportLag)
                 {
-                    warmModules.TryRemove(module, out _);
+                    warmModules.TryRemove(KeyValuePair.Create(sha256, module));
                 }
             }
         }
@@ -124,4 +207,17 @@ public sealed class Sink
 
     /// <summary>The sink left the membership: calls on it will not get a result.</summary>
     public void MarkLost() => Volatile.Read(ref lost).Cancel();
+
+    private sealed class WarmModule(long since)
+    {
+        public long LastUsed = since;
+
+        /// <summary>When this scheduler last placed a call or a prewarm of it here (0: only the sink's report says so).</summary>
+        public long ClaimedAt;
+
+        public int Running;
+    }
 }
+
+/// <summary>A module warm on a sink: how long since a call last ran it there, and how many run it now.</summary>
+public readonly record struct WarmModuleState(string ModuleSha256, TimeSpan Idle, int Running);

@@ -8,7 +8,7 @@ namespace Faas.Scheduler.Sinks;
 /// The scheduler's one membership view: every sink the sink manager reports (built-in workers and external sinks alike),
 /// with a client for each address work is pushed to, signed with this service's token.
 /// </summary>
-public sealed partial class SinkView(ServiceTokens tokens, ILogger<SinkView> logger) : IDisposable
+public sealed partial class SinkView(ServiceTokens tokens, ILogger<SinkView> logger, TimeProvider? timeProvider = null) : IDisposable
 {
     private readonly Lock gate = new();
     private readonly Dictionary<string, GrpcChannel> channels = new(StringComparer.Ordinal);
@@ -55,7 +55,7 @@ public sealed partial class SinkView(ServiceTokens tokens, ILogger<SinkView> log
                 }
                 else
                 {
-                    sink = new Sink(info, info.PushAddress.Length == 0 ? null : new Protos.V1.Runtime.RuntimeClient(Channel(info.PushAddress)));
+                    sink = new Sink(info, info.PushAddress.Length == 0 ? null : new Protos.V1.Runtime.RuntimeClient(Channel(info.PushAddress)), timeProvider);
                     LogJoined(logger, info.Name, info.PushAddress.Length == 0 ? "pull" : info.PushAddress, info.State);
                 }
 

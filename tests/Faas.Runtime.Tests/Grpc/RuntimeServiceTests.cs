@@ -76,6 +76,39 @@ public sealed class RuntimeServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Prewarm_loads_a_module_before_its_first_call_and_unload_drops_it_again()
+    {
+        var request = Request("echo", "ping");
+        var sha256 = request.Function.ModuleSha256;
+
+        var prewarm = await Client.PrewarmAsync(new PrewarmRequest { ModuleSha256 = sha256 });
+        var again = await Client.PrewarmAsync(new PrewarmRequest { ModuleSha256 = sha256 });
+        Assert.True(prewarm.Loaded);
+        Assert.False(again.Loaded);
+        Assert.Contains(sha256, (await Client.GetStatusAsync(new GetStatusRequest())).WarmModules);
+        Assert.False((await Client.ExecuteAsync(request)).Cold);
+
+        var unload = await Client.UnloadAsync(new UnloadRequest { ModuleSha256 = { sha256, new string('0', 64) } });
+        Assert.Equal(1u, unload.Unloaded);
+        Assert.DoesNotContain(sha256, (await Client.GetStatusAsync(new GetStatusRequest())).WarmModules);
+
+        // Its precompiled form stayed on disk: the next call loads it again, cold, and runs.
+        var next = await Client.ExecuteAsync(request);
+        Assert.True(next.Cold);
+        Assert.Equal("ping", next.Output.ToStringUtf8());
+    }
+
+    [Fact]
+    public async Task Prewarm_of_an_unknown_module_is_not_found()
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(() => Client.PrewarmAsync(new PrewarmRequest { ModuleSha256 = new string('1', 64) }).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, error.StatusCode);
+
+        var invalid = await Assert.ThrowsAsync<RpcException>(() => Client.PrewarmAsync(new PrewarmRequest { ModuleSha256 = "not-a-hash" }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, invalid.StatusCode);
+    }
+
+    [Fact]
     public async Task Execute_passes_execution_and_trace_ids_from_metadata_to_the_function()
     {
         var headers = new Metadata { { "x-execution-id", "exec-42" }, { "x-trace-id", "4bf92f3577b34da6a3ce929d0e0e4736" } };

@@ -252,6 +252,32 @@ public sealed class FunctionStoreTests(StorageFixture fixture)
         Assert.NotNull(await Store.GetVersionAsync(theirs, "only-theirs", 0, CancellationToken.None));
     }
 
+    [Fact]
+    public async Task The_warm_pool_list_holds_the_live_version_of_functions_with_min_warm_only()
+    {
+        var sha256 = await fixture.Artifacts.PutAsync(Guid.NewGuid().ToByteArray(), CancellationToken.None);
+        var newerSha256 = await fixture.Artifacts.PutAsync(Guid.NewGuid().ToByteArray(), CancellationToken.None);
+        var tenant = await fixture.CreateTenantAsync();
+        Task<FunctionVersion> AddAsync(string name, FunctionConfig config, VersionState state = VersionState.Ready, string? module = null) =>
+            Store.AddVersionAsync(tenant, name, "wasm", state, module ?? sha256, null, config, "", CancellationToken.None);
+
+        await AddAsync("kept-warm", new FunctionConfig { MinWarm = 2 });
+        await AddAsync("kept-warm", new FunctionConfig { MinWarm = 3 }, module: newerSha256);
+        await AddAsync("still-building", new FunctionConfig { MinWarm = 1 });
+        await AddAsync("still-building", new FunctionConfig { MinWarm = 1 }, VersionState.Building, module: newerSha256);
+        await AddAsync("scaled-to-zero", new FunctionConfig { MinWarm = 1 });
+        await AddAsync("scaled-to-zero", new FunctionConfig { MinWarm = 0 });
+        await AddAsync("job", new FunctionConfig { MinWarm = 1, Mode = ExecutionMode.Job });
+
+        var listed = (await Store.ListWarmPoolVersionsAsync(10_000, CancellationToken.None)).Where(v => v.TenantId == tenant).ToList();
+
+        Assert.Equal(["kept-warm", "still-building"], listed.Select(v => v.FunctionName).Order(StringComparer.Ordinal));
+        var keptWarm = listed.Single(v => v.FunctionName == "kept-warm");
+        Assert.Equal((2, 3, newerSha256), (keptWarm.Version, keptWarm.Config.MinWarm, keptWarm.ModuleSha256));
+        var building = listed.Single(v => v.FunctionName == "still-building");
+        Assert.Equal((1, sha256), (building.Version, building.ModuleSha256));
+    }
+
     private Task<FunctionVersion> DeployAsync(Guid tenant, string name, FunctionConfig? config = null, string description = "") =>
         Store.AddVersionAsync(tenant, name, "wat", VersionState.Ready, null, "(module)", config ?? new FunctionConfig(), description, CancellationToken.None);
 }
