@@ -82,7 +82,7 @@ internal static class ResourcesPage
         }
 
         html.Append("<table><thead><tr><th>Sink</th><th>State</th><th>Work</th><th>Runtimes</th><th>Slots</th><th>Memory</th>")
-            .Append("<th>CPU</th><th>In flight</th><th>Held</th><th>Last heartbeat</th></tr></thead><tbody>");
+            .Append("<th>CPU</th><th>In flight</th><th>Held</th><th>Warm modules</th><th>Last heartbeat</th></tr></thead><tbody>");
         var now = DateTimeOffset.UtcNow;
         foreach (var sink in sinks)
         {
@@ -101,6 +101,7 @@ internal static class ResourcesPage
                 .Append("<td class=\"num\">").Append((sink.Cpu * 100).ToString("0", System.Globalization.CultureInfo.InvariantCulture)).Append(" %</td>")
                 .Append("<td class=\"num\">").Append(sink.InFlight).Append("</td>")
                 .Append("<td class=\"num\">").Append(sink.TasksHeld).Append("</td>")
+                .Append("<td class=\"num\">").Append(sink.WarmModules).Append("</td>")
                 .Append("<td class=\"num\">").Append(sink.LastHeartbeatAt is { } at ? $"{Math.Max(0, (now - at).TotalSeconds):0.0} s ago" : "").Append("</td></tr>");
         }
 

@@ -6,7 +6,7 @@ namespace Faas.AppHost.Dashboard;
 /// <summary>One sink as the dashboard shows it.</summary>
 public sealed record SinkRow(
     string Name, string State, string Mode, int Slots, int MemoryMb, string Runtimes, double Cpu, int InFlight, int TasksHeld,
-    DateTimeOffset? LastHeartbeatAt);
+    DateTimeOffset? LastHeartbeatAt, int WarmModules = 0);
 
 /// <summary>The sinks (built-in workers and external ones) from the gateway's <c>GET /v1/sinks</c>, or why they are unknown.</summary>
 public sealed class SinkStatus(GatewayAdminClient gateway)
@@ -38,7 +38,10 @@ public sealed class SinkStatus(GatewayAdminClient gateway)
                     load.ValueKind == JsonValueKind.Object && load.TryGetProperty("cpu", out var cpu) ? cpu.GetDouble() : 0,
                     Number(load, "inFlight"),
                     Number(s, "tasksHeld"),
-                    DateTimeOffset.TryParse(Text(s, "lastHeartbeatAt"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null);
+                    DateTimeOffset.TryParse(Text(s, "lastHeartbeatAt"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null,
+                    load.ValueKind == JsonValueKind.Object && load.TryGetProperty("warmModules", out var warm) && warm.ValueKind == JsonValueKind.Array
+                        ? warm.GetArrayLength()
+                        : 0);
             }).ToArray()
             : [];
 

@@ -59,7 +59,7 @@ public sealed class DashboardPageTests
         var rows = SinkStatus.Parse(System.Text.Json.JsonDocument.Parse("""
             {"sinks":[
               {"name":"runtime-0","state":"SINK_ONLINE","pushAddress":"http://127.0.0.1:5000","capacity":{"slots":2,"memoryMb":4096,"runtimes":["wasm"]},
-               "load":{"cpu":0.25,"inFlight":1},"lastHeartbeatAt":"2026-11-23T12:00:00Z"},
+               "load":{"cpu":0.25,"inFlight":1,"warmModules":["aa","bb","cc"]},"lastHeartbeatAt":"2026-11-23T12:00:00Z"},
               {"name":"node","state":"SINK_OFFLINE","capacity":{"slots":4,"memoryMb":1024,"runtimes":["javascript"]},"tasksHeld":3}
             ]}
             """).RootElement);
@@ -68,6 +68,7 @@ public sealed class DashboardPageTests
         Assert.Equal("push http://127.0.0.1:5000", rows[0].Mode);
         Assert.Equal("pull", rows[1].Mode);
         Assert.Equal(3, rows[1].TasksHeld);
+        Assert.Equal((3, 0), (rows[0].WarmModules, rows[1].WarmModules));
         var html = ResourcesPage.Render([Gateway], sinks: (rows, ""));
         Assert.Contains("<h2>Sinks</h2>", html);
         Assert.Contains(">online<", html);
@@ -75,6 +76,7 @@ public sealed class DashboardPageTests
         Assert.Contains("4096 MB", html);
         Assert.Contains("javascript", html);
         Assert.Contains("25 %", html);
+        Assert.Contains("<th>Warm modules</th>", html);
 
         var unknown = ResourcesPage.Render([Gateway], sinks: (null, "the gateway is not answering"));
         Assert.Contains("Unknown: the gateway is not answering.", unknown);
