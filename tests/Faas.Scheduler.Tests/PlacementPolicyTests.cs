@@ -231,4 +231,25 @@ public sealed class PlacementPolicyTests : IDisposable
 
         Assert.Same(first, Policy.Choose(Function(maxWarm: 1)).Push);
     }
+
+    [Fact]
+    public async Task Calls_placed_at_the_same_moment_do_not_load_the_module_beyond_max_warm()
+    {
+        Members(Info("a", slots: 64, cpu: 0.5), Info("b", slots: 64), Info("c", slots: 64, cpu: 0.2));
+        using var start = new ManualResetEventSlim();
+        var policy = Policy;
+
+        var placed = await Task.WhenAll(Enumerable.Range(0, 32).Select(_ => Task.Run(() =>
+        {
+            start.Wait();
+            return policy.Place(Function(maxWarm: 1)).Push!;
+        })).Append(Task.Run(() =>
+        {
+            start.Set();
+            return policy.Place(Function(maxWarm: 1)).Push!;
+        })));
+
+        Assert.Single(placed.Distinct());
+        Assert.Equal(33, placed[0].InFlight);
+    }
 }

@@ -97,7 +97,7 @@ public sealed partial class Dispatcher
             List<Sink>? unreachable = null;
             while (true)
             {
-                var placement = this.placement.Choose(function, unreachable);
+                var placement = this.placement.Place(function, unreachable);
                 if (placement.Push is not { } sink)
                 {
                     onStarted?.Invoke(PulledWorkerName);
@@ -105,7 +105,6 @@ public sealed partial class Dispatcher
                 }
 
                 var memoryMb = Math.Max(1, (long)function.MemoryMb);
-                sink.BeginCall(memoryMb, function.ModuleSha256);
                 onStarted?.Invoke(sink.Name);
                 var loaded = false;
                 using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, sink.Lost);

@@ -113,7 +113,8 @@ public static class ContainerProcess
         throw new WorkerFailedException(container, message, new InvalidOperationException(message));
     }
 
-    private static async Task<(byte[] Bytes, bool Overflowed)> ReadCappedAsync(Stream stream, int max)
+    /// <summary>Reads a stream to its end, keeping at most <paramref name="max"/> bytes (and saying whether there were more).</summary>
+    internal static async Task<(byte[] Bytes, bool Overflowed)> ReadCappedAsync(Stream stream, int max)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
@@ -133,7 +134,8 @@ public static class ContainerProcess
         return (buffer.ToArray(), overflowed);
     }
 
-    private static async Task<string> ReadTailAsync(Stream stream, int max)
+    /// <summary>Reads a stream to its end, keeping its last <paramref name="max"/> bytes as text.</summary>
+    internal static async Task<string> ReadTailAsync(Stream stream, int max)
     {
         var tail = new Queue<byte>(max);
         var chunk = new byte[4096];

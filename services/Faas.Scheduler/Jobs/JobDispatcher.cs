@@ -54,6 +54,7 @@ public sealed partial class JobDispatcher
     {
         var started = Stopwatch.GetTimestamp();
         var outcome = "failed";
+        var container = "none";
         try
         {
             var run = await launcher.RunAsync(new JobInvocation
@@ -83,6 +84,7 @@ public sealed partial class JobDispatcher
                 Cold = true,
             };
             outcome = response.Outcome.ToString();
+            container = run.Prepared ? "prepared" : "created";
             LogJobFinished(logger, executionId, function.Name, run.Container, outcome, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return response;
         }
@@ -105,7 +107,7 @@ public sealed partial class JobDispatcher
         }
         finally
         {
-            var tags = new KeyValuePair<string, object?>("outcome", outcome);
+            var tags = new TagList { { "outcome", outcome }, { "container", container } };
             launches.Add(1, tags);
             duration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, tags);
         }

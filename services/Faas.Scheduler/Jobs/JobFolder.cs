@@ -10,7 +10,9 @@ namespace Faas.Scheduler.Jobs;
 /// </summary>
 public static class JobFolder
 {
-    public static async Task WriteAsync(string folder, JobInvocation invocation, string? moduleToCopy, CancellationToken cancellationToken)
+    /// <param name="moduleToCopy">The precompiled module to put in the folder; null leaves an empty placeholder to mount it over.</param>
+    /// <param name="linkModule">Hard-link the module rather than copy it (a copy when the link cannot be made).</param>
+    public static async Task WriteAsync(string folder, JobInvocation invocation, string? moduleToCopy, CancellationToken cancellationToken, bool linkModule = false)
     {
         FileModes.CreateFolder(folder);
         // The request holds the secrets in plain text for the run: it lives in the scheduler's private bundle folder
@@ -22,12 +24,13 @@ public static class JobFolder
         {
             await File.WriteAllBytesAsync(module, [], cancellationToken).ConfigureAwait(false);
         }
-        else
+        else if (!linkModule || !OperatingSystem.IsLinux() || !Oci.ChildProcesses.TryHardLink(moduleToCopy, module))
         {
             File.Copy(moduleToCopy, module);
         }
 
-        foreach (var file in new[] { JobFiles.Request, JobFiles.Payload, JobFiles.Module })
+        // A linked module keeps the cache's mode (it is the same file).
+        foreach (var file in linkModule ? [JobFiles.Request, JobFiles.Payload] : new[] { JobFiles.Request, JobFiles.Payload, JobFiles.Module })
         {
             FileModes.Set(Path.Combine(folder, file), FileModes.Readable);
         }

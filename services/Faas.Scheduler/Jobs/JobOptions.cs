@@ -71,6 +71,21 @@ public sealed class JobOptions
     [Range(1024, 256 * 1024 * 1024)]
     public int MaxResultBytes { get; set; } = 10 * 1024 * 1024;
 
+    /// <summary>
+    /// Containers created ahead of invocations (runc launcher) for each container size in use, so an invocation only
+    /// starts one; each still serves one invocation. 0 creates every container when its invocation arrives.
+    /// </summary>
+    [Range(0, 64)]
+    public int PreparedContainers { get; set; } = 2;
+
+    /// <summary>Most container sizes (memory limits) kept prepared at once; the least recently used size goes first.</summary>
+    [Range(1, 64)]
+    public int PreparedShapes { get; set; } = 4;
+
+    /// <summary>A container size not used for this long has its prepared containers removed.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan PreparedIdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
     public KubernetesJobOptions Kubernetes { get; set; } = new();
 }
 

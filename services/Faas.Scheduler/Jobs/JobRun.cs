@@ -20,4 +20,7 @@ public sealed record JobRun
 
     /// <summary>The container (or Job) name, e.g. <c>faas-job-…</c>.</summary>
     public required string Container { get; init; }
+
+    /// <summary>Whether the container was created ahead of the invocation (<see cref="Oci.PreparedContainers"/>) rather than for it.</summary>
+    public bool Prepared { get; init; }
 }

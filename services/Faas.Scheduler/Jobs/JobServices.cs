@@ -1,6 +1,7 @@
 using Faas.Scheduler.Jobs.Kubernetes;
 using Faas.Scheduler.Jobs.Oci;
 using Faas.Scheduler.Jobs.Processes;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Faas.Scheduler.Jobs;
@@ -18,6 +19,8 @@ public static class JobServices
         builder.Services.AddSingleton<JobModules>();
         builder.Services.AddSingleton<OciRuntimeImage>();
         builder.Services.AddSingleton<Runc>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<PreparedContainers>();
         builder.Services.AddSingleton<OciJobLauncher>();
         builder.Services.AddSingleton<ProcessJobLauncher>();
         builder.Services.AddSingleton<KubernetesJobLauncher>();

@@ -22,6 +22,33 @@ public readonly record struct Placement(Sink? Push)
 /// </summary>
 public sealed class PlacementPolicy(SinkView view)
 {
+    private readonly Lock coldPlacement = new();
+
+    /// <summary>
+    /// Chooses where the invocation runs and, for a pushed sink, counts the call there (<see cref="Sink.BeginCall"/>).
+    /// A cold placement is chosen again and counted under a lock, so calls arriving together cannot each load the module
+    /// on another sink past <c>max_warm</c>; a warm one takes no lock.
+    /// </summary>
+    /// <inheritdoc cref="Choose" path="/param"/>
+    /// <inheritdoc cref="Choose" path="/exception"/>
+    public Placement Place(FunctionSpec function, IReadOnlyCollection<Sink>? exclude = null)
+    {
+        var memoryMb = Math.Max(1, (long)function.MemoryMb);
+        var placement = Choose(function, exclude);
+        if (placement.Push is { } sink && !sink.IsWarm(function.ModuleSha256) && function.MaxWarm > 0)
+        {
+            lock (coldPlacement)
+            {
+                placement = Choose(function, exclude);
+                placement.Push?.BeginCall(memoryMb, function.ModuleSha256);
+                return placement;
+            }
+        }
+
+        placement.Push?.BeginCall(memoryMb, function.ModuleSha256);
+        return placement;
+    }
+
     /// <param name="function">The function to run.</param>
     /// <param name="exclude">Sinks already tried for this invocation.</param>
     /// <exception cref="NoWorkerAvailableException">Every pushed sink that could run it was tried and could not be reached.</exception>

@@ -70,6 +70,29 @@ public sealed class PortPreflightTests
         Assert.Equal(ports.Count, ports.Distinct().Count());
     }
 
+    [Fact]
+    public void Ports_are_picked_below_the_kernels_ephemeral_range_where_outgoing_connections_cannot_take_them()
+    {
+        var allocator = new LoopbackPortAllocator(ephemeralStart: 32_768);
+
+        var ports = Enumerable.Range(0, 20).Select(_ => allocator.GetFreePort()).ToList();
+
+        Assert.All(ports, p => Assert.InRange(p, LoopbackPortAllocator.LowestPort, 32_767));
+        foreach (var port in ports)
+        {
+            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            probe.Bind(new IPEndPoint(IPAddress.Loopback, port)); // free: nothing holds it after the check
+        }
+    }
+
+    [Fact]
+    public void Without_room_below_the_ephemeral_range_the_kernel_picks()
+    {
+        var allocator = new LoopbackPortAllocator(ephemeralStart: 0);
+
+        Assert.InRange(allocator.GetFreePort(), 1, 65_535);
+    }
+
     private static TcpListener ListenOnFreePort(out int port)
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);

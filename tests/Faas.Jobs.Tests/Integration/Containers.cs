@@ -21,6 +21,20 @@ public static class Containers
     public static string RuncPath =>
         Runc.Locate() ?? throw new InvalidOperationException("runc is not installed (Debian package `runc`; .ci/run installs it): JOB mode tests run real containers.");
 
+    /// <summary>
+    /// Ids of this run's containers that ran an invocation (or are running one) and are still there: every container
+    /// but those prepared for an invocation to come, which runc lists as <c>created</c> until they are started.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> StartedAsync(string prefix)
+    {
+        var (exitCode, output, error) = await Runc.RunAsync(RuncPath, CancellationToken.None, "list", "--format", "json");
+        Assert.True(exitCode == 0, $"runc list: {error}");
+        using var json = System.Text.Json.JsonDocument.Parse(string.IsNullOrWhiteSpace(output) || output.Trim() == "null" ? "[]" : output);
+        return [.. json.RootElement.EnumerateArray()
+            .Where(c => c.GetProperty("id").GetString()!.StartsWith(prefix, StringComparison.Ordinal) && c.GetProperty("status").GetString() != "created")
+            .Select(c => c.GetProperty("id").GetString()!)];
+    }
+
     /// <summary>Ids of this run's containers (those starting with <paramref name="prefix"/>) that runc still knows.</summary>
     public static async Task<IReadOnlyList<string>> LeftAsync(string prefix) =>
         [.. (await Runc.ListAsync(RuncPath, CancellationToken.None)).Where(id => id.StartsWith(prefix, StringComparison.Ordinal))];

@@ -9,6 +9,8 @@ namespace Faas.Jobs.Tests.Integration;
 /// </summary>
 public sealed class JobMeshFixture : IAsyncLifetime
 {
+    public const string MetricsToken = "scrape-token-for-job-tests";
+
     public FaasTestApp App { get; private set; } = null!;
 
     public HttpClient Rest { get; private set; } = null!;
@@ -21,7 +23,11 @@ public sealed class JobMeshFixture : IAsyncLifetime
         App = FaasTestingBuilder.Create(o =>
         {
             o.Workers = 1;
-            o.ConfigureAppHost = appHost => appHost.ServiceEnvironment["Jobs__ContainerPrefix"] = Containers.MeshPrefix;
+            o.ConfigureAppHost = appHost =>
+            {
+                appHost.ServiceEnvironment["Jobs__ContainerPrefix"] = Containers.MeshPrefix;
+                appHost.ServiceEnvironment["Metrics__BearerToken"] = MetricsToken;
+            };
         }).Build();
         await App.StartAsync();
         Rest = App.CreateHttpClient("gateway", "http");
@@ -35,7 +41,7 @@ public sealed class JobMeshFixture : IAsyncLifetime
             await App.DisposeAsync();
         }
 
-        // After the whole run: not one container of the mesh's is left.
+        // After the whole run: not one container of the mesh's is left, prepared ones included.
         var left = await Containers.LeftAsync(Containers.MeshPrefix);
         Assert.True(left.Count == 0, $"containers left behind: {string.Join(", ", left)}");
     }

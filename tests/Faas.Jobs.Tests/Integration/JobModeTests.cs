@@ -29,6 +29,33 @@ public sealed class JobModeTests(JobMeshFixture mesh)
     }
 
     [Fact]
+    public async Task Later_calls_run_in_containers_prepared_ahead_each_used_once()
+    {
+        // A container size no other test uses: its first call creates its container and starts preparing more.
+        await mesh.DeployJobAsync("job-prepared", JobMeshFixture.Wat("echo"), memoryMb: 48);
+        var preparedBefore = await PreparedCountAsync();
+
+        var workers = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            using var response = await mesh.Rest.PostAsync("/v1/functions/job-prepared:invoke", new StringContent($"call {i}"));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal($"call {i}", await response.Content.ReadAsStringAsync());
+            workers.Add((await GetExecutionAsync(response.Headers.GetValues("x-execution-id").Single())).GetProperty("worker").GetString()!);
+            if (i == 0)
+            {
+                await EventuallyAsync(PreparedCountAsync, count => count > preparedBefore);
+            }
+        }
+
+        Assert.Equal(workers.Count, workers.Distinct().Count());
+        using var scheduler = mesh.App.CreateHttpClient("scheduler", "http", bearer: JobMeshFixture.MetricsToken);
+        var metrics = (await scheduler.GetStringAsync("/metrics")).Split('\n');
+        Assert.Contains(metrics, l => l.StartsWith("faas_jobs_launches", StringComparison.Ordinal) && l.Contains("container=\"prepared\"", StringComparison.Ordinal) && l.Contains("outcome=\"Ok\"", StringComparison.Ordinal));
+        await AssertNothingLeftAsync();
+    }
+
+    [Fact]
     public async Task Job_function_sees_its_own_environment_only()
     {
         await mesh.DeployJobAsync(
@@ -116,12 +143,34 @@ public sealed class JobModeTests(JobMeshFixture mesh)
     }
 
     /// <summary>
-    /// Containers and bundles are removed before the result is returned, and the tests of this collection run
-    /// one at a time, so none may remain.
+    /// A container that ran is removed with its bundle (a prepared one right after its result is in), and the tests of
+    /// this collection run one at a time, so none that ran may remain; what remains is the containers prepared for
+    /// invocations to come, never started, each with its bundle.
     /// </summary>
     private async Task AssertNothingLeftAsync()
     {
-        Assert.Empty(await Containers.LeftAsync(Containers.MeshPrefix));
-        Assert.Empty(Directory.Exists(mesh.Bundles) ? Directory.GetDirectories(mesh.Bundles) : []);
+        var started = await EventuallyAsync(() => Containers.StartedAsync(Containers.MeshPrefix), left => left.Count == 0);
+        Assert.Empty(started);
+        var prepared = await Containers.LeftAsync(Containers.MeshPrefix);
+        var bundles = Directory.Exists(mesh.Bundles) ? Directory.GetDirectories(mesh.Bundles).Select(Path.GetFileName).ToList() : [];
+        Assert.Equal(prepared.Order(StringComparer.Ordinal), bundles.Order(StringComparer.Ordinal));
+    }
+
+    private static async Task<int> PreparedCountAsync() =>
+        (await Containers.LeftAsync(Containers.MeshPrefix)).Count - (await Containers.StartedAsync(Containers.MeshPrefix)).Count;
+
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            var value = await probe();
+            if (done(value) || DateTime.UtcNow > deadline)
+            {
+                return value;
+            }
+
+            await Task.Delay(50);
+        }
     }
 }

@@ -1,3 +1,4 @@
+using Faas.Runtime.Jobs;
 using Microsoft.Extensions.Options;
 
 namespace Faas.Scheduler.Jobs.Oci;
@@ -18,9 +19,13 @@ public sealed partial class OciJobLauncher : IJobLauncher, IDisposable
     private readonly JobOptions options;
     private readonly ILogger<OciJobLauncher> logger;
     private readonly SemaphoreSlim running;
+    private readonly PreparedContainers? prepared;
 
-    public OciJobLauncher(OneShotRuntime runtime, OciRuntimeImage image, Runc runc, JobModules modules, IOptions<JobOptions> options, ILogger<OciJobLauncher> logger)
+    public OciJobLauncher(
+        OneShotRuntime runtime, OciRuntimeImage image, Runc runc, JobModules modules, IOptions<JobOptions> options, ILogger<OciJobLauncher> logger,
+        PreparedContainers? prepared = null)
     {
+        this.prepared = prepared;
         this.runtime = runtime;
         this.image = image;
         this.runc = runc;
@@ -63,9 +68,18 @@ public sealed partial class OciJobLauncher : IJobLauncher, IDisposable
         {
             var rootFileSystem = await image.GetAsync(cancellationToken).ConfigureAwait(false);
             var module = await modules.GetAsync(invocation.ModuleSha256, cancellationToken).ConfigureAwait(false);
+            var memoryLimit = OciSpec.MemoryLimitBytes(invocation.MemoryMb, options.MemoryOverheadMb);
+            if (OperatingSystem.IsLinux() && prepared?.TryTake(memoryLimit, runcPath) is { } container)
+            {
+                var run = await RunPreparedAsync(container, invocation, module, memoryLimit, runcPath, onStarted, cancellationToken).ConfigureAwait(false);
+                if (run is not null)
+                {
+                    return run;
+                }
+            }
+
             var id = options.ContainerPrefix + Guid.NewGuid().ToString("N")[..20];
             var bundle = Path.Combine(Bundles, id);
-            var memoryLimit = OciSpec.MemoryLimitBytes(invocation.MemoryMb, options.MemoryOverheadMb);
             onStarted?.Invoke(JobDispatcher.WorkerName(id));
             var removed = false;
             try
@@ -126,6 +140,63 @@ public sealed partial class OciJobLauncher : IJobLauncher, IDisposable
     }
 
     /// <summary>
+    /// Runs the invocation in a container prepared ahead: its files into the job folder (the module hard-linked from the
+    /// cache), <c>runc start</c>, the result from the container's stdout, its exit status from reaping its process. The
+    /// timeout is enforced from outside as on the ordinary path. Null when the container would not start: nothing ran,
+    /// and the caller creates one the ordinary way. The container and its bundle are removed after the result is in.
+    /// </summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    private async Task<JobRun?> RunPreparedAsync(
+        PreparedContainer container, JobInvocation invocation, string module, long memoryLimit, string runcPath, Action<string>? onStarted, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await JobFolder.WriteAsync(container.JobFolder, invocation, module, cancellationToken, linkModule: true).ConfigureAwait(false);
+            var (started, _, error) = await runc.RunAsync(runcPath, cancellationToken, "start", container.Id).ConfigureAwait(false);
+            if (started != 0)
+            {
+                LogPreparedDidNotStart(logger, container.Id, error.Trim());
+                return null;
+            }
+
+            onStarted?.Invoke(JobDispatcher.WorkerName(container.Id));
+            var killed = false;
+            using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                deadline.CancelAfter(TimeSpan.FromMilliseconds(invocation.TimeoutMs) + options.KillGrace);
+                try
+                {
+                    await container.Stdout.WaitAsync(deadline.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    killed = true;
+                    await runc.RunAsync(runcPath, CancellationToken.None, "kill", container.Id, "KILL").ConfigureAwait(false);
+                }
+            }
+
+            var (output, overflowed) = await container.Stdout.ConfigureAwait(false);
+            var stderrTail = await container.Stderr.ConfigureAwait(false);
+            // The process has closed its stdout: it has ended or is about to.
+            var exitCode = await PreparedContainers.WaitForExitAsync(container, TimeSpan.FromSeconds(5)).ConfigureAwait(false)
+                ?? (JobFolder.ParseResult(output) is null ? JobFiles.ExitSetupFailed : 0);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (killed)
+            {
+                LogKilledAtDeadline(logger, container.Id, invocation.ExecutionId, invocation.TimeoutMs);
+            }
+
+            return ContainerProcess.Interpret(
+                new ContainerExit(exitCode, output, overflowed, stderrTail, killed), JobDispatcher.WorkerName(container.Id), invocation.TimeoutMs, memoryLimit, memoryKillPossible: true)
+                with { Prepared = true };
+        }
+        finally
+        {
+            prepared!.Remove(container, runcPath);
+        }
+    }
+
+    /// <summary>
     /// Removes what a scheduler that died mid-run left: containers whose bundle is still in the state
     /// directory, and the bundles. Only this state directory's containers are touched.
     /// </summary>
@@ -153,6 +224,9 @@ public sealed partial class OciJobLauncher : IJobLauncher, IDisposable
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Container {Container} of execution {ExecutionId} outlived its timeout of {TimeoutMs} ms and was killed")]
     private static partial void LogKilledAtDeadline(ILogger logger, string container, string executionId, int timeoutMs);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "Prepared container {Container} did not start ({Reason}); creating one for the invocation instead")]
+    private static partial void LogPreparedDidNotStart(ILogger logger, string container, string reason);
 
     [LoggerMessage(EventId = 21, Level = LogLevel.Information, Message = "Removed leftover container {Container} and its bundle")]
     private static partial void LogLeftoverRemoved(ILogger logger, string container);

@@ -14,8 +14,11 @@ public sealed record OciSpecInput
     /// <summary>The invocation's folder, mounted read-only at <see cref="JobFiles.MountPoint"/>.</summary>
     public required string JobFolder { get; init; }
 
-    /// <summary>The cached precompiled module, mounted read-only over the folder's placeholder.</summary>
-    public required string ModuleFile { get; init; }
+    /// <summary>
+    /// The cached precompiled module, mounted read-only over the folder's placeholder; null for a container prepared
+    /// ahead of its invocation, whose job folder receives the module (a hard link) before it starts.
+    /// </summary>
+    public string? ModuleFile { get; init; }
 
     public required long MemoryLimitBytes { get; init; }
 
@@ -64,12 +67,7 @@ public static class OciSpec
         },
         ["root"] = new JsonObject { ["path"] = input.RootFileSystem, ["readonly"] = true },
         ["hostname"] = "faas-job",
-        ["mounts"] = new JsonArray(
-            new JsonObject { ["destination"] = "/proc", ["type"] = "proc", ["source"] = "proc", ["options"] = new JsonArray("nosuid", "noexec", "nodev") },
-            new JsonObject { ["destination"] = "/dev", ["type"] = "tmpfs", ["source"] = "tmpfs", ["options"] = new JsonArray("nosuid", "noexec", "strictatime", "mode=755", "size=64k") },
-            new JsonObject { ["destination"] = JobFiles.MountPoint, ["type"] = "bind", ["source"] = input.JobFolder, ["options"] = new JsonArray("rbind", "ro", "nosuid", "nodev") },
-            // Not noexec: Wasmtime maps the precompiled code executable.
-            new JsonObject { ["destination"] = $"{JobFiles.MountPoint}/{JobFiles.Module}", ["type"] = "bind", ["source"] = input.ModuleFile, ["options"] = new JsonArray("bind", "ro", "nosuid", "nodev") }),
+        ["mounts"] = Mounts(input),
         ["annotations"] = ToObject(input.Annotations),
         ["linux"] = new JsonObject
         {
@@ -97,6 +95,21 @@ public static class OciSpec
             ["readonlyPaths"] = new JsonArray("/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"),
         },
     };
+
+    private static JsonArray Mounts(OciSpecInput input)
+    {
+        var mounts = new JsonArray(
+            new JsonObject { ["destination"] = "/proc", ["type"] = "proc", ["source"] = "proc", ["options"] = new JsonArray("nosuid", "noexec", "nodev") },
+            new JsonObject { ["destination"] = "/dev", ["type"] = "tmpfs", ["source"] = "tmpfs", ["options"] = new JsonArray("nosuid", "noexec", "strictatime", "mode=755", "size=64k") },
+            // Not noexec: Wasmtime maps the precompiled code executable.
+            new JsonObject { ["destination"] = JobFiles.MountPoint, ["type"] = "bind", ["source"] = input.JobFolder, ["options"] = new JsonArray("rbind", "ro", "nosuid", "nodev") });
+        if (input.ModuleFile is not null)
+        {
+            mounts.Add(new JsonObject { ["destination"] = $"{JobFiles.MountPoint}/{JobFiles.Module}", ["type"] = "bind", ["source"] = input.ModuleFile, ["options"] = new JsonArray("bind", "ro", "nosuid", "nodev") });
+        }
+
+        return mounts;
+    }
 
     /// <summary>The container's memory limit: the function's linear memory plus the runtime's own.</summary>
     public static long MemoryLimitBytes(int functionMemoryMb, int overheadMb) =>

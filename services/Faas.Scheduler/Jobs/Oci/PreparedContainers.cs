@@ -1,0 +1,331 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.Versioning;
+using Microsoft.Extensions.Options;
+
+namespace Faas.Scheduler.Jobs.Oci;
+
+/// <summary>
+/// A container created (<c>runc create</c>: namespaces, mounts, cgroup limits, the runtime's process waiting to be
+/// started) before the invocation that will use it, with its job folder still empty. Used once, then removed.
+/// </summary>
+public sealed class PreparedContainer
+{
+    internal PreparedContainer(string id, string bundle, int pid, Process create, Task<(byte[] Bytes, bool Overflowed)> stdout, Task<string> stderr)
+    {
+        Id = id;
+        Bundle = bundle;
+        Pid = pid;
+        Create = create;
+        Stdout = stdout;
+        Stderr = stderr;
+    }
+
+    public string Id { get; }
+
+    public string Bundle { get; }
+
+    /// <summary>Where the invocation's files go before the container starts (mounted read-only inside).</summary>
+    public string JobFolder => Path.Combine(Bundle, "job");
+
+    /// <summary>The container's process (in this machine's pid namespace), a child of this process once runc has exited.</summary>
+    public int Pid { get; }
+
+    /// <summary>The exited <c>runc create</c>, whose output pipes the container's process inherited.</summary>
+    internal Process Create { get; }
+
+    /// <summary>The container's stdout, read to its end (the runtime's result), capped at <see cref="JobOptions.MaxResultBytes"/>.</summary>
+    internal Task<(byte[] Bytes, bool Overflowed)> Stdout { get; }
+
+    internal Task<string> Stderr { get; }
+}
+
+/// <summary>
+/// Containers prepared ahead of JOB-mode invocations, so an invocation pays only for <c>runc start</c> rather than
+/// for creating a container: <see cref="JobOptions.PreparedContainers"/> for each container memory limit used in the
+/// last <see cref="JobOptions.PreparedIdleTimeout"/> (at most <see cref="JobOptions.PreparedShapes"/> limits). Each
+/// container still serves exactly one invocation and is removed after it. A container that cannot be had at once
+/// (the first call of a size, a burst beyond the pool) is created the ordinary way. Needs Linux, where this process
+/// becomes the subreaper of the containers it creates so that it can wait for them after <c>runc create</c> exits.
+/// </summary>
+public sealed partial class PreparedContainers : IAsyncDisposable
+{
+    private static readonly TimeSpan CreateTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly ConcurrentDictionary<long, Shape> shapes = new();
+    private readonly ConcurrentDictionary<Task, byte> work = new();
+    private readonly SemaphoreSlim creating = new(1);
+    private readonly CancellationTokenSource disposing = new();
+    private readonly OciRuntimeImage image;
+    private readonly Runc runc;
+    private readonly JobOptions options;
+    private readonly TimeProvider time;
+    private readonly ILogger<PreparedContainers> logger;
+    private readonly Lazy<bool> enabled;
+
+    public PreparedContainers(OciRuntimeImage image, Runc runc, IOptions<JobOptions> options, TimeProvider time, ILogger<PreparedContainers> logger)
+    {
+        this.image = image;
+        this.runc = runc;
+        this.options = options.Value;
+        this.time = time;
+        this.logger = logger;
+        enabled = new Lazy<bool>(() => this.options.PreparedContainers > 0 && OperatingSystem.IsLinux() && ChildProcesses.BecomeSubreaper());
+    }
+
+    private string Bundles => Path.Combine(options.StateDirectory, "bundles");
+
+    /// <summary>How many containers wait, prepared, now.</summary>
+    public int Ready => shapes.Values.Sum(s => s.Ready.Count);
+
+    /// <summary>
+    /// A prepared container with this memory limit, or null when none is ready. Either way the limit counts as in use
+    /// and its containers are topped up in the background.
+    /// </summary>
+    public PreparedContainer? TryTake(long memoryLimitBytes, string runcPath)
+    {
+        if (!enabled.Value || disposing.IsCancellationRequested)
+        {
+            return null;
+        }
+
+        var now = time.GetTimestamp();
+        var shape = shapes.GetOrAdd(memoryLimitBytes, static limit => new Shape(limit));
+        Volatile.Write(ref shape.LastUsed, now);
+        ForgetIdleShapes(now);
+        shape.Ready.TryDequeue(out var container);
+        Track(TopUpAsync(shape, runcPath));
+        return container;
+    }
+
+    /// <summary>Removes a container that ran (or could not start), and its bundle, in the background; disposal waits for it.</summary>
+    public void Remove(PreparedContainer container, string runcPath) => Track(RemoveAsync(container, runcPath));
+
+    private void Track(Task task)
+    {
+        if (task.IsCompleted)
+        {
+            return;
+        }
+
+        work.TryAdd(task, 0);
+        _ = task.ContinueWith(done => work.TryRemove(done, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>Waits (up to <paramref name="timeout"/>) for the container's process to be reaped: its exit code (128 + signal when killed), or null if unknown.</summary>
+    [SupportedOSPlatform("linux")]
+    public static async Task<int?> WaitForExitAsync(PreparedContainer container, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        var pause = 1;
+        while (true)
+        {
+            switch (ChildProcesses.TryReap(container.Pid))
+            {
+                case -1:
+                    return null;
+                case { } exitCode:
+                    return exitCode;
+            }
+
+            if (Stopwatch.GetTimestamp() > deadline)
+            {
+                return null;
+            }
+
+            await Task.Delay(pause).ConfigureAwait(false);
+            pause = Math.Min(50, pause * 2);
+        }
+    }
+
+    private async Task TopUpAsync(Shape shape, string runcPath)
+    {
+        while (!disposing.IsCancellationRequested && shapes.TryGetValue(shape.MemoryLimitBytes, out var current) && current == shape
+            && shape.Ready.Count + Volatile.Read(ref shape.Creating) < options.PreparedContainers)
+        {
+            Interlocked.Increment(ref shape.Creating);
+            try
+            {
+                await creating.WaitAsync(disposing.Token).ConfigureAwait(false);
+                PreparedContainer? container;
+                try
+                {
+                    container = await CreateAsync(shape.MemoryLimitBytes, runcPath).ConfigureAwait(false);
+                }
+                finally
+                {
+                    creating.Release();
+                }
+
+                if (container is null)
+                {
+                    return; // logged; the next invocation tries again
+                }
+
+                shape.Ready.Enqueue(container);
+                if (disposing.IsCancellationRequested || !shapes.ContainsKey(shape.MemoryLimitBytes))
+                {
+                    Drain(shape, runcPath);
+                }
+            }
+            catch (OperationCanceledException) when (disposing.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            finally
+            {
+                Interlocked.Decrement(ref shape.Creating);
+            }
+        }
+    }
+
+    private async Task<PreparedContainer?> CreateAsync(long memoryLimitBytes, string runcPath)
+    {
+        var id = options.ContainerPrefix + Guid.NewGuid().ToString("N")[..20];
+        var bundle = Path.Combine(Bundles, id);
+        Process? create = null;
+        try
+        {
+            var rootFileSystem = await image.GetAsync(disposing.Token).ConfigureAwait(false);
+            FileModes.CreatePrivateFolder(Bundles);
+            FileModes.CreatePrivateFolder(bundle);
+            var jobFolder = Path.Combine(bundle, "job");
+            FileModes.CreateFolder(jobFolder);
+            var spec = OciSpec.Build(new OciSpecInput
+            {
+                ContainerId = id,
+                RootFileSystem = rootFileSystem,
+                JobFolder = jobFolder,
+                MemoryLimitBytes = memoryLimitBytes,
+                CpuLimit = options.CpuLimit,
+                PidsLimit = options.PidsLimit,
+                Annotations = new Dictionary<string, string> { ["faas.prepared"] = "true" },
+            });
+            await File.WriteAllTextAsync(Path.Combine(bundle, "config.json"), spec.ToJsonString(), disposing.Token).ConfigureAwait(false);
+
+            var pidFile = Path.Combine(bundle, "container.pid");
+            create = Process.Start(runc.StartInfo(runcPath, "create", "--bundle", bundle, "--pid-file", pidFile, "--no-new-keyring", id))
+                ?? throw new InvalidOperationException("runc did not start.");
+            create.StandardInput.Close();
+            var stdout = ContainerProcess.ReadCappedAsync(create.StandardOutput.BaseStream, options.MaxResultBytes);
+            var stderr = ContainerProcess.ReadTailAsync(create.StandardError.BaseStream, 4096);
+            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(disposing.Token))
+            {
+                timeout.CancelAfter(CreateTimeout);
+                await create.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+            }
+
+            if (create.ExitCode != 0 || !File.Exists(pidFile))
+            {
+                throw new InvalidOperationException($"runc create exited with code {create.ExitCode}: {(stderr.IsCompleted ? (await stderr.ConfigureAwait(false)).Trim() : "")}");
+            }
+
+            var pid = int.Parse(await File.ReadAllTextAsync(pidFile, disposing.Token).ConfigureAwait(false), NumberStyles.Integer, CultureInfo.InvariantCulture);
+            return new PreparedContainer(id, bundle, pid, create, stdout, stderr);
+        }
+        catch (Exception ex)
+        {
+            if (ex is not OperationCanceledException || !disposing.IsCancellationRequested)
+            {
+                LogPrepareFailed(logger, id, ex.Message);
+            }
+
+            create?.Kill(entireProcessTree: true);
+            create?.Dispose();
+            await runc.ForceDeleteAsync(runcPath, id).ConfigureAwait(false);
+            JobFolder.Delete(bundle);
+            return null;
+        }
+    }
+
+    private async Task RemoveAsync(PreparedContainer container, string runcPath)
+    {
+        try
+        {
+            await runc.ForceDeleteAsync(runcPath, container.Id).ConfigureAwait(false);
+            if (OperatingSystem.IsLinux())
+            {
+                // A container removed before it ran (disposal) has its process killed by the delete: reap it.
+                await WaitForExitAsync(container, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            LogRemoveFailed(logger, container.Id, ex.Message);
+        }
+        finally
+        {
+            JobFolder.Delete(container.Bundle);
+            container.Create.Dispose();
+        }
+    }
+
+    private void ForgetIdleShapes(long now)
+    {
+        foreach (var (limit, shape) in shapes)
+        {
+            var idle = time.GetElapsedTime(Volatile.Read(ref shape.LastUsed), now) > options.PreparedIdleTimeout;
+            if (idle || shapes.Count > options.PreparedShapes && shape == shapes.Values.MinBy(s => Volatile.Read(ref s.LastUsed)))
+            {
+                if (shapes.TryRemove(KeyValuePair.Create(limit, shape)))
+                {
+                    Drain(shape, runc.Locate() ?? options.RuncPath);
+                }
+            }
+        }
+    }
+
+    private void Drain(Shape shape, string runcPath)
+    {
+        while (shape.Ready.TryDequeue(out var container))
+        {
+            Remove(container, runcPath);
+        }
+    }
+
+    /// <summary>Removes every prepared container and waits for the removals under way.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (disposing.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await disposing.CancelAsync().ConfigureAwait(false);
+        var runcPath = runc.Locate() ?? options.RuncPath;
+        do
+        {
+            foreach (var shape in shapes.Values)
+            {
+                Drain(shape, runcPath);
+            }
+
+            await Task.WhenAll(work.Keys).ConfigureAwait(false);
+        }
+        while (!work.IsEmpty || shapes.Values.Any(s => !s.Ready.IsEmpty));
+
+        creating.Dispose();
+    }
+
+    [LoggerMessage(EventId = 30, Level = LogLevel.Warning, Message = "Could not prepare container {Container}: {Reason}")]
+    private static partial void LogPrepareFailed(ILogger logger, string container, string reason);
+
+    [LoggerMessage(EventId = 31, Level = LogLevel.Warning, Message = "Could not remove container {Container}: {Reason}")]
+    private static partial void LogRemoveFailed(ILogger logger, string container, string reason);
+
+    private sealed class Shape(long memoryLimitBytes)
+    {
+        public long MemoryLimitBytes { get; } = memoryLimitBytes;
+
+        public ConcurrentQueue<PreparedContainer> Ready { get; } = new();
+
+        public int Creating;
+
+        public long LastUsed;
+    }
+}
