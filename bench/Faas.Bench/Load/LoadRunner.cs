@@ -5,18 +5,20 @@ namespace Faas.Bench.Load;
 
 /// <summary>
 /// Closed-loop load: <c>concurrency</c> callers each issue the next call as soon as the previous one
-/// returns, for a warm-up (discarded) and then a measured period. Bounded in time; stops by itself.
+/// returns (or, with a <c>pause</c>, that long after it; the pause is not measured), for a warm-up (discarded) and
+/// then a measured period. Bounded in time; stops by itself.
 /// </summary>
 public static class LoadRunner
 {
     public static async Task<LoadResult> RunAsync(
-        string scenario, int concurrency, TimeSpan warmup, TimeSpan duration, Func<CancellationToken, Task> call, CancellationToken cancellationToken)
+        string scenario, int concurrency, TimeSpan warmup, TimeSpan duration, Func<CancellationToken, Task> call, CancellationToken cancellationToken,
+        TimeSpan pause = default)
     {
-        await RunPhaseAsync(concurrency, warmup, call, null, cancellationToken).ConfigureAwait(false);
+        await RunPhaseAsync(concurrency, warmup, call, null, pause, cancellationToken).ConfigureAwait(false);
 
         var histograms = Enumerable.Range(0, concurrency).Select(_ => new LongHistogram(TimeStamp.Minutes(1), 3)).ToArray();
         var started = Stopwatch.GetTimestamp();
-        var (calls, errors) = await RunPhaseAsync(concurrency, duration, call, histograms, cancellationToken).ConfigureAwait(false);
+        var (calls, errors) = await RunPhaseAsync(concurrency, duration, call, histograms, pause, cancellationToken).ConfigureAwait(false);
         var elapsed = Stopwatch.GetElapsedTime(started);
 
         var total = new LongHistogram(TimeStamp.Minutes(1), 3);
@@ -29,7 +31,7 @@ public static class LoadRunner
     }
 
     private static async Task<(long Calls, long Errors)> RunPhaseAsync(
-        int concurrency, TimeSpan duration, Func<CancellationToken, Task> call, LongHistogram[]? histograms, CancellationToken cancellationToken)
+        int concurrency, TimeSpan duration, Func<CancellationToken, Task> call, LongHistogram[]? histograms, TimeSpan pause, CancellationToken cancellationToken)
     {
         long calls = 0, errors = 0;
         var stopAt = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
@@ -48,6 +50,11 @@ public static class LoadRunner
                 catch (Exception) when (!cancellationToken.IsCancellationRequested)
                 {
                     Interlocked.Increment(ref errors);
+                }
+
+                if (pause > TimeSpan.Zero)
+                {
+                    await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
                 }
             }
         }, cancellationToken))).ConfigureAwait(false);

@@ -151,8 +151,10 @@ public sealed class JobModeTests(JobMeshFixture mesh)
     {
         var started = await EventuallyAsync(() => Containers.StartedAsync(Containers.MeshPrefix), left => left.Count == 0);
         Assert.Empty(started);
-        var prepared = await Containers.LeftAsync(Containers.MeshPrefix);
-        var bundles = Directory.Exists(mesh.Bundles) ? Directory.GetDirectories(mesh.Bundles).Select(Path.GetFileName).ToList() : [];
+        // Every bundle is a prepared container's, once a container being prepared or removed right now is done with.
+        var (prepared, bundles) = await EventuallyAsync(
+            async () => (await Containers.LeftAsync(Containers.MeshPrefix), Directory.Exists(mesh.Bundles) ? Directory.GetDirectories(mesh.Bundles).Select(Path.GetFileName).ToList() : []),
+            state => state.Item1.Order(StringComparer.Ordinal).SequenceEqual(state.Item2.Order(StringComparer.Ordinal)));
         Assert.Equal(prepared.Order(StringComparer.Ordinal), bundles.Order(StringComparer.Ordinal));
     }
 

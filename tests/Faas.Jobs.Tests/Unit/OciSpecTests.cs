@@ -98,4 +98,23 @@ public sealed class OciSpecTests
             ["/lib/x86_64-linux-gnu/libm.so.6", "/lib/x86_64-linux-gnu/libc.so.6", "/lib64/ld-linux-x86-64.so.2"],
             OciRuntimeImage.ParseLdd(Output));
     }
+
+    [Fact]
+    public void A_container_prepared_ahead_mounts_only_its_job_folder_read_only_which_gets_the_module_later()
+    {
+        var spec = OciSpec.Build(new OciSpecInput
+        {
+            ContainerId = "faas-job-2",
+            RootFileSystem = "/state/image/abc",
+            JobFolder = "/state/bundles/faas-job-2/job",
+            MemoryLimitBytes = OciSpec.MemoryLimitBytes(128, 64),
+            CpuLimit = 0.5,
+            PidsLimit = 32,
+        });
+
+        var binds = spec["mounts"]!.AsArray().Where(m => (string?)m!["type"] == "bind").ToList();
+        var job = Assert.Single(binds)!;
+        Assert.Equal("/state/bundles/faas-job-2/job", (string?)job["source"]);
+        Assert.Contains("ro", job["options"]!.AsArray().Select(o => (string?)o));
+    }
 }

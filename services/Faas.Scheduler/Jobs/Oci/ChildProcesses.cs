@@ -14,6 +14,10 @@ internal static partial class ChildProcesses
     private const int PrSetChildSubreaper = 36;
     private const int WaitNoHang = 1;
     private const int NoChild = 10; // ECHILD
+    private const int TryAgain = 11; // EAGAIN
+    private const int OpenReadOnly = 0;
+    private const int OpenNonBlocking = 0x800;
+    private const int OpenCloseOnExec = 0x80000;
 
     private static readonly Lazy<bool> Subreaper = new(() => Prctl(PrSetChildSubreaper, 1, 0, 0, 0) == 0);
 
@@ -42,6 +46,54 @@ internal static partial class ChildProcesses
         return signal == 0 ? (status >> 8) & 0xff : 128 + signal;
     }
 
+    /// <summary>
+    /// Reads what a process blocked opening the FIFO for writing has to say, without blocking: opens it (non-blocking,
+    /// so the writer's open completes), then reads until data or end of file, polling up to <paramref name="timeout"/>.
+    /// Returns the bytes read; empty when the writer closed without writing; null when the FIFO cannot be opened or
+    /// nothing came in time.
+    /// </summary>
+    public static byte[]? ReadFifo(string path, TimeSpan timeout)
+    {
+        var fd = Open(path, OpenReadOnly | OpenNonBlocking | OpenCloseOnExec);
+        if (fd < 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            var buffer = new byte[64];
+            var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+            var spin = new SpinWait();
+            while (true)
+            {
+                var read = Read(fd, buffer, buffer.Length);
+                if (read > 0)
+                {
+                    return buffer[..(int)read];
+                }
+
+                // 0: no writer yet, or the writer closed; EAGAIN: a writer, no data yet. Either way wait a little,
+                // unless the writer came and went (0 after it opened is told apart by the caller from the process state).
+                if (read < 0 && Marshal.GetLastPInvokeError() != TryAgain)
+                {
+                    return null;
+                }
+
+                if (Environment.TickCount64 > deadline)
+                {
+                    return read == 0 ? [] : null;
+                }
+
+                spin.SpinOnce(sleep1Threshold: 10);
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
     /// <summary>Hard-links <paramref name="existing"/> as <paramref name="link"/>; false when it cannot (another file system).</summary>
     public static bool TryHardLink(string existing, string link) => Link(existing, link) == 0;
 
@@ -50,6 +102,15 @@ internal static partial class ChildProcesses
 
     [LibraryImport("libc", EntryPoint = "waitpid", SetLastError = true)]
     private static partial int WaitPid(int pid, out int status, int options);
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    private static partial nint Read(int fd, [Out] byte[] buffer, nint count);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
 
     [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Link(string existing, string link);

@@ -35,6 +35,12 @@ public sealed partial class OciJobLauncher : IJobLauncher, IDisposable
         running = new SemaphoreSlim(this.options.MaxRunning);
     }
 
+    /// <summary>How long an invocation waits for a container being prepared before it creates its own.</summary>
+    private static readonly TimeSpan PreparedWait = TimeSpan.FromSeconds(2);
+
+    /// <summary>runc's state root when run as root without <c>--root</c>.</summary>
+    private const string DefaultRuncRoot = "/run/runc";
+
     private string Bundles => Path.Combine(options.StateDirectory, "bundles");
 
     public Task<JobLauncherStatus> GetStatusAsync(CancellationToken cancellationToken)
@@ -69,7 +75,8 @@ public sealed partial class OciJobLauncher : IJobLauncher, IDisposable
             var rootFileSystem = await image.GetAsync(cancellationToken).ConfigureAwait(false);
             var module = await modules.GetAsync(invocation.ModuleSha256, cancellationToken).ConfigureAwait(false);
             var memoryLimit = OciSpec.MemoryLimitBytes(invocation.MemoryMb, options.MemoryOverheadMb);
-            if (OperatingSystem.IsLinux() && prepared?.TryTake(memoryLimit, runcPath) is { } container)
+            if (OperatingSystem.IsLinux() && prepared is not null
+                && await prepared.TakeAsync(memoryLimit, runcPath, PreparedWait, cancellationToken).ConfigureAwait(false) is { } container)
             {
                 var run = await RunPreparedAsync(container, invocation, module, memoryLimit, runcPath, onStarted, cancellationToken).ConfigureAwait(false);
                 if (run is not null)
@@ -152,11 +159,14 @@ public sealed partial class OciJobLauncher : IJobLauncher, IDisposable
         try
         {
             await JobFolder.WriteAsync(container.JobFolder, invocation, module, cancellationToken, linkModule: true).ConfigureAwait(false);
-            var (started, _, error) = await runc.RunAsync(runcPath, cancellationToken, "start", container.Id).ConfigureAwait(false);
-            if (started != 0)
+            if (!Release(container))
             {
-                LogPreparedDidNotStart(logger, container.Id, error.Trim());
-                return null;
+                var (started, _, error) = await runc.RunAsync(runcPath, cancellationToken, "start", container.Id).ConfigureAwait(false);
+                if (started != 0)
+                {
+                    LogPreparedDidNotStart(logger, container.Id, error.Trim());
+                    return null;
+                }
             }
 
             onStarted?.Invoke(JobDispatcher.WorkerName(container.Id));
@@ -194,6 +204,25 @@ public sealed partial class OciJobLauncher : IJobLauncher, IDisposable
         {
             prepared!.Remove(container, runcPath);
         }
+    }
+
+    /// <summary>
+    /// Starts a created container the way <c>runc start</c> does, without starting runc: the container's process waits to
+    /// write to <c>exec.fifo</c> in runc's state folder and execs the runtime once that is read; the FIFO is then removed,
+    /// which tells runc the container runs. False when that cannot be done here (another state layout, the process
+    /// gone): then <c>runc start</c> is asked.
+    /// </summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    private bool Release(PreparedContainer container)
+    {
+        var fifo = Path.Combine(string.IsNullOrEmpty(options.RuncRoot) ? DefaultRuncRoot : options.RuncRoot, container.Id, "exec.fifo");
+        if (!File.Exists(fifo) || ChildProcesses.ReadFifo(fifo, TimeSpan.FromSeconds(2)) is not { Length: > 0 })
+        {
+            return false;
+        }
+
+        File.Delete(fifo);
+        return true;
     }
 
     /// <summary>

@@ -12,9 +12,11 @@ namespace Faas.Scheduler.Jobs.Oci;
 /// </summary>
 public sealed class PreparedContainer
 {
-    internal PreparedContainer(string id, string bundle, int pid, Process create, Task<(byte[] Bytes, bool Overflowed)> stdout, Task<string> stderr)
+    internal PreparedContainer(
+        string id, string bundle, long memoryLimitBytes, int pid, Process create, Task<(byte[] Bytes, bool Overflowed)> stdout, Task<string> stderr)
     {
         Id = id;
+        MemoryLimitBytes = memoryLimitBytes;
         Bundle = bundle;
         Pid = pid;
         Create = create;
@@ -25,6 +27,8 @@ public sealed class PreparedContainer
     public string Id { get; }
 
     public string Bundle { get; }
+
+    public long MemoryLimitBytes { get; }
 
     /// <summary>Where the invocation's files go before the container starts (mounted read-only inside).</summary>
     public string JobFolder => Path.Combine(Bundle, "job");
@@ -55,7 +59,7 @@ public sealed partial class PreparedContainers : IAsyncDisposable
 
     private readonly ConcurrentDictionary<long, Shape> shapes = new();
     private readonly ConcurrentDictionary<Task, byte> work = new();
-    private readonly SemaphoreSlim creating = new(1);
+    private readonly SemaphoreSlim creating = new(2);
     private readonly CancellationTokenSource disposing = new();
     private readonly OciRuntimeImage image;
     private readonly Runc runc;
@@ -80,10 +84,12 @@ public sealed partial class PreparedContainers : IAsyncDisposable
     public int Ready => shapes.Values.Sum(s => s.Ready.Count);
 
     /// <summary>
-    /// A prepared container with this memory limit, or null when none is ready. Either way the limit counts as in use
-    /// and its containers are topped up in the background.
+    /// A prepared container with this memory limit: one that is ready, else the next one being prepared (one is started
+    /// if none is), waiting for it up to <paramref name="maxWait"/>. Null when the pool is off or no container comes in
+    /// time (preparing failed): the caller creates its own. A container taken is replaced once it has run, unless it
+    /// was the last one ready, so preparing does not take the CPU from the invocation.
     /// </summary>
-    public PreparedContainer? TryTake(long memoryLimitBytes, string runcPath)
+    public async ValueTask<PreparedContainer?> TakeAsync(long memoryLimitBytes, string runcPath, TimeSpan maxWait, CancellationToken cancellationToken)
     {
         if (!enabled.Value || disposing.IsCancellationRequested)
         {
@@ -94,12 +100,43 @@ public sealed partial class PreparedContainers : IAsyncDisposable
         var shape = shapes.GetOrAdd(memoryLimitBytes, static limit => new Shape(limit));
         Volatile.Write(ref shape.LastUsed, now);
         ForgetIdleShapes(now);
-        shape.Ready.TryDequeue(out var container);
-        Track(TopUpAsync(shape, runcPath));
-        return container;
+        var toppedUp = false;
+        while (true)
+        {
+            if (shape.Ready.TryDequeue(out var container))
+            {
+                if (shape.Ready.IsEmpty)
+                {
+                    Track(TopUpAsync(shape, runcPath));
+                }
+
+                return container;
+            }
+
+            if (Volatile.Read(ref shape.Creating) == 0)
+            {
+                if (toppedUp)
+                {
+                    return null; // preparing failed
+                }
+
+                toppedUp = true;
+                Track(TopUpAsync(shape, runcPath));
+                continue;
+            }
+
+            var remaining = maxWait - time.GetElapsedTime(now);
+            if (remaining <= TimeSpan.Zero || !await shape.Available.WaitAsync(remaining, cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+        }
     }
 
-    /// <summary>Removes a container that ran (or could not start), and its bundle, in the background; disposal waits for it.</summary>
+    /// <summary>
+    /// Removes a container that ran (or could not start), and its bundle, in the background, then prepares its
+    /// replacement; disposal waits for it.
+    /// </summary>
     public void Remove(PreparedContainer container, string runcPath) => Track(RemoveAsync(container, runcPath));
 
     private void Track(Task task)
@@ -160,10 +197,12 @@ public sealed partial class PreparedContainers : IAsyncDisposable
 
                 if (container is null)
                 {
+                    shape.Available.Release(); // a waiter finds nothing coming and creates its own
                     return; // logged; the next invocation tries again
                 }
 
                 shape.Ready.Enqueue(container);
+                shape.Available.Release();
                 if (disposing.IsCancellationRequested || !shapes.ContainsKey(shape.MemoryLimitBytes))
                 {
                     Drain(shape, runcPath);
@@ -226,7 +265,7 @@ public sealed partial class PreparedContainers : IAsyncDisposable
             }
 
             var pid = int.Parse(await File.ReadAllTextAsync(pidFile, disposing.Token).ConfigureAwait(false), NumberStyles.Integer, CultureInfo.InvariantCulture);
-            return new PreparedContainer(id, bundle, pid, create, stdout, stderr);
+            return new PreparedContainer(id, bundle, memoryLimitBytes, pid, create, stdout, stderr);
         }
         catch (Exception ex)
         {
@@ -247,7 +286,14 @@ public sealed partial class PreparedContainers : IAsyncDisposable
     {
         try
         {
-            await runc.ForceDeleteAsync(runcPath, container.Id).ConfigureAwait(false);
+            // A container that ran has stopped: a plain delete is one runc call; anything else is killed first.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            var (deleted, _, _) = await runc.RunAsync(runcPath, timeout.Token, "delete", container.Id).ConfigureAwait(false);
+            if (deleted != 0)
+            {
+                await runc.ForceDeleteAsync(runcPath, container.Id).ConfigureAwait(false);
+            }
+
             if (OperatingSystem.IsLinux())
             {
                 // A container removed before it ran (disposal) has its process killed by the delete: reap it.
@@ -262,6 +308,11 @@ public sealed partial class PreparedContainers : IAsyncDisposable
         {
             JobFolder.Delete(container.Bundle);
             container.Create.Dispose();
+        }
+
+        if (!disposing.IsCancellationRequested && shapes.TryGetValue(container.MemoryLimitBytes, out var shape))
+        {
+            await TopUpAsync(shape, runcPath).ConfigureAwait(false);
         }
     }
 
@@ -323,6 +374,9 @@ public sealed partial class PreparedContainers : IAsyncDisposable
         public long MemoryLimitBytes { get; } = memoryLimitBytes;
 
         public ConcurrentQueue<PreparedContainer> Ready { get; } = new();
+
+        /// <summary>Released when a container is ready (or preparing one failed), for invocations waiting for one.</summary>
+        public SemaphoreSlim Available { get; } = new(0);
 
         public int Creating;
 
