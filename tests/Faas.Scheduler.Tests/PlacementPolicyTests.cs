@@ -2,47 +2,19 @@ using Faas.Protos.V1;
 using Faas.Scheduler.Dispatch;
 using Faas.Scheduler.Placement;
 using Faas.Scheduler.Sinks;
-using Faas.ServiceDefaults.ServiceIdentity;
-using Microsoft.Extensions.Hosting.Internal;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
+using static Faas.Scheduler.Tests.TestSinks;
 
 namespace Faas.Scheduler.Tests;
 
 public sealed class PlacementPolicyTests : IDisposable
 {
-    private static readonly ServiceTokens Tokens = new(
-        Options.Create(new ServiceAuthOptions { Key = ServiceKey.Generate() }), new HostingEnvironment { ApplicationName = "tests" }, TimeProvider.System);
-
-    private readonly SinkView view = new(Tokens, NullLogger<SinkView>.Instance);
+    private readonly SinkView view = TestSinks.View();
 
     public void Dispose() => view.Dispose();
 
-    private static SinkInfo Info(
-        string name, uint slots = 4, uint memoryMb = 4096, string[]? warm = null, bool pulls = false, string[]? runtimes = null,
-        SinkState state = SinkState.SinkOnline, uint held = 0, double cpu = 0)
-    {
-        var info = new SinkInfo
-        {
-            SinkId = "id-" + name,
-            Name = name,
-            State = state,
-            Capacity = new SinkCapacity { Slots = slots, MemoryMb = memoryMb, Runtimes = { runtimes ?? ["wasm"] } },
-            Load = new SinkLoad { Cpu = cpu, WarmModules = { warm ?? [] } },
-            PushAddress = pulls ? "" : $"http://127.0.0.1:{6000 + name.Length}/{name}",
-            TasksHeld = held,
-        };
-        return info;
-    }
+    private void Members(params SinkInfo[] sinks) => view.Members(sinks);
 
-    private void Members(params SinkInfo[] sinks)
-    {
-        var membership = new SinkMembership();
-        membership.Sinks.Add(sinks);
-        view.Apply(membership);
-    }
-
-    private Sink Named(string name) => view.Sinks.Single(s => s.Name == name);
+    private Sink Named(string name) => view.Named(name);
 
     private static FunctionSpec Function(string module = "abc", uint memoryMb = 128, string runtime = "", uint maxWarm = 0) =>
         new() { ModuleSha256 = module, MemoryMb = memoryMb, Runtime = runtime, Mode = ExecutionMode.Warm, MaxWarm = maxWarm };

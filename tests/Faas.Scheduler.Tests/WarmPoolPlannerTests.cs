@@ -1,11 +1,8 @@
 using Faas.Protos.V1;
 using Faas.Scheduler.Sinks;
 using Faas.Scheduler.WarmPool;
-using Faas.ServiceDefaults.ServiceIdentity;
-using Microsoft.Extensions.Hosting.Internal;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using static Faas.Scheduler.Tests.TestSinks;
 
 namespace Faas.Scheduler.Tests;
 
@@ -13,34 +10,16 @@ public sealed class WarmPoolPlannerTests : IDisposable
 {
     private static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(5);
 
-    private static readonly ServiceTokens Tokens = new(
-        Options.Create(new ServiceAuthOptions { Key = ServiceKey.Generate() }), new HostingEnvironment { ApplicationName = "tests" }, TimeProvider.System);
-
     private readonly FakeTimeProvider time = new();
     private readonly SinkView view;
 
-    public WarmPoolPlannerTests() => view = new SinkView(Tokens, NullLogger<SinkView>.Instance, time);
+    public WarmPoolPlannerTests() => view = TestSinks.View(time);
 
     public void Dispose() => view.Dispose();
 
-    private static SinkInfo Info(string name, uint slots = 4, uint memoryMb = 4096, string[]? warm = null, bool pulls = false, double cpu = 0) => new()
-    {
-        SinkId = "id-" + name,
-        Name = name,
-        State = SinkState.SinkOnline,
-        Capacity = new SinkCapacity { Slots = slots, MemoryMb = memoryMb, Runtimes = { "wasm" } },
-        Load = new SinkLoad { Cpu = cpu, WarmModules = { warm ?? [] } },
-        PushAddress = pulls ? "" : $"http://127.0.0.1:{6000 + name.Length}/{name}",
-    };
+    private void Members(params SinkInfo[] sinks) => view.Members(sinks);
 
-    private void Members(params SinkInfo[] sinks)
-    {
-        var membership = new SinkMembership();
-        membership.Sinks.Add(sinks);
-        view.Apply(membership);
-    }
-
-    private Sink Named(string name) => view.Sinks.Single(s => s.Name == name);
+    private Sink Named(string name) => view.Named(name);
 
     private static WarmTarget Target(string module = "abc", int minWarm = 0, int maxWarm = 16, int demand = 0, long memoryMb = 128) =>
         new("t/" + module, 1, module, "wasm", memoryMb, minWarm, maxWarm, demand);

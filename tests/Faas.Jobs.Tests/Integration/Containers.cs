@@ -27,15 +27,38 @@ public static class Containers
     /// </summary>
     public static async Task<IReadOnlyList<string>> StartedAsync(string prefix)
     {
-        var (exitCode, output, error) = await Runc.RunAsync(RuncPath, CancellationToken.None, "list", "--format", "json");
-        Assert.True(exitCode == 0, $"runc list: {error}");
-        using var json = System.Text.Json.JsonDocument.Parse(string.IsNullOrWhiteSpace(output) || output.Trim() == "null" ? "[]" : output);
+        using var json = System.Text.Json.JsonDocument.Parse(await ListJsonAsync());
         return [.. json.RootElement.EnumerateArray()
             .Where(c => c.GetProperty("id").GetString()!.StartsWith(prefix, StringComparison.Ordinal) && c.GetProperty("status").GetString() != "created")
             .Select(c => c.GetProperty("id").GetString()!)];
     }
 
+    /// <summary>
+    /// <c>runc list --format json</c>. runc fails a listing that meets a container being removed at that moment
+    /// ("container does not exist"), so a failed listing is tried again.
+    /// </summary>
+    private static async Task<string> ListJsonAsync()
+    {
+        var error = "";
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            var (exitCode, output, stderr) = await Runc.RunAsync(RuncPath, CancellationToken.None, "list", "--format", "json");
+            if (exitCode == 0)
+            {
+                return string.IsNullOrWhiteSpace(output) || output.Trim() == "null" ? "[]" : output;
+            }
+
+            error = stderr;
+            await Task.Delay(50);
+        }
+
+        throw new InvalidOperationException($"runc list: {error}");
+    }
+
     /// <summary>Ids of this run's containers (those starting with <paramref name="prefix"/>) that runc still knows.</summary>
-    public static async Task<IReadOnlyList<string>> LeftAsync(string prefix) =>
-        [.. (await Runc.ListAsync(RuncPath, CancellationToken.None)).Where(id => id.StartsWith(prefix, StringComparison.Ordinal))];
+    public static async Task<IReadOnlyList<string>> LeftAsync(string prefix)
+    {
+        using var json = System.Text.Json.JsonDocument.Parse(await ListJsonAsync());
+        return [.. json.RootElement.EnumerateArray().Select(c => c.GetProperty("id").GetString()!).Where(id => id.StartsWith(prefix, StringComparison.Ordinal))];
+    }
 }

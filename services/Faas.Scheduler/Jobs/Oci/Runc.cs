@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace Faas.Scheduler.Jobs.Oci;
 
-/// <summary>The <c>runc</c> command line: where it is, its state root, and the housekeeping commands (kill, delete, list).</summary>
+/// <summary>The <c>runc</c> command line: where it is, its state root, and the housekeeping commands (kill, delete).</summary>
 public sealed class Runc(IOptions<JobOptions> options)
 {
     private readonly JobOptions options = options.Value;
@@ -70,12 +70,5 @@ public sealed class Runc(IOptions<JobOptions> options)
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await RunAsync(runc, timeout.Token, "kill", containerId, "KILL").ConfigureAwait(false);
         await RunAsync(runc, timeout.Token, "delete", "--force", containerId).ConfigureAwait(false);
-    }
-
-    /// <summary>Ids of the containers runc knows (in its state root).</summary>
-    public async Task<IReadOnlyList<string>> ListAsync(string runc, CancellationToken cancellationToken)
-    {
-        var (exitCode, output, _) = await RunAsync(runc, cancellationToken, "list", "--quiet").ConfigureAwait(false);
-        return exitCode == 0 ? output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [];
     }
 }
