@@ -39,6 +39,7 @@ public static class OneShotPublisher
             }
 
             Directory.Move(staging, build.OutputDirectory);
+            PruneOlderBuilds(build.CacheRoot, build.OutputDirectory);
             return output;
         }
         finally
@@ -46,6 +47,36 @@ public static class OneShotPublisher
             if (Directory.Exists(staging))
             {
                 Directory.Delete(staging, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>Builds of other sources kept besides the current one, for AppHosts of other revisions still running.</summary>
+    public const int KeptOlderBuilds = 2;
+
+    /// <summary>
+    /// Removes the builds of older sources from the cache folder (each build is a folder named by the hash of its
+    /// sources), keeping the <see cref="KeptOlderBuilds"/> most recently published besides <paramref name="current"/>.
+    /// A build that cannot be removed (in use) is left for the next publish.
+    /// </summary>
+    public static void PruneOlderBuilds(string cacheRoot, string current)
+    {
+        var older = new DirectoryInfo(cacheRoot).GetDirectories()
+            .Where(d => !d.Name.EndsWith(".tmp", StringComparison.Ordinal)
+                && !string.Equals(Path.GetFullPath(d.FullName), Path.GetFullPath(current), StringComparison.Ordinal))
+            .OrderByDescending(d => d.LastWriteTimeUtc)
+            .Skip(KeptOlderBuilds);
+        foreach (var build in older)
+        {
+            try
+            {
+                build.Delete(recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
             }
         }
     }
