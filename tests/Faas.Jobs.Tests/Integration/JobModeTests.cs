@@ -52,6 +52,7 @@ public sealed class JobModeTests(JobMeshFixture mesh)
         using var scheduler = mesh.App.CreateHttpClient("scheduler", "http", bearer: JobMeshFixture.MetricsToken);
         var metrics = (await scheduler.GetStringAsync("/metrics")).Split('\n');
         Assert.Contains(metrics, l => l.StartsWith("faas_jobs_launches", StringComparison.Ordinal) && l.Contains("container=\"prepared\"", StringComparison.Ordinal) && l.Contains("outcome=\"Ok\"", StringComparison.Ordinal));
+        Assert.Contains(metrics, l => l.StartsWith("faas_jobs_prepared", StringComparison.Ordinal) && l.Contains("memory_mb=\"", StringComparison.Ordinal));
         await AssertNothingLeftAsync();
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Runtime.Versioning;
 using Microsoft.Extensions.Options;
@@ -68,8 +69,13 @@ public sealed partial class PreparedContainers : IAsyncDisposable
     private readonly ILogger<PreparedContainers> logger;
     private readonly Lazy<bool> enabled;
 
-    public PreparedContainers(OciRuntimeImage image, Runc runc, IOptions<JobOptions> options, TimeProvider time, ILogger<PreparedContainers> logger)
+    public PreparedContainers(
+        OciRuntimeImage image, Runc runc, IOptions<JobOptions> options, TimeProvider time, IMeterFactory meterFactory, ILogger<PreparedContainers> logger)
     {
+        meterFactory.Create(SchedulerTelemetry.MeterName).CreateObservableGauge(
+            "faas.jobs.prepared",
+            () => shapes.Values.Select(s => new Measurement<int>(s.Ready.Count, new KeyValuePair<string, object?>("memory_mb", s.MemoryLimitBytes / (1024 * 1024)))),
+            description: "Containers prepared ahead of JOB-mode calls, ready now, by container memory limit");
         this.image = image;
         this.runc = runc;
         this.options = options.Value;
@@ -79,9 +85,6 @@ public sealed partial class PreparedContainers : IAsyncDisposable
     }
 
     private string Bundles => Path.Combine(options.StateDirectory, "bundles");
-
-    /// <summary>How many containers wait, prepared, now.</summary>
-    public int Ready => shapes.Values.Sum(s => s.Ready.Count);
 
     /// <summary>
     /// A prepared container with this memory limit: one that is ready, else the next one being prepared (one is started
