@@ -39,13 +39,7 @@ public static class AsyncBenchmark
         await using var redis = await ConnectionMultiplexer.ConnectAsync(app.GetConnectionString("redis"));
         await using var database = NpgsqlDataSource.Create(app.GetConnectionString("faasdb"));
 
-        await new Functions.FunctionsClient(gateway).DeployFunctionAsync(new DeployFunctionRequest
-        {
-            Name = FunctionName,
-            Language = "wat",
-            Source = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Functions", "echo.wat"), cancellationToken),
-            Config = new FunctionConfig { MaxConcurrency = 256 },
-        }, cancellationToken: cancellationToken);
+        await BenchFunctions.DeployEchoAsync(gateway, FunctionName, new FunctionConfig { MaxConcurrency = 256 }, cancellationToken);
 
         var bytes = new byte[options.PayloadBytes];
         Random.Shared.NextBytes(bytes);

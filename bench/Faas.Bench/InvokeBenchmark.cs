@@ -27,13 +27,7 @@ public static class InvokeBenchmark
         using var worker = app.CreateServiceChannel("runtime-0");
         using var rest = app.CreateHttpClient("gateway", "http");
 
-        var version = await new Functions.FunctionsClient(gateway).DeployFunctionAsync(new DeployFunctionRequest
-        {
-            Name = FunctionName,
-            Language = "wat",
-            Source = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Functions", "echo.wat"), cancellationToken),
-            Config = new FunctionConfig { MaxConcurrency = 1024, QueueCapacity = 10_000 },
-        }, cancellationToken: cancellationToken);
+        var version = await BenchFunctions.DeployEchoAsync(gateway, FunctionName, new FunctionConfig { MaxConcurrency = 1024, QueueCapacity = 10_000 }, cancellationToken);
 
         var bytes = new byte[options.PayloadBytes];
         Random.Shared.NextBytes(bytes);

@@ -35,13 +35,7 @@ public static class JobBenchmark
 
         using var gateway = app.CreateGatewayChannel();
         using var rest = app.CreateHttpClient("gateway", "http");
-        await new Functions.FunctionsClient(gateway).DeployFunctionAsync(new DeployFunctionRequest
-        {
-            Name = FunctionName,
-            Language = "wat",
-            Source = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Functions", "echo.wat"), cancellationToken),
-            Config = new FunctionConfig { Mode = ExecutionMode.Job, MemoryMb = 32, MaxConcurrency = 64 },
-        }, cancellationToken: cancellationToken);
+        await BenchFunctions.DeployEchoAsync(gateway, FunctionName, new FunctionConfig { Mode = ExecutionMode.Job, MemoryMb = 32, MaxConcurrency = 64 }, cancellationToken);
 
         var bytes = new byte[options.PayloadBytes];
         Random.Shared.NextBytes(bytes);

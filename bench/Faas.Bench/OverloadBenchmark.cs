@@ -27,13 +27,7 @@ public static class OverloadBenchmark
         await app.StartAsync(cancellationToken);
         using var gateway = app.CreateGatewayChannel();
         using var rest = app.CreateHttpClient("gateway", "http");
-        await new Functions.FunctionsClient(gateway).DeployFunctionAsync(new DeployFunctionRequest
-        {
-            Name = FunctionName,
-            Language = "wat",
-            Source = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Functions", "echo.wat"), cancellationToken),
-            Config = new FunctionConfig { MaxConcurrency = MaxConcurrency, QueueCapacity = QueueCapacity },
-        }, cancellationToken: cancellationToken);
+        await BenchFunctions.DeployEchoAsync(gateway, FunctionName, new FunctionConfig { MaxConcurrency = MaxConcurrency, QueueCapacity = QueueCapacity }, cancellationToken);
 
         var bytes = new byte[options.PayloadBytes];
         Random.Shared.NextBytes(bytes);

@@ -111,7 +111,7 @@ public static class SinkBenchmark
     private static async Task<List<LoadResult>> MeasureHandOffAsync(BenchOptions options, Grpc.Net.Client.GrpcChannel gateway, HttpClient rest, CancellationToken cancellationToken)
     {
         var functions = new Functions.FunctionsClient(gateway);
-        var source = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Functions", "echo.wat"), cancellationToken);
+        var source = await BenchFunctions.WatAsync("echo", cancellationToken);
         foreach (var (name, memory) in new[] { ("bench-pushed", 128u), ("bench-pulled", (uint)PulledMemoryMb) })
         {
             await functions.DeployFunctionAsync(new DeployFunctionRequest
@@ -159,7 +159,7 @@ public static class SinkBenchmark
 
     private static async Task<List<double>> MeasureFailoverAsync(FaasTestApp app, HttpClient rest, int rounds, CancellationToken cancellationToken)
     {
-        using (var deploy = await rest.PostAsJsonAsync("/v1/functions", new { name = "bench-busy", language = "wat", source = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Functions", "busy.wat"), cancellationToken), config = new { timeoutMs = 60_000, maxRetries = 5 } }, cancellationToken))
+        using (var deploy = await rest.PostAsJsonAsync("/v1/functions", new { name = "bench-busy", language = "wat", source = await BenchFunctions.WatAsync("busy", cancellationToken), config = new { timeoutMs = 60_000, maxRetries = 5 } }, cancellationToken))
         {
             deploy.EnsureSuccessStatusCode();
         }
