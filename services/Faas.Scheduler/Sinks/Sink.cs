@@ -100,7 +100,7 @@ public sealed class Sink
         Interlocked.Add(ref memoryInUseMb, memoryMb);
         if (moduleSha256 is not null)
         {
-            var module = Claim(moduleSha256);
+            var module = warmModules.GetValueOrDefault(moduleSha256) ?? Claim(moduleSha256);
             Interlocked.Increment(ref module.Running);
         }
     }
@@ -109,7 +109,7 @@ public sealed class Sink
     {
         Interlocked.Decrement(ref inFlight);
         Interlocked.Add(ref memoryInUseMb, -memoryMb);
-        var module = moduleLoaded ? Claim(moduleSha256) : warmModules.GetValueOrDefault(moduleSha256);
+        var module = warmModules.GetValueOrDefault(moduleSha256) ?? (moduleLoaded ? Claim(moduleSha256) : null);
         if (module is not null)
         {
             Volatile.Write(ref module.LastUsed, time.GetTimestamp());

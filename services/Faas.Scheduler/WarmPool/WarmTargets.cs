@@ -19,8 +19,8 @@ public sealed partial class WarmTargets(
 {
     private readonly ConcurrentDictionary<string, Called> called = new(StringComparer.Ordinal);
     private volatile IReadOnlyDictionary<string, WarmTarget> stored = new Dictionary<string, WarmTarget>();
-    private long storedAt = long.MinValue;
-    private int changed = 1;
+    private long storedAt;
+    private int changed = 1; // read the store on the first pass
 
     /// <summary>A call of <paramref name="function"/> through <paramref name="queue"/>: cheap, on the invoke path.</summary>
     public void Observe(string key, FunctionSpec function, FunctionQueue queue)
@@ -46,7 +46,7 @@ public sealed partial class WarmTargets(
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
         var now = time.GetTimestamp();
-        if (Interlocked.Exchange(ref changed, 0) == 0 && storedAt != long.MinValue && time.GetElapsedTime(storedAt, now) < options.Value.RefreshInterval)
+        if (Interlocked.Exchange(ref changed, 0) == 0 && time.GetElapsedTime(storedAt, now) < options.Value.RefreshInterval)
         {
             return;
         }

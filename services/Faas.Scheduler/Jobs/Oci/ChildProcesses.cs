@@ -48,9 +48,8 @@ internal static partial class ChildProcesses
 
     /// <summary>
     /// Reads what a process blocked opening the FIFO for writing has to say, without blocking: opens it (non-blocking,
-    /// so the writer's open completes), then reads until data or end of file, polling up to <paramref name="timeout"/>.
-    /// Returns the bytes read; empty when the writer closed without writing; null when the FIFO cannot be opened or
-    /// nothing came in time.
+    /// so the writer's open completes), then polls for data up to <paramref name="timeout"/>. Returns the bytes read;
+    /// null when the FIFO cannot be opened or nothing came in time (the writer is gone).
     /// </summary>
     public static byte[]? ReadFifo(string path, TimeSpan timeout)
     {
@@ -73,16 +72,10 @@ internal static partial class ChildProcesses
                     return buffer[..(int)read];
                 }
 
-                // 0: no writer yet, or the writer closed; EAGAIN: a writer, no data yet. Either way wait a little,
-                // unless the writer came and went (0 after it opened is told apart by the caller from the process state).
-                if (read < 0 && Marshal.GetLastPInvokeError() != TryAgain)
+                // 0: the writer has not finished opening yet (or is gone); EAGAIN: it has, and not written yet.
+                if ((read < 0 && Marshal.GetLastPInvokeError() != TryAgain) || Environment.TickCount64 > deadline)
                 {
                     return null;
-                }
-
-                if (Environment.TickCount64 > deadline)
-                {
-                    return read == 0 ? [] : null;
                 }
 
                 spin.SpinOnce(sleep1Threshold: 10);

@@ -41,7 +41,7 @@ public sealed partial class OciJobLauncher : IJobLauncher, IDisposable
     /// <summary>runc's state root when run as root without <c>--root</c>.</summary>
     private const string DefaultRuncRoot = "/run/runc";
 
-    private string Bundles => Path.Combine(options.StateDirectory, "bundles");
+    private string Bundles => OciBundles.Root(options);
 
     public Task<JobLauncherStatus> GetStatusAsync(CancellationToken cancellationToken)
     {
@@ -85,18 +85,16 @@ public sealed partial class OciJobLauncher : IJobLauncher, IDisposable
                 }
             }
 
-            var id = options.ContainerPrefix + Guid.NewGuid().ToString("N")[..20];
-            var bundle = Path.Combine(Bundles, id);
+            var id = OciBundles.NewContainerId(options);
+            var bundle = OciBundles.PathOf(options, id);
             onStarted?.Invoke(JobDispatcher.WorkerName(id));
             var removed = false;
             try
             {
-                // The payload may be private: other users of the host cannot enter the bundle; the container sees only its job folder.
-                FileModes.CreatePrivateFolder(Bundles);
-                FileModes.CreatePrivateFolder(bundle);
-                var jobFolder = Path.Combine(bundle, "job");
+                OciBundles.Create(options, id);
+                var jobFolder = OciBundles.JobFolderOf(bundle);
                 await JobFolder.WriteAsync(jobFolder, invocation, moduleToCopy: null, cancellationToken).ConfigureAwait(false);
-                var spec = OciSpec.Build(new OciSpecInput
+                await OciBundles.WriteSpecAsync(bundle, new OciSpecInput
                 {
                     ContainerId = id,
                     RootFileSystem = rootFileSystem,
@@ -112,8 +110,7 @@ public sealed partial class OciJobLauncher : IJobLauncher, IDisposable
                         ["faas.version"] = invocation.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
                         ["faas.execution-id"] = invocation.ExecutionId,
                     },
-                });
-                await File.WriteAllTextAsync(Path.Combine(bundle, "config.json"), spec.ToJsonString(), cancellationToken).ConfigureAwait(false);
+                }, cancellationToken).ConfigureAwait(false);
 
                 var exit = await ContainerProcess.RunAsync(
                     runc.StartInfo(runcPath, "run", "--bundle", bundle, "--no-new-keyring", id),

@@ -32,7 +32,7 @@ public sealed class PreparedContainer
     public long MemoryLimitBytes { get; }
 
     /// <summary>Where the invocation's files go before the container starts (mounted read-only inside).</summary>
-    public string JobFolder => Path.Combine(Bundle, "job");
+    public string JobFolder => OciBundles.JobFolderOf(Bundle);
 
     /// <summary>The container's process (in this machine's pid namespace), a child of this process once runc has exited.</summary>
     public int Pid { get; }
@@ -83,8 +83,6 @@ public sealed partial class PreparedContainers : IAsyncDisposable
         this.logger = logger;
         enabled = new Lazy<bool>(() => this.options.PreparedContainers > 0 && OperatingSystem.IsLinux() && ChildProcesses.BecomeSubreaper());
     }
-
-    private string Bundles => Path.Combine(options.StateDirectory, "bundles");
 
     /// <summary>
     /// A prepared container with this memory limit: one that is ready, else the next one being prepared (one is started
@@ -228,17 +226,16 @@ public sealed partial class PreparedContainers : IAsyncDisposable
 
     private async Task<PreparedContainer?> CreateAsync(long memoryLimitBytes, string runcPath)
     {
-        var id = options.ContainerPrefix + Guid.NewGuid().ToString("N")[..20];
-        var bundle = Path.Combine(Bundles, id);
+        var id = OciBundles.NewContainerId(options);
+        var bundle = OciBundles.PathOf(options, id);
         Process? create = null;
         try
         {
             var rootFileSystem = await image.GetAsync(disposing.Token).ConfigureAwait(false);
-            FileModes.CreatePrivateFolder(Bundles);
-            FileModes.CreatePrivateFolder(bundle);
-            var jobFolder = Path.Combine(bundle, "job");
+            OciBundles.Create(options, id);
+            var jobFolder = OciBundles.JobFolderOf(bundle);
             FileModes.CreateFolder(jobFolder);
-            var spec = OciSpec.Build(new OciSpecInput
+            await OciBundles.WriteSpecAsync(bundle, new OciSpecInput
             {
                 ContainerId = id,
                 RootFileSystem = rootFileSystem,
@@ -247,8 +244,7 @@ public sealed partial class PreparedContainers : IAsyncDisposable
                 CpuLimit = options.CpuLimit,
                 PidsLimit = options.PidsLimit,
                 Annotations = new Dictionary<string, string> { ["faas.prepared"] = "true" },
-            });
-            await File.WriteAllTextAsync(Path.Combine(bundle, "config.json"), spec.ToJsonString(), disposing.Token).ConfigureAwait(false);
+            }, disposing.Token).ConfigureAwait(false);
 
             var pidFile = Path.Combine(bundle, "container.pid");
             create = Process.Start(runc.StartInfo(runcPath, "create", "--bundle", bundle, "--pid-file", pidFile, "--no-new-keyring", id))
