@@ -64,6 +64,7 @@ public static class JobBenchmark
         {
             foreach (var (name, call) in scenarios)
             {
+                await SettleAsync(cancellationToken);
                 AnsiConsole.MarkupLine($"[grey]{Markup.Escape(name)} at concurrency {concurrency}…[/]");
                 results.Add(await LoadRunner.RunAsync(name, concurrency, options.Warmup, options.Duration, call, cancellationToken));
             }
@@ -74,6 +75,7 @@ public static class JobBenchmark
         foreach (var (name, call) in scenarios)
         {
             var paced = $"{name}, {PacedPause.TotalMilliseconds:0} ms apart";
+            await SettleAsync(cancellationToken);
             AnsiConsole.MarkupLine($"[grey]{Markup.Escape(paced)}…[/]");
             results.Add(await LoadRunner.RunAsync(paced, 1, options.Warmup, options.Duration, call, cancellationToken, PacedPause));
         }
@@ -107,6 +109,16 @@ public static class JobBenchmark
             await File.WriteAllTextAsync(path, markdown.ToString(), cancellationToken);
             AnsiConsole.MarkupLine($"[grey]Markdown written to {Markup.Escape(path)}[/]");
         }
+    }
+
+    /// <summary>
+    /// Each scenario starts on a quiet machine: after hundreds of containers the kernel goes on tearing down their cgroups
+    /// and namespaces for a while, and without this the scenario after the floor paid for the floor's containers.
+    /// </summary>
+    private static async Task SettleAsync(CancellationToken cancellationToken)
+    {
+        var (waited, busy) = await MachineIdle.WaitAsync(TimeSpan.FromSeconds(1), 0.10, TimeSpan.FromSeconds(60), cancellationToken);
+        AnsiConsole.MarkupLine($"[grey]Machine quiet after {waited.TotalSeconds:0} s ({busy:P0} busy).[/]");
     }
 
     /// <summary><c>runc run</c> of <c>/bin/true</c> in a container built from the same spec as a job's.</summary>

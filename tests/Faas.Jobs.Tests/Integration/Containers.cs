@@ -55,6 +55,19 @@ public static class Containers
         throw new InvalidOperationException($"runc list: {error}");
     }
 
+    /// <summary>
+    /// Ids of this run's containers (those starting with <paramref name="prefix"/>) that have a cgroup folder in any
+    /// hierarchy under <c>/sys/fs/cgroup</c>: a container removed has none left.
+    /// </summary>
+    public static IReadOnlyList<string> WithCgroups(string prefix) =>
+        [.. Directory.EnumerateDirectories("/sys/fs/cgroup", prefix + "*", new EnumerationOptions
+            {
+                RecurseSubdirectories = true,
+                IgnoreInaccessible = true,
+                AttributesToSkip = FileAttributes.ReparsePoint,
+            })
+            .Select(Path.GetFileName).OfType<string>().Distinct(StringComparer.Ordinal)];
+
     /// <summary>Ids of this run's containers (those starting with <paramref name="prefix"/>) that runc still knows.</summary>
     public static async Task<IReadOnlyList<string>> LeftAsync(string prefix)
     {

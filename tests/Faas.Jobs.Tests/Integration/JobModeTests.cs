@@ -157,6 +157,11 @@ public sealed class JobModeTests(JobMeshFixture mesh)
             async () => (await Containers.LeftAsync(Containers.MeshPrefix), Directory.Exists(mesh.Bundles) ? Directory.GetDirectories(mesh.Bundles).Select(Path.GetFileName).ToList() : []),
             state => state.Item1.Order(StringComparer.Ordinal).SequenceEqual(state.Item2.Order(StringComparer.Ordinal)));
         Assert.Equal(prepared.Order(StringComparer.Ordinal), bundles.Order(StringComparer.Ordinal));
+        // Nor a cgroup of a container that ran, whether runc removed it or the scheduler did in its place.
+        var (withCgroups, known) = await EventuallyAsync(
+            async () => (Containers.WithCgroups(Containers.MeshPrefix), await Containers.LeftAsync(Containers.MeshPrefix)),
+            state => state.Item1.All(state.Item2.Contains));
+        Assert.Empty(withCgroups.Except(known));
     }
 
     private static async Task<int> PreparedCountAsync() =>

@@ -38,9 +38,6 @@ public sealed partial class OciJobLauncher : IJobLauncher, IDisposable
     /// <summary>How long an invocation waits for a container being prepared before it creates its own.</summary>
     private static readonly TimeSpan PreparedWait = TimeSpan.FromSeconds(2);
 
-    /// <summary>runc's state root when run as root without <c>--root</c>.</summary>
-    private const string DefaultRuncRoot = "/run/runc";
-
     private string Bundles => OciBundles.Root(options);
 
     public Task<JobLauncherStatus> GetStatusAsync(CancellationToken cancellationToken)
@@ -212,7 +209,7 @@ public sealed partial class OciJobLauncher : IJobLauncher, IDisposable
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     private bool Release(PreparedContainer container)
     {
-        var fifo = Path.Combine(string.IsNullOrEmpty(options.RuncRoot) ? DefaultRuncRoot : options.RuncRoot, container.Id, "exec.fifo");
+        var fifo = Path.Combine(runc.StateFolder(container.Id), "exec.fifo");
         if (!File.Exists(fifo) || ChildProcesses.ReadFifo(fifo, TimeSpan.FromSeconds(2)) is not { Length: > 0 })
         {
             return false;

@@ -44,6 +44,9 @@ public sealed class PreparedContainer
     internal Task<(byte[] Bytes, bool Overflowed)> Stdout { get; }
 
     internal Task<string> Stderr { get; }
+
+    /// <summary>Whether its process has been reaped here: then nothing of the container runs any more.</summary>
+    internal bool Reaped { get; set; }
 }
 
 /// <summary>
@@ -164,6 +167,7 @@ public sealed partial class PreparedContainers : IAsyncDisposable
                 case -1:
                     return null;
                 case { } exitCode:
+                    container.Reaped = true;
                     return exitCode;
             }
 
@@ -285,18 +289,22 @@ public sealed partial class PreparedContainers : IAsyncDisposable
     {
         try
         {
-            // A container that ran has stopped: a plain delete is one runc call; anything else is killed first.
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            var (deleted, _, _) = await runc.RunAsync(runcPath, timeout.Token, "delete", container.Id).ConfigureAwait(false);
-            if (deleted != 0)
+            // A container whose process was reaped has stopped: removed here, as runc would; else a plain delete is
+            // one runc call, and anything that refuses it is killed first.
+            if (!container.Reaped || !OperatingSystem.IsLinux() || !await runc.TryRemoveStoppedAsync(container.Id).ConfigureAwait(false))
             {
-                await runc.ForceDeleteAsync(runcPath, container.Id).ConfigureAwait(false);
-            }
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                var (deleted, _, _) = await runc.RunAsync(runcPath, timeout.Token, "delete", container.Id).ConfigureAwait(false);
+                if (deleted != 0)
+                {
+                    await runc.ForceDeleteAsync(runcPath, container.Id).ConfigureAwait(false);
+                }
 
-            if (OperatingSystem.IsLinux())
-            {
-                // A container removed before it ran (disposal) has its process killed by the delete: reap it.
-                await WaitForExitAsync(container, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                if (OperatingSystem.IsLinux() && !container.Reaped)
+                {
+                    // A container removed before it ran (disposal) has its process killed by the delete: reap it.
+                    await WaitForExitAsync(container, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                }
             }
         }
         catch (Exception ex)

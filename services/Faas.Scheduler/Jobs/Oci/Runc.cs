@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Runtime.Versioning;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 
 namespace Faas.Scheduler.Jobs.Oci;
@@ -6,7 +8,16 @@ namespace Faas.Scheduler.Jobs.Oci;
 /// <summary>The <c>runc</c> command line: where it is, its state root, and the housekeeping commands (kill, delete).</summary>
 public sealed class Runc(IOptions<JobOptions> options)
 {
+    /// <summary>runc's state root when run as root without <c>--root</c>.</summary>
+    public const string DefaultRoot = "/run/runc";
+
+    private const string CgroupMount = "/sys/fs/cgroup/";
+
     private readonly JobOptions options = options.Value;
+
+    /// <summary>The folder where runc keeps a container's state (<c>state.json</c>, and <c>exec.fifo</c> until it starts).</summary>
+    public string StateFolder(string containerId) =>
+        Path.Combine(string.IsNullOrEmpty(options.RuncRoot) ? DefaultRoot : options.RuncRoot, containerId);
 
     /// <summary>runc's full path, or null when it is not installed.</summary>
     public string? Locate()
@@ -70,5 +81,101 @@ public sealed class Runc(IOptions<JobOptions> options)
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await RunAsync(runc, timeout.Token, "kill", containerId, "KILL").ConfigureAwait(false);
         await RunAsync(runc, timeout.Token, "delete", "--force", containerId).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Removes a stopped container the way <c>runc delete</c> does — its cgroups (each the leaf folder named after it,
+    /// as <c>state.json</c> lists them), then its state folder — without starting runc, whose start alone costs more
+    /// CPU than the rest of a JOB-mode call. Only for a container of <see cref="OciSpec"/> (its own pid namespace, no
+    /// hooks) whose process has been reaped: with the namespace's first process gone, the kernel has ended the rest.
+    /// False, with nothing half done that runc could not finish, when anything is not as expected: the caller asks runc.
+    /// </summary>
+    [SupportedOSPlatform("linux")]
+    public async Task<bool> TryRemoveStoppedAsync(string containerId)
+    {
+        var state = StateFolder(containerId);
+        List<string> cgroups;
+        try
+        {
+            using var json = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(state, "state.json")).ConfigureAwait(false));
+            var root = json.RootElement;
+            if (root.GetProperty("id").GetString() != containerId)
+            {
+                return false;
+            }
+
+            cgroups = [];
+            foreach (var path in root.GetProperty("cgroup_paths").EnumerateObject())
+            {
+                if (path.Value.GetString() is not { } folder || !IsContainerCgroup(folder, containerId))
+                {
+                    return false;
+                }
+
+                cgroups.Add(folder);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return false;
+        }
+
+        foreach (var cgroup in cgroups.Distinct(StringComparer.Ordinal))
+        {
+            if (!await RemoveCgroupAsync(cgroup).ConfigureAwait(false))
+            {
+                return false;
+            }
+        }
+
+        try
+        {
+            Directory.Delete(state, recursive: true);
+            return true;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A cgroup folder of this container: under the cgroup mount, named after it, no way out.</summary>
+    private static bool IsContainerCgroup(string folder, string containerId) =>
+        folder.StartsWith(CgroupMount, StringComparison.Ordinal)
+        && Path.GetFileName(folder) == containerId
+        && !folder.Split('/').Any(segment => segment is "." or "..");
+
+    /// <summary>
+    /// <c>rmdir</c> of a cgroup folder (its control files go with it), tried again for a moment while the kernel still
+    /// counts a process of the container in it, as runc does; a folder already gone is fine.
+    /// </summary>
+    private static async Task<bool> RemoveCgroupAsync(string folder)
+    {
+        var pause = TimeSpan.FromMilliseconds(5);
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: false);
+                return true;
+            }
+            catch (DirectoryNotFoundException)
+            {
+                return true;
+            }
+            catch (IOException) when (attempt < 6)
+            {
+                await Task.Delay(pause).ConfigureAwait(false);
+                pause *= 2;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return false;
+            }
+        }
     }
 }
