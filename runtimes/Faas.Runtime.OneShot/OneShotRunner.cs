@@ -27,8 +27,7 @@ public static class OneShotRunner
         byte[] payload;
         try
         {
-            request = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine(folder, JobFiles.Request)), JobJsonContext.Default.JobRequest)
-                ?? throw new InvalidDataException("The request is empty.");
+            request = JobFileCodec.ReadRequest(File.ReadAllBytes(Path.Combine(folder, JobFiles.Request)));
             payload = File.ReadAllBytes(Path.Combine(folder, JobFiles.Payload));
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or JsonException or InvalidDataException)
@@ -66,8 +65,7 @@ public static class OneShotRunner
                 ExecutionId = request.ExecutionId,
                 TraceId = request.TraceId,
             });
-            JsonSerializer.Serialize(stdout, JobResult.From(result), JobJsonContext.Default.JobResult);
-            stdout.Flush();
+            JobFileCodec.WriteResult(stdout, JobResult.From(result));
         }
 
         return 0;
