@@ -66,8 +66,9 @@ public static class JobBenchmark
         // few calls a second that takes longer than one scenario's warm-up, and the first scenario measured it. The mesh
         // is warmed once, on both protocols, before anything is measured.
         AnsiConsole.MarkupLine($"[grey]Warming the mesh up for {MeshWarmup.TotalSeconds:0} s…[/]");
+        var jobCalls = scenarios.Where(s => s.Name.StartsWith("job", StringComparison.Ordinal)).Select(s => s.Call).ToArray();
         var turn = 0;
-        await LoadRunner.RunAsync("mesh warm-up", 1, TimeSpan.Zero, MeshWarmup, ct => Interlocked.Increment(ref turn) % 2 == 0 ? scenarios[1].Call(ct) : scenarios[2].Call(ct), cancellationToken);
+        await LoadRunner.RunAsync("mesh warm-up", 1, TimeSpan.Zero, MeshWarmup, ct => jobCalls[Interlocked.Increment(ref turn) % jobCalls.Length](ct), cancellationToken);
 
         var results = new List<LoadResult>();
         foreach (var concurrency in options.Concurrency)
@@ -123,7 +124,7 @@ public static class JobBenchmark
 
     /// <summary>
     /// Each scenario starts on a quiet machine: after hundreds of containers the kernel goes on tearing down their cgroups
-    /// and namespaces for a while, and without this the scenario after the floor paid for the floor's containers.
+    /// and namespaces for a moment, and no scenario should pay for the one before it.
     /// </summary>
     private static async Task SettleAsync(CancellationToken cancellationToken)
     {

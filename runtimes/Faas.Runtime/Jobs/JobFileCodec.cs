@@ -5,8 +5,8 @@ namespace Faas.Runtime.Jobs;
 /// <summary>
 /// The one-shot runtime's side of the job files, read and written with <see cref="Utf8JsonReader"/> and
 /// <see cref="Utf8JsonWriter"/>: the same documents as <see cref="JobJsonContext"/> (camelCase names, the outcome by
-/// name, the output in base64), without the serializer's metadata, whose first use costs a process that runs one
-/// invocation a tenth of its life. Launchers keep using <see cref="JobJsonContext"/>.
+/// name, the output in base64), without the serializer's metadata, whose first use cost a process that runs one
+/// invocation a fifth of its time. Launchers keep using <see cref="JobJsonContext"/>.
 /// </summary>
 public static class JobFileCodec
 {

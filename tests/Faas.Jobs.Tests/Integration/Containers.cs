@@ -25,19 +25,14 @@ public static class Containers
     /// Ids of this run's containers that ran an invocation (or are running one) and are still there: every container
     /// but those prepared for an invocation to come, which runc lists as <c>created</c> until they are started.
     /// </summary>
-    public static async Task<IReadOnlyList<string>> StartedAsync(string prefix)
-    {
-        using var json = System.Text.Json.JsonDocument.Parse(await ListJsonAsync());
-        return [.. json.RootElement.EnumerateArray()
-            .Where(c => c.GetProperty("id").GetString()!.StartsWith(prefix, StringComparison.Ordinal) && c.GetProperty("status").GetString() != "created")
-            .Select(c => c.GetProperty("id").GetString()!)];
-    }
+    public static async Task<IReadOnlyList<string>> StartedAsync(string prefix) =>
+        [.. (await ListAsync()).Where(c => c.Id.StartsWith(prefix, StringComparison.Ordinal) && c.Status != "created").Select(c => c.Id)];
 
     /// <summary>
-    /// <c>runc list --format json</c>. runc fails a listing that meets a container being removed at that moment
-    /// ("container does not exist"), so a failed listing is tried again.
+    /// Every container runc knows, with its status (<c>runc list --format json</c>). runc fails a listing that meets a
+    /// container being removed at that moment ("container does not exist"), so a failed listing is tried again.
     /// </summary>
-    private static async Task<string> ListJsonAsync()
+    private static async Task<IReadOnlyList<(string Id, string Status)>> ListAsync()
     {
         var error = "";
         for (var attempt = 0; attempt < 20; attempt++)
@@ -45,7 +40,8 @@ public static class Containers
             var (exitCode, output, stderr) = await Runc.RunAsync(RuncPath, CancellationToken.None, "list", "--format", "json");
             if (exitCode == 0)
             {
-                return string.IsNullOrWhiteSpace(output) || output.Trim() == "null" ? "[]" : output;
+                using var json = System.Text.Json.JsonDocument.Parse(string.IsNullOrWhiteSpace(output) || output.Trim() == "null" ? "[]" : output);
+                return [.. json.RootElement.EnumerateArray().Select(c => (c.GetProperty("id").GetString()!, c.GetProperty("status").GetString()!))];
             }
 
             error = stderr;
@@ -69,9 +65,6 @@ public static class Containers
             .Select(Path.GetFileName).OfType<string>().Distinct(StringComparer.Ordinal)];
 
     /// <summary>Ids of this run's containers (those starting with <paramref name="prefix"/>) that runc still knows.</summary>
-    public static async Task<IReadOnlyList<string>> LeftAsync(string prefix)
-    {
-        using var json = System.Text.Json.JsonDocument.Parse(await ListJsonAsync());
-        return [.. json.RootElement.EnumerateArray().Select(c => c.GetProperty("id").GetString()!).Where(id => id.StartsWith(prefix, StringComparison.Ordinal))];
-    }
+    public static async Task<IReadOnlyList<string>> LeftAsync(string prefix) =>
+        [.. (await ListAsync()).Select(c => c.Id).Where(id => id.StartsWith(prefix, StringComparison.Ordinal))];
 }
