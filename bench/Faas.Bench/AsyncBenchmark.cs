@@ -23,7 +23,7 @@ public static class AsyncBenchmark
     public static async Task RunAsync(BenchOptions options, bool acceptanceOnly, CancellationToken cancellationToken)
     {
         AnsiConsole.MarkupLine($"[grey]Starting the mesh with {options.Workers} worker(s)…[/]");
-        await using var app = FaasTestingBuilder.Create(o =>
+        await using var app = BenchMesh.Create(options, o =>
         {
             o.Workers = options.Workers;
             if (acceptanceOnly)
@@ -31,7 +31,7 @@ public static class AsyncBenchmark
                 // Nothing consumes: the gateway and the queue server have the machine to themselves.
                 o.ConfigureAppHost = a => a.ServiceEnvironment["Scheduler__Async__Enabled"] = "false";
             }
-        }).Build();
+        });
         await app.StartAsync(cancellationToken);
 
         using var gateway = app.CreateGatewayChannel();

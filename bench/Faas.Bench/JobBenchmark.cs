@@ -33,7 +33,7 @@ public static class JobBenchmark
         await OneShotPublisher.EnsurePublishedAsync(
             OneShotRuntimeBuild.For(ServiceProjectCatalog.FromAppHostAssembly().Get(ServiceProjectCatalog.OneShotRuntimeProject)), cancellationToken);
         AnsiConsole.MarkupLine($"[grey]Starting the mesh with {options.Workers} worker(s)…[/]");
-        await using var app = FaasTestingBuilder.Create(o => o.Workers = options.Workers).Build();
+        await using var app = BenchMesh.Create(options, o => o.Workers = options.Workers);
         await app.StartAsync(cancellationToken);
 
         using var gateway = app.CreateGatewayChannel();

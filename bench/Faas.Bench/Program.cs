@@ -7,10 +7,11 @@ var concurrency = new Option<int[]>("--concurrency") { Description = "Concurrent
 var workers = new Option<int>("--workers") { Description = "Runtime worker replicas in the mesh", DefaultValueFactory = _ => 2 };
 var payload = new Option<int>("--payload") { Description = "Payload bytes per invocation", DefaultValueFactory = _ => 64 };
 var markdown = new Option<string?>("--markdown") { Description = "Also write the results as a Markdown table to this file" };
+var serviceEnvironment = new Option<string[]>("--service-env") { Description = "NAME=VALUE set in every service's environment (repeatable), to measure a setting" };
 
 var root = new RootCommand("Faas synchronous-invoke benchmark: the mesh (REST and gRPC) against the floor of one worker called directly, in one run.")
 {
-    duration, warmup, concurrency, workers, payload, markdown,
+    duration, warmup, concurrency, workers, payload, markdown, serviceEnvironment,
 };
 var iterations = new Option<int>("--iterations") { Description = "Deploys measured per scenario", DefaultValueFactory = _ => 10 };
 var deploy = new Command("deploy", "Deploy from source to first successful invoke (C echo sample): a fresh build and a build-cache hit.")
@@ -25,19 +26,25 @@ root.SetAction(async (parse, cancellationToken) =>
 {
     var options = new BenchOptions(
         TimeSpan.FromSeconds(parse.GetValue(warmup)), TimeSpan.FromSeconds(parse.GetValue(duration)),
-        parse.GetValue(concurrency)!, parse.GetValue(workers), parse.GetValue(payload), parse.GetValue(markdown));
+        parse.GetValue(concurrency)!, parse.GetValue(workers), parse.GetValue(payload), parse.GetValue(markdown))
+    {
+        ServiceEnvironment = BenchOptions.ParseEnvironment(parse.GetValue(serviceEnvironment)),
+    };
     await InvokeBenchmark.RunAsync(options, cancellationToken);
 });
 var acceptanceOnly = new Option<bool>("--acceptance-only") { Description = "Turn the scheduler's consumption off and measure acceptance alone" };
 var asyncCommand = new Command("async", "Asynchronous invoke: enqueue acceptance (gRPC, REST) and end-to-end completion, against raw LPUSH/RPOP on the same queue server, in one run.")
 {
-    duration, warmup, concurrency, workers, payload, markdown, acceptanceOnly,
+    duration, warmup, concurrency, workers, payload, markdown, serviceEnvironment, acceptanceOnly,
 };
 asyncCommand.SetAction(async (parse, cancellationToken) =>
 {
     var options = new BenchOptions(
         TimeSpan.FromSeconds(parse.GetValue(warmup)), TimeSpan.FromSeconds(parse.GetValue(duration)),
-        parse.GetValue(concurrency)!, parse.GetValue(workers), parse.GetValue(payload), parse.GetValue(markdown));
+        parse.GetValue(concurrency)!, parse.GetValue(workers), parse.GetValue(payload), parse.GetValue(markdown))
+    {
+        ServiceEnvironment = BenchOptions.ParseEnvironment(parse.GetValue(serviceEnvironment)),
+    };
     await AsyncBenchmark.RunAsync(options, parse.GetValue(acceptanceOnly), cancellationToken);
 });
 root.Subcommands.Add(asyncCommand);
@@ -47,13 +54,16 @@ var jobWarmup = new Option<int>("--warmup") { Description = "Warm-up seconds per
 var jobWorkers = new Option<int>("--workers") { Description = "Runtime worker replicas in the mesh (JOB mode does not use them)", DefaultValueFactory = _ => 1 };
 var jobCommand = new Command("job", "JOB mode: invoke latency of a fresh runc container per call through the mesh, against the floor of `runc run /bin/true` with the same container spec, in one run.")
 {
-    duration, jobWarmup, jobConcurrency, jobWorkers, payload, markdown,
+    duration, jobWarmup, jobConcurrency, jobWorkers, payload, markdown, serviceEnvironment,
 };
 jobCommand.SetAction(async (parse, cancellationToken) =>
 {
     var options = new BenchOptions(
         TimeSpan.FromSeconds(parse.GetValue(jobWarmup)), TimeSpan.FromSeconds(parse.GetValue(duration)),
-        parse.GetValue(jobConcurrency)!, parse.GetValue(jobWorkers), parse.GetValue(payload), parse.GetValue(markdown));
+        parse.GetValue(jobConcurrency)!, parse.GetValue(jobWorkers), parse.GetValue(payload), parse.GetValue(markdown))
+    {
+        ServiceEnvironment = BenchOptions.ParseEnvironment(parse.GetValue(serviceEnvironment)),
+    };
     await JobBenchmark.RunAsync(options, cancellationToken);
 });
 root.Subcommands.Add(jobCommand);
@@ -61,7 +71,7 @@ var failovers = new Option<int>("--failovers") { Description = "Times a worker i
 var sinkConcurrency = new Option<int[]>("--concurrency") { Description = "Concurrent callers, one run each", DefaultValueFactory = _ => [1, 8], AllowMultipleArgumentsPerToken = true };
 var sinksCommand = new Command("sinks", "Sinks: hand-off overhead of the pull protocol against the push path (same module, same executor), and how long a frozen worker's work takes to run elsewhere, in one run.")
 {
-    duration, warmup, sinkConcurrency, payload, markdown, failovers,
+    duration, warmup, sinkConcurrency, payload, markdown, serviceEnvironment, failovers,
 };
 sinksCommand.SetAction(async (parse, cancellationToken) =>
 {
@@ -72,19 +82,25 @@ sinksCommand.SetAction(async (parse, cancellationToken) =>
 
     var options = new BenchOptions(
         TimeSpan.FromSeconds(parse.GetValue(warmup)), TimeSpan.FromSeconds(parse.GetValue(duration)),
-        parse.GetValue(sinkConcurrency)!, 2, parse.GetValue(payload), parse.GetValue(markdown));
+        parse.GetValue(sinkConcurrency)!, 2, parse.GetValue(payload), parse.GetValue(markdown))
+    {
+        ServiceEnvironment = BenchOptions.ParseEnvironment(parse.GetValue(serviceEnvironment)),
+    };
     await SinkBenchmark.RunAsync(options, parse.GetValue(failovers), cancellationToken);
 });
 root.Subcommands.Add(sinksCommand);
 var overloadCommand = new Command("overload", "Overload: accepted throughput, p99 of accepted calls and the share shed (429) at twice a function's capacity, against the same function at its capacity, in one run.")
 {
-    duration, warmup, workers, payload, markdown,
+    duration, warmup, workers, payload, markdown, serviceEnvironment,
 };
 overloadCommand.SetAction(async (parse, cancellationToken) =>
 {
     var options = new BenchOptions(
         TimeSpan.FromSeconds(parse.GetValue(warmup)), TimeSpan.FromSeconds(parse.GetValue(duration)),
-        [], parse.GetValue(workers), parse.GetValue(payload), parse.GetValue(markdown));
+        [], parse.GetValue(workers), parse.GetValue(payload), parse.GetValue(markdown))
+    {
+        ServiceEnvironment = BenchOptions.ParseEnvironment(parse.GetValue(serviceEnvironment)),
+    };
     await OverloadBenchmark.RunAsync(options, cancellationToken);
 });
 root.Subcommands.Add(overloadCommand);

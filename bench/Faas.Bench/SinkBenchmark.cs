@@ -33,11 +33,11 @@ public static class SinkBenchmark
     public static async Task RunAsync(BenchOptions options, int failovers, CancellationToken cancellationToken)
     {
         AnsiConsole.MarkupLine("[grey]Starting the mesh with 2 built-in workers…[/]");
-        await using var app = FaasTestingBuilder.Create(o =>
+        await using var app = BenchMesh.Create(options, o =>
         {
             o.Workers = 2;
             o.ConfigureAppHost = appHost => appHost.ServiceEnvironment["Sink__MemoryMb"] = BuiltInMemoryMb.ToString(CultureInfo.InvariantCulture);
-        }).Build();
+        });
         await app.StartAsync(cancellationToken);
         using var rest = app.CreateHttpClient("gateway", "http");
         using var gateway = app.CreateGatewayChannel();

@@ -1,0 +1,28 @@
+using Faas.Testing;
+
+namespace Faas.Bench;
+
+/// <summary>
+/// The mesh every benchmark starts: the AppHost's own app model, run as a deployment runs it (the Production
+/// environment: no developer exception page, no DI scope validation), with any <c>--service-env</c> settings.
+/// </summary>
+public static class BenchMesh
+{
+    public const string EnvironmentName = "Production";
+
+    public static FaasTestApp Create(BenchOptions? options, Action<FaasTestingOptions>? configure = null) =>
+        FaasTestingBuilder.Create(o =>
+        {
+            o.EnvironmentName = EnvironmentName;
+            configure?.Invoke(o);
+            var configureAppHost = o.ConfigureAppHost;
+            o.ConfigureAppHost = appHost =>
+            {
+                configureAppHost?.Invoke(appHost);
+                foreach (var (key, value) in options?.ServiceEnvironment ?? new Dictionary<string, string>())
+                {
+                    appHost.ServiceEnvironment[key] = value;
+                }
+            };
+        }).Build();
+}
