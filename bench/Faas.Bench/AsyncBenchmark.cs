@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Faas.Bench.Load;
 using Faas.Protos.V1;
-using Faas.Testing;
 using Google.Api;
 using Google.Protobuf;
 using Npgsql;

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Faas.Testing;
 using Spectre.Console;
 
 namespace Faas.Bench;

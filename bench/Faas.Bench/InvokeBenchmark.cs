@@ -1,6 +1,5 @@
 using Faas.Bench.Load;
 using Faas.Protos.V1;
-using Faas.Testing;
 using Google.Api;
 using Google.Protobuf;
 using Spectre.Console;

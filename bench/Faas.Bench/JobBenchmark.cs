@@ -4,7 +4,6 @@ using Faas.AppHost.Jobs;
 using Faas.AppHost.Model;
 using Faas.Protos.V1;
 using Faas.Scheduler.Jobs.Oci;
-using Faas.Testing;
 using Google.Api;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using Faas.Bench.Load;
 using Faas.Protos.V1;
-using Faas.Testing;
 using Spectre.Console;
 
 namespace Faas.Bench;

@@ -22,6 +22,13 @@ internal static class ExecutionMapping
             headers.GetValue(ExecutionIdHeader) ?? Guid.CreateVersion7().ToString(),
             headers.GetValue(TraceIdHeader) ?? Activity.Current?.TraceId.ToHexString() ?? "");
 
+    /// <summary>A call on the multiplexed stream: the ids travel in the message instead of the metadata.</summary>
+    public static ExecutionRequest ToExecutionRequest(ExecuteStreamRequest message, FunctionSecrets secrets) =>
+        ToExecutionRequest(
+            message.Request?.Function, message.Request?.Payload ?? ByteString.Empty, secrets,
+            string.IsNullOrEmpty(message.ExecutionId) ? Guid.CreateVersion7().ToString() : message.ExecutionId,
+            string.IsNullOrEmpty(message.TraceId) ? Activity.Current?.TraceId.ToHexString() ?? "" : message.TraceId);
+
     /// <summary>A task pulled from the sink manager: its secrets are already in the function's environment.</summary>
     public static ExecutionRequest ToExecutionRequest(this SinkTask task, FunctionSecrets secrets) =>
         ToExecutionRequest(

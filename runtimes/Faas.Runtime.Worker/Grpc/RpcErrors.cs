@@ -7,10 +7,14 @@ namespace Faas.Runtime.Worker.Grpc;
 /// <summary>The one place where the worker's domain errors become gRPC status codes.</summary>
 internal static class RpcErrors
 {
-    public static RpcException? From(Exception exception, ServerCallContext context) => exception switch
+    public static RpcException? From(Exception exception, ServerCallContext context) =>
+        From(exception, context.CancellationToken, () => context.Deadline <= DateTime.UtcNow);
+
+    /// <summary>As for a unary call, with the call's own token and whether its deadline passed.</summary>
+    public static RpcException? From(Exception exception, CancellationToken callToken, Func<bool> deadlinePassed) => exception switch
     {
-        OperationCanceledException when context.CancellationToken.IsCancellationRequested => new RpcException(
-            context.Deadline <= DateTime.UtcNow
+        OperationCanceledException when callToken.IsCancellationRequested => new RpcException(
+            deadlinePassed()
                 ? new Status(StatusCode.DeadlineExceeded, "The deadline passed before the function could run.")
                 : new Status(StatusCode.Cancelled, "The call was cancelled before the function could run.")),
         ModuleNotFoundException notFound => new RpcException(new Status(StatusCode.NotFound, notFound.Message)),

@@ -89,7 +89,6 @@ public sealed partial class Dispatcher
             }
 
             warmTargets.Observe(queueKey, function, queue);
-            var metadata = new Metadata { { "x-execution-id", executionId }, { "x-trace-id", traceId } };
             if (!sinks.IsReady)
             {
                 await sinks.WaitUntilReadyAsync(options.MembershipWait, cancellationToken).ConfigureAwait(false);
@@ -111,9 +110,9 @@ public sealed partial class Dispatcher
                 try
                 {
                     dispatches.Add(1, new KeyValuePair<string, object?>("worker", sink.Name));
-                    var result = await sink.Client!.ExecuteAsync(
+                    var result = await sink.Link!.ExecuteAsync(
                         new ExecuteRequest { Function = function, Payload = payload },
-                        metadata, DateTime.UtcNow.AddMilliseconds(function.TimeoutMs) + options.WorkerDeadlineGrace, call.Token).ConfigureAwait(false);
+                        executionId, traceId, DateTime.UtcNow.AddMilliseconds(function.TimeoutMs) + options.WorkerDeadlineGrace, call.Token).ConfigureAwait(false);
                     loaded = result.Outcome != ExecutionOutcome.InstantiationFailed;
                     return new DispatchResponse { Result = result, QueueMicros = (ulong)(waited.Ticks / 10) };
                 }

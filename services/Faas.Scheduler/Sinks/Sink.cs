@@ -24,13 +24,14 @@ public sealed class Sink
     private int inFlight;
     private long memoryInUseMb;
 
-    public Sink(SinkInfo info, Protos.V1.Runtime.RuntimeClient? client, TimeProvider? timeProvider = null)
+    public Sink(SinkInfo info, Protos.V1.Runtime.RuntimeClient? client, TimeProvider? timeProvider = null, WorkerLinkOptions? linkOptions = null)
     {
         time = timeProvider ?? TimeProvider.System;
         Id = info.SinkId;
         Name = info.Name;
         PushAddress = info.PushAddress;
         Client = client;
+        Link = client is null ? null : new WorkerLink(client, linkOptions ?? new WorkerLinkOptions());
         Info = info;
         TakeWarmModules(info.Load);
     }
@@ -43,6 +44,9 @@ public sealed class Sink
 
     /// <summary>The client for pushed work; null for a sink that pulls.</summary>
     public Protos.V1.Runtime.RuntimeClient? Client { get; }
+
+    /// <summary>How pushed executions reach the sink (multiplexed on one stream); null for a sink that pulls.</summary>
+    public WorkerLink? Link { get; }
 
     public bool Pulls => Client is null;
 

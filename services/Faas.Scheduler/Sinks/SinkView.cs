@@ -1,6 +1,7 @@
 using Faas.Protos.V1;
 using Faas.ServiceDefaults.ServiceIdentity;
 using Grpc.Net.Client;
+using Microsoft.Extensions.Options;
 
 namespace Faas.Scheduler.Sinks;
 
@@ -8,7 +9,8 @@ namespace Faas.Scheduler.Sinks;
 /// The scheduler's one membership view: every sink the sink manager reports (built-in workers and external sinks alike),
 /// with a client for each address work is pushed to, signed with this service's token.
 /// </summary>
-public sealed partial class SinkView(ServiceTokens tokens, ILogger<SinkView> logger, TimeProvider? timeProvider = null) : IDisposable
+public sealed partial class SinkView(
+    ServiceTokens tokens, ILogger<SinkView> logger, TimeProvider? timeProvider = null, IOptions<WorkerLinkOptions>? linkOptions = null) : IDisposable
 {
     private readonly Lock gate = new();
     private readonly Dictionary<string, GrpcChannel> channels = new(StringComparer.Ordinal);
@@ -55,7 +57,7 @@ public sealed partial class SinkView(ServiceTokens tokens, ILogger<SinkView> log
                 }
                 else
                 {
-                    sink = new Sink(info, info.PushAddress.Length == 0 ? null : new Protos.V1.Runtime.RuntimeClient(Channel(info.PushAddress)), timeProvider);
+                    sink = new Sink(info, info.PushAddress.Length == 0 ? null : new Protos.V1.Runtime.RuntimeClient(Channel(info.PushAddress)), timeProvider, linkOptions?.Value);
                     LogJoined(logger, info.Name, info.PushAddress.Length == 0 ? "pull" : info.PushAddress, info.State);
                 }
 
@@ -65,6 +67,7 @@ public sealed partial class SinkView(ServiceTokens tokens, ILogger<SinkView> log
             foreach (var gone in current.Values)
             {
                 gone.MarkLost();
+                gone.Link?.Dispose();
                 LogLeft(logger, gone.Name);
             }
 
@@ -109,6 +112,11 @@ public sealed partial class SinkView(ServiceTokens tokens, ILogger<SinkView> log
     {
         lock (gate)
         {
+            foreach (var sink in sinks)
+            {
+                sink.Link?.Dispose();
+            }
+
             foreach (var channel in channels.Values)
             {
                 channel.Dispose();

@@ -239,6 +239,110 @@ public sealed class RuntimeServiceTests : IAsyncLifetime
         Assert.Equal("after", (await Client.ExecuteAsync(Request("echo", "after"))).Output.ToStringUtf8());
     }
 
+    [Fact]
+    public async Task ExecuteStream_runs_calls_side_by_side_and_answers_each_by_its_call_id()
+    {
+        using var stream = Client.ExecuteStream();
+        var sleep = Request("sleep", "");
+        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 100, Request = sleep, TimeoutMs = 30_000 });
+        for (ulong id = 1; id <= 5; id++)
+        {
+            await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = id, Request = Request("echo", $"call {id}"), TimeoutMs = 30_000 });
+        }
+
+        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest
+        {
+            CallId = 6, Request = Request("print_environ", ""), ExecutionId = "exec-streamed", TraceId = "4bf92f3577b34da6a3ce929d0e0e4736", TimeoutMs = 30_000,
+        });
+        await stream.RequestStream.CompleteAsync();
+
+        var responses = new Dictionary<ulong, ExecuteStreamResponse>();
+        while (await stream.ResponseStream.MoveNext(CancellationToken.None))
+        {
+            responses.Add(stream.ResponseStream.Current.CallId, stream.ResponseStream.Current);
+        }
+
+        // Every call answered once, the stream ended after the last answer (the caller had completed its side).
+        Assert.Equal(new ulong[] { 1, 2, 3, 4, 5, 6, 100 }, responses.Keys.Order());
+        Assert.All(responses.Values, r => Assert.Equal(0, r.StatusCode));
+        for (ulong id = 1; id <= 5; id++)
+        {
+            Assert.Equal($"call {id}", responses[id].Response.Output.ToStringUtf8());
+            Assert.Equal("worker-under-test", responses[id].Response.Worker);
+        }
+
+        Assert.Equal("awake", responses[100].Response.Output.ToStringUtf8());
+        var environment = responses[6].Response.Output.ToStringUtf8().Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("FAAS_EXECUTION_ID=exec-streamed", environment);
+        Assert.Contains("FAAS_TRACE_ID=4bf92f3577b34da6a3ce929d0e0e4736", environment);
+    }
+
+    [Fact]
+    public async Task ExecuteStream_answers_a_call_that_cannot_run_with_the_unary_calls_status_and_goes_on()
+    {
+        using var stream = Client.ExecuteStream();
+        var unknown = Request("echo", "");
+        unknown.Function.ModuleSha256 = new string('1', 64);
+        var malformed = Request("echo", "");
+        malformed.Function.ModuleSha256 = "not-a-hash";
+
+        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 1, Request = unknown, TimeoutMs = 30_000 });
+        var notFound = await NextAsync(stream);
+        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 2, Request = malformed, TimeoutMs = 30_000 });
+        var invalid = await NextAsync(stream);
+        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 3, Request = Request("echo", "still here"), TimeoutMs = 30_000 });
+        var echo = await NextAsync(stream);
+
+        Assert.Equal((1ul, (int)StatusCode.NotFound), (notFound.CallId, notFound.StatusCode));
+        Assert.Null(notFound.Response);
+        Assert.Equal((2ul, (int)StatusCode.InvalidArgument), (invalid.CallId, invalid.StatusCode));
+        Assert.Contains("module_sha256", invalid.StatusDetail);
+        Assert.Equal("still here", echo.Response.Output.ToStringUtf8());
+    }
+
+    [Fact]
+    public async Task ExecuteStream_cancels_a_call_its_caller_gave_up_on_and_it_takes_no_slot()
+    {
+        using var stream = Client.ExecuteStream();
+        // Two runs hold both slots until their own timeout; the third call waits for a slot, and is given up.
+        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 1, Request = Request("infinite_loop", "", timeoutMs: 3_000), TimeoutMs = 30_000 });
+        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 2, Request = Request("infinite_loop", "", timeoutMs: 3_000), TimeoutMs = 30_000 });
+        await WaitUntilAsync(async () => (await Client.GetStatusAsync(new GetStatusRequest())).InFlight == 2);
+        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 3, Request = Request("echo", ""), TimeoutMs = 30_000 });
+        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 3, Cancel = true });
+
+        var cancelled = await NextAsync(stream);
+        var loops = new[] { await NextAsync(stream), await NextAsync(stream) };
+
+        Assert.Equal((3ul, (int)StatusCode.Cancelled), (cancelled.CallId, cancelled.StatusCode));
+        Assert.All(loops, r => Assert.Equal(Protos.V1.ExecutionOutcome.Timeout, r.Response.Outcome));
+        await WaitUntilAsync(async () => (await Client.GetStatusAsync(new GetStatusRequest())).InFlight == 0);
+    }
+
+    [Fact]
+    public async Task ExecuteStream_gives_up_a_call_at_its_timeout_as_the_unary_deadline_would()
+    {
+        using var stream = Client.ExecuteStream();
+        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 1, Request = Request("infinite_loop", "", timeoutMs: 3_000), TimeoutMs = 30_000 });
+        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 2, Request = Request("infinite_loop", "", timeoutMs: 3_000), TimeoutMs = 30_000 });
+        await WaitUntilAsync(async () => (await Client.GetStatusAsync(new GetStatusRequest())).InFlight == 2);
+        // No slot frees before this call's own limit passes.
+        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 3, Request = Request("echo", ""), TimeoutMs = 50 });
+
+        var first = await NextAsync(stream);
+
+        Assert.Equal((3ul, (int)StatusCode.DeadlineExceeded), (first.CallId, first.StatusCode));
+        await NextAsync(stream);
+        await NextAsync(stream);
+    }
+
+    private static async Task<ExecuteStreamResponse> NextAsync(AsyncDuplexStreamingCall<ExecuteStreamRequest, ExecuteStreamResponse> stream)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Assert.True(await stream.ResponseStream.MoveNext(timeout.Token), "the stream ended early");
+        return stream.ResponseStream.Current;
+    }
+
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
