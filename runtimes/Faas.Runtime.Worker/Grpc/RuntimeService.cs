@@ -5,6 +5,7 @@ using Faas.Runtime.Execution;
 using Faas.Runtime.Modules;
 using Faas.Runtime.Options;
 using Faas.Runtime.Worker.Load;
+using Faas.ServiceDefaults.Multiplexing;
 using Faas.Storage.Secrets;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -46,94 +47,31 @@ public sealed class RuntimeService(
     }
 
     /// <summary>
-    /// Execute, multiplexed: every request starts a run at once (the worker's execution slots bound them, as for unary
-    /// calls), each run writes its result when it ends, and a cancel message or the stream's end stops the runs still going.
-    /// The stream ends when the caller completes its side and every run has answered.
+    /// Execute, multiplexed (<see cref="MultiplexedServer"/>): every request starts a run at once (the worker's execution
+    /// slots bound them, as for unary calls) and each run answers when it ends, as the unary call would have.
     /// </summary>
-    public override async Task ExecuteStream(
-        IAsyncStreamReader<ExecuteStreamRequest> requestStream, IServerStreamWriter<ExecuteStreamResponse> responseStream, ServerCallContext context)
-    {
-        using var session = new ExecuteStreamSession(responseStream, context.CancellationToken);
-        // A worker shutting down takes no new calls from the stream (its caller opens a new one, elsewhere) and ends it
-        // once the calls it took have answered, instead of holding the shutdown until the stream is cut.
-        using var reading = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
-        try
-        {
-            while (await NextAsync(requestStream, reading.Token).ConfigureAwait(false))
-            {
-                var message = requestStream.Current;
-                if (message.Cancel)
-                {
-                    session.Cancel(message.CallId);
-                    continue;
-                }
+    public override Task ExecuteStream(
+        IAsyncStreamReader<ExecuteStreamRequest> requestStream, IServerStreamWriter<ExecuteStreamResponse> responseStream, ServerCallContext context) =>
+        MultiplexedServer.ServeAsync(requestStream, responseStream, context, StreamEnvelope.Instance, RunStreamedAsync, lifetime.ApplicationStopping);
 
-                if (session.Begin(message.CallId, message.TimeoutMs) is { } call)
-                {
-                    _ = RunStreamedAsync(message, call, session);
-                }
-            }
-        }
-        finally
-        {
-            // Runs still going answer before the stream ends (or are cancelled with it if the caller went away).
-            await session.DrainAsync().ConfigureAwait(false);
-        }
-    }
-
-    private async Task<bool> NextAsync(IAsyncStreamReader<ExecuteStreamRequest> requestStream, CancellationToken reading)
+    private async Task<ExecuteStreamResponse> RunStreamedAsync(ExecuteStreamRequest message, MultiplexedCall call)
     {
-        try
-        {
-            return await requestStream.MoveNext(reading).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
-        {
-            return false;
-        }
-    }
-
-    private async Task RunStreamedAsync(ExecuteStreamRequest message, ExecuteStreamSession.Call call, ExecuteStreamSession session)
-    {
-        await Task.Yield(); // the reading loop goes on to the next request at once
-        var response = new ExecuteStreamResponse { CallId = message.CallId };
         var started = Stopwatch.GetTimestamp();
-        using (var activity = StartCallActivity(message))
+        using var activity = StartCallActivity(message);
+        try
         {
-            try
-            {
-                var execution = ExecutionMapping.ToExecutionRequest(message, secrets);
-                var result = await host.ExecuteAsync(execution, call.Token).ConfigureAwait(false);
-                response.Response = result.ToResponse(worker, Stopwatch.GetElapsedTime(started));
-            }
-            catch (SecretsUnavailableException e)
-            {
-                SetStatus(response, new Status(StatusCode.FailedPrecondition, e.Message));
-            }
-            catch (RpcException e)
-            {
-                SetStatus(response, e.Status);
-            }
-            catch (Exception exception) when (RpcErrors.From(exception, call.Token, () => call.DeadlinePassed) is { } rpcException)
-            {
-                SetStatus(response, rpcException.Status);
-            }
-            catch (Exception exception)
-            {
-                // What a unary handler's unhandled exception becomes.
-                SetStatus(response, new Status(StatusCode.Unknown, $"Exception was thrown by handler: {exception.GetType().Name}: {exception.Message}"));
-            }
-
-            activity?.SetTag("rpc.grpc.status_code", response.StatusCode);
+            var execution = ExecutionMapping.ToExecutionRequest(message, secrets);
+            var result = await host.ExecuteAsync(execution, call.Token).ConfigureAwait(false);
+            return new ExecuteStreamResponse { CallId = message.CallId, Response = result.ToResponse(worker, Stopwatch.GetElapsedTime(started)) };
         }
-
-        await session.CompleteAsync(call, response).ConfigureAwait(false);
-    }
-
-    private static void SetStatus(ExecuteStreamResponse response, Status status)
-    {
-        response.StatusCode = (int)status.StatusCode;
-        response.StatusDetail = status.Detail;
+        catch (SecretsUnavailableException e)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, e.Message));
+        }
+        catch (Exception exception) when (RpcErrors.From(exception, call.Token, () => call.DeadlinePassed) is { } rpcException)
+        {
+            throw rpcException;
+        }
     }
 
     /// <summary>The server span a unary call gets from ASP.NET Core, for one call on the stream: a child of the caller's span.</summary>
@@ -141,6 +79,20 @@ public sealed class RuntimeService(
         RuntimeTelemetry.ActivitySource.StartActivity(
             "faas.v1.Runtime/ExecuteStream call", ActivityKind.Server,
             ActivityContext.TryParse(message.Traceparent, null, out var parent) ? parent : default);
+
+    private sealed class StreamEnvelope : IServerEnvelope<ExecuteStreamRequest, ExecuteStreamResponse>
+    {
+        public static readonly StreamEnvelope Instance = new();
+
+        public ulong CallIdOf(ExecuteStreamRequest request) => request.CallId;
+
+        public bool IsCancel(ExecuteStreamRequest request) => request.Cancel;
+
+        public TimeSpan TimeoutOf(ExecuteStreamRequest request) => TimeSpan.FromMilliseconds(request.TimeoutMs);
+
+        public ExecuteStreamResponse Failed(ulong callId, Status status) =>
+            new() { CallId = callId, StatusCode = (int)status.StatusCode, StatusDetail = status.Detail };
+    }
 
     public override async Task<PrewarmResponse> Prewarm(PrewarmRequest request, ServerCallContext context)
     {
