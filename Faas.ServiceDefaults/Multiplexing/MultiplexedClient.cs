@@ -40,7 +40,8 @@ public sealed class MultiplexedClient<TRequest, TResponse>(
     public bool Unsupported => unsupported;
 
     /// <summary>
-    /// Sends the request <paramref name="build"/> makes from the call id and the time left, and waits for its answer;
+    /// Sends the request <paramref name="build"/> makes from the call id and the time left (infinite when
+    /// <paramref name="deadline"/> is <see cref="DateTime.MaxValue"/>, as for a unary call without one), and waits for its answer;
     /// null if the peer has no such stream (nothing ran: call it unary).
     /// </summary>
     public async Task<TResponse?> CallAsync(Func<ulong, TimeSpan, TRequest> build, DateTime deadline, CancellationToken cancellationToken)
@@ -129,8 +130,8 @@ public sealed class MultiplexedClient<TRequest, TResponse>(
 
         public async Task<TResponse> CallAsync(ulong callId, Func<ulong, TimeSpan, TRequest> build, DateTime deadline, CancellationToken cancellationToken)
         {
-            var timeout = deadline - DateTime.UtcNow;
-            if (timeout <= TimeSpan.Zero)
+            var timeout = deadline == DateTime.MaxValue ? Timeout.InfiniteTimeSpan : deadline - DateTime.UtcNow;
+            if (timeout != Timeout.InfiniteTimeSpan && timeout <= TimeSpan.Zero)
             {
                 throw new RpcException(new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded"));
             }

@@ -15,8 +15,8 @@ public interface IServerEnvelope<TRequest, TResponse>
     /// <summary>How long the caller waits (its unary deadline); zero: no limit.</summary>
     TimeSpan TimeoutOf(TRequest request);
 
-    /// <summary>The answer of a call that ended with <paramref name="status"/> instead of a result.</summary>
-    TResponse Failed(ulong callId, Status status);
+    /// <summary>The answer of a call that ended with <paramref name="error"/> (its status, and trailers) instead of a result.</summary>
+    TResponse Failed(ulong callId, RpcException error);
 }
 
 /// <summary>
@@ -82,18 +82,18 @@ public static class MultiplexedServer
         }
         catch (RpcException ex)
         {
-            response = envelope.Failed(call.Id, ex.Status);
+            response = envelope.Failed(call.Id, ex);
         }
         catch (OperationCanceledException) when (call.Token.IsCancellationRequested)
         {
-            response = envelope.Failed(call.Id, call.DeadlinePassed
+            response = envelope.Failed(call.Id, new RpcException(call.DeadlinePassed
                 ? new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded")
-                : new Status(StatusCode.Cancelled, "The call was cancelled."));
+                : new Status(StatusCode.Cancelled, "The call was cancelled.")));
         }
         catch (Exception ex)
         {
             // What a unary handler's unhandled exception becomes.
-            response = envelope.Failed(call.Id, new Status(StatusCode.Unknown, $"Exception was thrown by handler: {ex.GetType().Name}: {ex.Message}"));
+            response = envelope.Failed(call.Id, new RpcException(new Status(StatusCode.Unknown, $"Exception was thrown by handler: {ex.GetType().Name}: {ex.Message}")));
         }
 
         await session.CompleteAsync(call, response, envelope).ConfigureAwait(false);
@@ -137,7 +137,7 @@ public static class MultiplexedServer
             {
                 if (!await TryWriteAsync(response).ConfigureAwait(false))
                 {
-                    await TryWriteAsync(envelope.Failed(call.Id, new Status(StatusCode.Internal, "The answer could not be sent."))).ConfigureAwait(false);
+                    await TryWriteAsync(envelope.Failed(call.Id, new RpcException(new Status(StatusCode.Internal, "The answer could not be sent.")))).ConfigureAwait(false);
                 }
             }
             finally

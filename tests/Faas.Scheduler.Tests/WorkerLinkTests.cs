@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Faas.Protos.V1;
 using Faas.Scheduler.Sinks;
+using Faas.ServiceDefaults.Multiplexing;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -33,7 +34,7 @@ public sealed class WorkerLinkTests : IAsyncLifetime
         channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = app.GetTestServer().CreateHandler() });
     }
 
-    private WorkerLink Link(WorkerLinkOptions? options = null) => new(new Protos.V1.Runtime.RuntimeClient(channel!), options ?? new WorkerLinkOptions());
+    private WorkerLink Link(MultiplexingOptions? options = null) => new(new Protos.V1.Runtime.RuntimeClient(channel!), options ?? new MultiplexingOptions());
 
     private static ExecuteRequest Request(string payload) => new() { Function = new FunctionSpec { Name = "f" }, Payload = ByteString.CopyFromUtf8(payload) };
 
@@ -56,8 +57,8 @@ public sealed class WorkerLinkTests : IAsyncLifetime
     [Fact]
     public async Task A_payload_over_the_limit_goes_unary_and_so_does_everything_when_streams_are_off()
     {
-        using var link = Link(new WorkerLinkOptions { MaxStreamedPayloadBytes = 16 });
-        using var unaryOnly = Link(new WorkerLinkOptions { Enabled = false });
+        using var link = Link(new MultiplexingOptions { MaxStreamedPayloadBytes = 16 });
+        using var unaryOnly = Link(new MultiplexingOptions { Enabled = false });
 
         var large = await link.ExecuteAsync(Request("echo and more than sixteen bytes"), "exec-large", "", In(TimeSpan.FromSeconds(30)), CancellationToken.None);
         var small = await link.ExecuteAsync(Request("echo"), "exec-small", "", In(TimeSpan.FromSeconds(30)), CancellationToken.None);
@@ -136,7 +137,7 @@ public sealed class WorkerLinkTests : IAsyncLifetime
     [Fact]
     public async Task A_stream_past_its_lifetime_is_replaced_and_the_old_one_ends_once_its_calls_answered()
     {
-        using var link = Link(new WorkerLinkOptions { StreamLifetime = TimeSpan.FromMilliseconds(1) });
+        using var link = Link(new MultiplexingOptions { StreamLifetime = TimeSpan.FromMilliseconds(1) });
 
         for (var i = 0; i < 3; i++)
         {

@@ -90,8 +90,8 @@ public sealed class RuntimeService(
 
         public TimeSpan TimeoutOf(ExecuteStreamRequest request) => TimeSpan.FromMilliseconds(request.TimeoutMs);
 
-        public ExecuteStreamResponse Failed(ulong callId, Status status) =>
-            new() { CallId = callId, StatusCode = (int)status.StatusCode, StatusDetail = status.Detail };
+        public ExecuteStreamResponse Failed(ulong callId, RpcException error) =>
+            new() { CallId = callId, StatusCode = (int)error.StatusCode, StatusDetail = error.Status.Detail };
     }
 
     public override async Task<PrewarmResponse> Prewarm(PrewarmRequest request, ServerCallContext context)

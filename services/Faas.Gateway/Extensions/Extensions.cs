@@ -35,6 +35,8 @@ public static class Extensions
         }).AddJsonTranscoding();
 
         builder.Services.AddInternalGrpcClient<Protos.V1.Scheduler.SchedulerClient>(new Uri("http://_grpc.scheduler"));
+        builder.Services.AddOptions<Faas.ServiceDefaults.Multiplexing.MultiplexingOptions>().BindConfiguration("Gateway:SchedulerStreams").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<Invocation.SchedulerLink>();
         builder.Services.AddInternalGrpcClient<Protos.V1.Compiler.CompilerClient>(new Uri("http://_grpc.compiler"));
         // Resolved on the first call: without services:sinkmanager the gateway runs, and SinkAdmin answers UNAVAILABLE.
         builder.Services.AddInternalGrpcClient<Protos.V1.SinkAdmin.SinkAdminClient>(new Uri("http://_grpc.sinkmanager"));

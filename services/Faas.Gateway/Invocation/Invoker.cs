@@ -19,7 +19,7 @@ namespace Faas.Gateway.Invocation;
 public sealed class Invoker
 {
     private readonly RunnableVersions versions;
-    private readonly Protos.V1.Scheduler.SchedulerClient scheduler;
+    private readonly SchedulerLink scheduler;
     private readonly ExecutionRecorder recorder;
     private readonly TimeProvider timeProvider;
     private readonly GatewayOptions options;
@@ -27,7 +27,7 @@ public sealed class Invoker
     private readonly Histogram<double> latency;
 
     public Invoker(
-        RunnableVersions versions, Protos.V1.Scheduler.SchedulerClient scheduler, ExecutionRecorder recorder,
+        RunnableVersions versions, SchedulerLink scheduler, ExecutionRecorder recorder,
         TimeProvider timeProvider, IOptions<GatewayOptions> options, IMeterFactory meterFactory)
     {
         this.versions = versions;
@@ -63,8 +63,7 @@ public sealed class Invoker
         {
             response = await scheduler.DispatchAsync(
                 new DispatchRequest { ExecutionId = id, Function = FunctionSpecs.Of(function), Payload = UnsafeByteOperations.UnsafeWrap(payload) },
-                new Metadata { { "x-trace-id", traceId } },
-                cancellationToken: cancellationToken).ConfigureAwait(false);
+                traceId, cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
         {

@@ -14,7 +14,7 @@ public static class Extensions
     public static IHostApplicationBuilder AddSchedulerServices(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<SchedulerOptions>().BindConfiguration("Scheduler").ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<WorkerLinkOptions>().BindConfiguration("Scheduler:WorkerStreams").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<Faas.ServiceDefaults.Multiplexing.MultiplexingOptions>().BindConfiguration("Scheduler:WorkerStreams").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = GrpcClientExtensions.InternalMessageLimit;

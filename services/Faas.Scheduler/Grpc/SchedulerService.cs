@@ -1,30 +1,52 @@
+using System.Diagnostics;
 using System.Globalization;
 using Faas.Protos.V1;
 using Faas.Scheduler.Dispatch;
 using Faas.Scheduler.Jobs;
 using Faas.Scheduler.Queues;
+using Faas.ServiceDefaults.Multiplexing;
 using Grpc.Core;
 
 namespace Faas.Scheduler.Grpc;
 
 /// <summary>gRPC adapter of the dispatcher, and the one place scheduler errors become status codes.</summary>
-public sealed class SchedulerService(Dispatcher dispatcher) : Protos.V1.Scheduler.SchedulerBase
+public sealed class SchedulerService(Dispatcher dispatcher, IHostApplicationLifetime lifetime) : Protos.V1.Scheduler.SchedulerBase
 {
-    public override async Task<DispatchResponse> Dispatch(DispatchRequest request, ServerCallContext context)
+    private const string RetryAfterTrailer = "retry-after";
+
+    public override Task<DispatchResponse> Dispatch(DispatchRequest request, ServerCallContext context) =>
+        RunAsync(request, context.RequestHeaders.GetValue("x-trace-id") ?? Activity.Current?.TraceId.ToString() ?? "", context.CancellationToken);
+
+    /// <summary>Dispatch, multiplexed (<see cref="MultiplexedServer"/>): each call answers when it ends, as the unary call would have.</summary>
+    public override Task DispatchStream(
+        IAsyncStreamReader<DispatchStreamRequest> requestStream, IServerStreamWriter<DispatchStreamResponse> responseStream, ServerCallContext context) =>
+        MultiplexedServer.ServeAsync(requestStream, responseStream, context, StreamEnvelope.Instance, RunStreamedAsync, lifetime.ApplicationStopping);
+
+    private async Task<DispatchStreamResponse> RunStreamedAsync(DispatchStreamRequest message, MultiplexedCall call)
+    {
+        // The server span a unary call gets from ASP.NET Core: a child of the caller's span, parent of the worker call.
+        using var activity = SchedulerTelemetry.ActivitySource.StartActivity(
+            "faas.v1.Scheduler/DispatchStream call", ActivityKind.Server,
+            ActivityContext.TryParse(message.Traceparent, null, out var parent) ? parent : default);
+        var traceId = message.TraceId.Length > 0 ? message.TraceId : activity?.TraceId.ToString() ?? "";
+        var response = await RunAsync(message.Request ?? new DispatchRequest(), traceId, call.Token).ConfigureAwait(false);
+        return new DispatchStreamResponse { CallId = message.CallId, Response = response };
+    }
+
+    private async Task<DispatchResponse> RunAsync(DispatchRequest request, string traceId, CancellationToken cancellationToken)
     {
         if (request.Function is null || string.IsNullOrEmpty(request.Function.ModuleSha256))
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "A dispatch needs a function with a module."));
         }
 
-        var traceId = context.RequestHeaders.GetValue("x-trace-id") ?? System.Diagnostics.Activity.Current?.TraceId.ToString() ?? "";
         try
         {
-            return await dispatcher.DispatchAsync(request.ExecutionId, traceId, request.Function, request.Payload, context.CancellationToken).ConfigureAwait(false);
+            return await dispatcher.DispatchAsync(request.ExecutionId, traceId, request.Function, request.Payload, cancellationToken).ConfigureAwait(false);
         }
         catch (QueueFullException ex)
         {
-            var trailers = new Metadata { { "retry-after", ((int)ex.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture) } };
+            var trailers = new Metadata { { RetryAfterTrailer, ((int)ex.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture) } };
             throw new RpcException(new Status(StatusCode.ResourceExhausted, ex.Message), trailers);
         }
         catch (NoWorkerAvailableException ex)
@@ -43,5 +65,22 @@ public sealed class SchedulerService(Dispatcher dispatcher) : Protos.V1.Schedule
         {
             throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
         }
+    }
+
+    private sealed class StreamEnvelope : IServerEnvelope<DispatchStreamRequest, DispatchStreamResponse>
+    {
+        public static readonly StreamEnvelope Instance = new();
+
+        public ulong CallIdOf(DispatchStreamRequest request) => request.CallId;
+
+        public bool IsCancel(DispatchStreamRequest request) => request.Cancel;
+
+        public TimeSpan TimeoutOf(DispatchStreamRequest request) => TimeSpan.FromMilliseconds(request.TimeoutMs);
+
+        public DispatchStreamResponse Failed(ulong callId, RpcException error) => new()
+        {
+            CallId = callId, StatusCode = (int)error.StatusCode, StatusDetail = error.Status.Detail,
+            RetryAfterSeconds = uint.TryParse(error.Trailers.GetValue(RetryAfterTrailer), CultureInfo.InvariantCulture, out var seconds) ? seconds : 0,
+        };
     }
 }

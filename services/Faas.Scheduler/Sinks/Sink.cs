@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Faas.Protos.V1;
+using Faas.ServiceDefaults.Multiplexing;
 
 namespace Faas.Scheduler.Sinks;
 
@@ -24,14 +25,14 @@ public sealed class Sink
     private int inFlight;
     private long memoryInUseMb;
 
-    public Sink(SinkInfo info, Protos.V1.Runtime.RuntimeClient? client, TimeProvider? timeProvider = null, WorkerLinkOptions? linkOptions = null)
+    public Sink(SinkInfo info, Protos.V1.Runtime.RuntimeClient? client, TimeProvider? timeProvider = null, MultiplexingOptions? linkOptions = null)
     {
         time = timeProvider ?? TimeProvider.System;
         Id = info.SinkId;
         Name = info.Name;
         PushAddress = info.PushAddress;
         Client = client;
-        Link = client is null ? null : new WorkerLink(client, linkOptions ?? new WorkerLinkOptions());
+        Link = client is null ? null : new WorkerLink(client, linkOptions ?? new MultiplexingOptions());
         Info = info;
         TakeWarmModules(info.Load);
     }

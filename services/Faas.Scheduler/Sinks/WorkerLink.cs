@@ -11,7 +11,7 @@ namespace Faas.Scheduler.Sinks;
 /// it does not hold up the small ones sharing the stream, and so does every call to a worker that does not offer the stream.
 /// Either way a call ends as the unary call would: its <see cref="ExecuteResponse"/> or an <see cref="RpcException"/>.
 /// </summary>
-public sealed class WorkerLink(Protos.V1.Runtime.RuntimeClient client, WorkerLinkOptions options) : IDisposable
+public sealed class WorkerLink(Protos.V1.Runtime.RuntimeClient client, MultiplexingOptions options) : IDisposable
 {
     private readonly MultiplexedClient<ExecuteStreamRequest, ExecuteStreamResponse> stream =
         new(token => client.ExecuteStream(cancellationToken: token), Envelope.Instance, options.StreamLifetime);
@@ -29,7 +29,7 @@ public sealed class WorkerLink(Protos.V1.Runtime.RuntimeClient client, WorkerLin
                 (callId, timeout) => new ExecuteStreamRequest
                 {
                     CallId = callId, Request = request, ExecutionId = executionId, TraceId = traceId, Traceparent = traceparent,
-                    TimeoutMs = (uint)Math.Min(Math.Ceiling(timeout.TotalMilliseconds), uint.MaxValue),
+                    TimeoutMs = MultiplexingOptions.TimeoutMs(timeout),
                 },
                 deadline, cancellationToken).ConfigureAwait(false);
             if (answer is not null)
@@ -57,19 +57,4 @@ public sealed class WorkerLink(Protos.V1.Runtime.RuntimeClient client, WorkerLin
         public RpcException? FailureOf(ExecuteStreamResponse response) =>
             response.StatusCode == 0 ? null : new RpcException(new Status((StatusCode)response.StatusCode, response.StatusDetail));
     }
-}
-
-/// <summary>How the scheduler calls push workers (section "Scheduler:WorkerStreams").</summary>
-public sealed class WorkerLinkOptions
-{
-    /// <summary>Multiplex calls on one long-lived stream per worker; false: one unary call each.</summary>
-    public bool Enabled { get; set; } = true;
-
-    /// <summary>Calls with a larger payload go unary, so a big transfer does not hold up the small calls sharing the stream.</summary>
-    [System.ComponentModel.DataAnnotations.Range(0, 64 * 1024 * 1024)]
-    public int MaxStreamedPayloadBytes { get; set; } = 64 * 1024;
-
-    /// <summary>A stream is replaced after this long (it was authenticated once, when it opened).</summary>
-    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
-    public TimeSpan StreamLifetime { get; set; } = TimeSpan.FromMinutes(5);
 }
