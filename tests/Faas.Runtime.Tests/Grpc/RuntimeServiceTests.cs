@@ -305,9 +305,7 @@ public sealed class RuntimeServiceTests : IAsyncLifetime
     {
         using var stream = Client.ExecuteStream();
         // Two runs hold both slots until their own timeout; the third call waits for a slot, and is given up.
-        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 1, Request = Request("infinite_loop", "", timeoutMs: 3_000), TimeoutMs = 30_000 });
-        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 2, Request = Request("infinite_loop", "", timeoutMs: 3_000), TimeoutMs = 30_000 });
-        await WaitUntilAsync(async () => (await Client.GetStatusAsync(new GetStatusRequest())).InFlight == 2);
+        await HoldBothSlotsAsync(stream);
         await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 3, Request = Request("echo", ""), TimeoutMs = 30_000 });
         await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 3, Cancel = true });
 
@@ -323,9 +321,7 @@ public sealed class RuntimeServiceTests : IAsyncLifetime
     public async Task ExecuteStream_gives_up_a_call_at_its_timeout_as_the_unary_deadline_would()
     {
         using var stream = Client.ExecuteStream();
-        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 1, Request = Request("infinite_loop", "", timeoutMs: 3_000), TimeoutMs = 30_000 });
-        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 2, Request = Request("infinite_loop", "", timeoutMs: 3_000), TimeoutMs = 30_000 });
-        await WaitUntilAsync(async () => (await Client.GetStatusAsync(new GetStatusRequest())).InFlight == 2);
+        await HoldBothSlotsAsync(stream);
         // No slot frees before this call's own limit passes.
         await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 3, Request = Request("echo", ""), TimeoutMs = 50 });
 
@@ -334,6 +330,17 @@ public sealed class RuntimeServiceTests : IAsyncLifetime
         Assert.Equal((3ul, (int)StatusCode.DeadlineExceeded), (first.CallId, first.StatusCode));
         await NextAsync(stream);
         await NextAsync(stream);
+    }
+
+    /// <summary>Calls 1 and 2: two runs that hold both slots until their own 3 s timeout.</summary>
+    private async Task HoldBothSlotsAsync(AsyncDuplexStreamingCall<ExecuteStreamRequest, ExecuteStreamResponse> stream)
+    {
+        for (ulong id = 1; id <= 2; id++)
+        {
+            await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = id, Request = Request("infinite_loop", "", timeoutMs: 3_000), TimeoutMs = 30_000 });
+        }
+
+        await WaitUntilAsync(async () => (await Client.GetStatusAsync(new GetStatusRequest())).InFlight == 2);
     }
 
     private static async Task<ExecuteStreamResponse> NextAsync(AsyncDuplexStreamingCall<ExecuteStreamRequest, ExecuteStreamResponse> stream)
