@@ -332,12 +332,12 @@ public sealed class RuntimeServiceTests : IAsyncLifetime
         await NextAsync(stream);
     }
 
-    /// <summary>Calls 1 and 2: two runs that hold both slots until their own 3 s timeout.</summary>
+    /// <summary>Calls 1 and 2: two runs that hold both slots until their own 8 s timeout (long enough to be seen holding them on a busy machine).</summary>
     private async Task HoldBothSlotsAsync(AsyncDuplexStreamingCall<ExecuteStreamRequest, ExecuteStreamResponse> stream)
     {
         for (ulong id = 1; id <= 2; id++)
         {
-            await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = id, Request = Request("infinite_loop", "", timeoutMs: 3_000), TimeoutMs = 30_000 });
+            await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = id, Request = Request("infinite_loop", "", timeoutMs: 8_000), TimeoutMs = 30_000 });
         }
 
         await WaitUntilAsync(async () => (await Client.GetStatusAsync(new GetStatusRequest())).InFlight == 2);
