@@ -136,7 +136,7 @@ public sealed class MultiplexedClient<TRequest, TResponse>(
                 throw new RpcException(new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded"));
             }
 
-            // Completed by the reader; what awaits it runs right there (one thread hand-off fewer per call).
+            // Completed by the reader: inline when it is the only call waiting (one thread hand-off fewer), else on the pool.
             var result = new TaskCompletionSource<TResponse>();
             pending[callId] = result;
             if (broken)
@@ -273,7 +273,16 @@ public sealed class MultiplexedClient<TRequest, TResponse>(
                     answered = true;
                     if (pending.TryRemove(envelope.CallIdOf(response), out var result))
                     {
-                        result.TrySetResult(response);
+                        if (pending.IsEmpty)
+                        {
+                            // The only call waiting: its caller goes on right here, without waking another thread.
+                            result.TrySetResult(response);
+                        }
+                        else
+                        {
+                            // Others wait too: their answers must not queue behind this caller's work on the reader.
+                            ThreadPool.UnsafeQueueUserWorkItem(static answer => answer.Result.TrySetResult(answer.Response), (Result: result, Response: response), preferLocal: false);
+                        }
                     }
                 }
 
