@@ -174,12 +174,17 @@ internal sealed class PostgresRunner(
         }
     }
 
+    /// <summary>Connections the local server accepts: room for every service's pool and the tools beside them.</summary>
+    public const int MaxConnections = 400;
+
     private string ServerOptions()
     {
         var socket = DataDirectory.Length <= MaxSocketPathLength && !DataDirectory.Contains('\'')
             ? $"-k '{DataDirectory}'"
             : "-c unix_socket_directories=''";
-        return $"-c listen_addresses={EndpointDefinition.Host} -p {definition.Port} {socket}";
+        // Every service keeps its own connection pool (Npgsql: up to 100 each) and, under asynchronous load, the scheduler
+        // and the gateway write from many calls at once: PostgreSQL's default of 100 connections is not enough for the mesh.
+        return $"-c listen_addresses={EndpointDefinition.Host} -p {definition.Port} -c max_connections={MaxConnections} {socket}";
     }
 
     private int? ReadPostmasterPid()
