@@ -5,7 +5,8 @@ using System.Net.Sockets;
 namespace Faas.AppHost.Networking;
 
 /// <summary>
-/// Finds free loopback ports and never hands the same one out twice. Ports are picked at random below the kernel's
+/// Finds free loopback ports and never hands the same one out twice in one process (several app hosts in one process, as
+/// in a test run, each bind what they were given only later, so a port checked free for one must not go to another). Ports are picked at random below the kernel's
 /// ephemeral range (<c>net.ipv4.ip_local_port_range</c>) and checked by binding them: a port the kernel hands out for
 /// outgoing connections could be taken by one of them between the check and the service's own bind, a port outside
 /// that range only by another program that binds it on purpose. Falls back to a kernel-chosen port when that range
@@ -16,8 +17,9 @@ public sealed class LoopbackPortAllocator : IPortAllocator
     /// <summary>Lowest port handed out: above the registered ports of common local servers.</summary>
     public const int LowestPort = 10_000;
 
-    private readonly HashSet<int> _handedOut = [];
-    private readonly Lock _gate = new();
+    // Shared by every allocator in the process.
+    private static readonly HashSet<int> HandedOut = [];
+    private static readonly Lock Gate = new();
     private readonly int _ephemeralStart;
 
     public LoopbackPortAllocator()
@@ -30,16 +32,16 @@ public sealed class LoopbackPortAllocator : IPortAllocator
 
     public int GetFreePort()
     {
-        lock (_gate)
+        lock (Gate)
         {
             if (_ephemeralStart - LowestPort >= 1_000)
             {
                 for (var attempt = 0; attempt < 200; attempt++)
                 {
                     var port = Random.Shared.Next(LowestPort, _ephemeralStart);
-                    if (!_handedOut.Contains(port) && CanBind(port))
+                    if (!HandedOut.Contains(port) && CanBind(port))
                     {
-                        _handedOut.Add(port);
+                        HandedOut.Add(port);
                         return port;
                     }
                 }
@@ -51,7 +53,7 @@ public sealed class LoopbackPortAllocator : IPortAllocator
                 listener.Start();
                 var port = ((IPEndPoint)listener.LocalEndpoint).Port;
                 listener.Stop();
-                if (_handedOut.Add(port))
+                if (HandedOut.Add(port))
                 {
                     return port;
                 }

@@ -49,7 +49,8 @@ public sealed class AsyncFaultTests(ITestOutputHelper output) : IAsyncLifetime
     {
         using (var rest = app.CreateHttpClient("gateway", "http"))
         {
-            await MeshFixture.DeployAsync(rest, "fault-echo", "echo", new { maxRetries = 10, maxConcurrency = 32 });
+            // 20 ms per run: work is in flight whenever a fault hits, however fast the mesh consumes.
+            await MeshFixture.DeployAsync(rest, "fault-nap", "nap", new { maxRetries = 10, maxConcurrency = 32 });
         }
 
         var client = new Invocations.InvocationsClient(channel);
@@ -82,7 +83,7 @@ public sealed class AsyncFaultTests(ITestOutputHelper output) : IAsyncLifetime
                     try
                     {
                         var response = await client.EnqueueAsync(
-                            new EnqueueRequest { Name = "fault-echo", Body = new Google.Api.HttpBody { Data = ByteString.CopyFromUtf8("x") } },
+                            new EnqueueRequest { Name = "fault-nap", Body = new Google.Api.HttpBody { Data = ByteString.CopyFromUtf8("x") } },
                             deadline: DateTime.UtcNow.AddSeconds(30));
                         accepted.Add(Guid.Parse(response.ExecutionId));
                         break;
@@ -121,7 +122,7 @@ public sealed class AsyncFaultTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine($"statuses: {string.Join(", ", statuses.Select(kv => $"{kv.Key} {kv.Value}"))}");
         output.WriteLine($"executions with more than one attempt: {redelivered}; ran to completion twice (a lease expired while it ran): {twiceSucceeded}; most attempts: {maxAttempts}");
 
-        Assert.Equal(ids.Length, statuses.GetValueOrDefault("Succeeded")); // none lost, none dead: echo never fails by itself
+        Assert.Equal(ids.Length, statuses.GetValueOrDefault("Succeeded")); // none lost, none dead: nap never fails by itself
         Assert.Equal(3, faults.Count);
         Assert.True(twiceSucceeded <= redelivered, "a second successful run needs a redelivery");
         Assert.True(redelivered > 0, "the faults should have forced some redeliveries");

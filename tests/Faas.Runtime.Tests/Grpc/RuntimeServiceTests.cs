@@ -225,16 +225,26 @@ public sealed class RuntimeServiceTests : IAsyncLifetime
     [Fact]
     public async Task A_call_waiting_for_a_slot_can_give_up_and_takes_no_slot()
     {
-        // Two runs that hold both slots long enough to be seen holding them, even on a busy machine.
-        var sleepers = Enumerable.Range(0, 2).Select(_ => Client.ExecuteAsync(Request("infinite_loop", "", timeoutMs: 6_000)).ResponseAsync).ToList();
+        // Two runs hold both slots until they are cancelled, however late the second one starts on a busy machine.
+        using var releaseSleepers = new CancellationTokenSource();
+        var sleepers = Enumerable.Range(0, 2)
+            .Select(_ => Client.ExecuteAsync(Request("sleep_minute", "", timeoutMs: 120_000), cancellationToken: releaseSleepers.Token).ResponseAsync)
+            .ToList();
         await WaitUntilAsync(async () => (await Client.GetStatusAsync(new GetStatusRequest())).InFlight == 2);
 
         using var givingUp = new CancellationTokenSource(TimeSpan.FromMilliseconds(10));
         var error = await Assert.ThrowsAsync<RpcException>(() =>
             Client.ExecuteAsync(Request("echo", ""), cancellationToken: givingUp.Token).ResponseAsync);
-        await Task.WhenAll(sleepers);
+        var stillHeld = (await Client.GetStatusAsync(new GetStatusRequest())).InFlight;
+        await releaseSleepers.CancelAsync();
 
         Assert.Equal(StatusCode.Cancelled, error.StatusCode);
+        Assert.Equal(2u, stillHeld);
+        foreach (var sleeper in sleepers)
+        {
+            Assert.Equal(StatusCode.Cancelled, (await Assert.ThrowsAsync<RpcException>(() => sleeper)).StatusCode);
+        }
+
         await WaitUntilAsync(async () => (await Client.GetStatusAsync(new GetStatusRequest())).InFlight == 0);
         Assert.Equal("after", (await Client.ExecuteAsync(Request("echo", "after"))).Output.ToStringUtf8());
     }
@@ -304,16 +314,16 @@ public sealed class RuntimeServiceTests : IAsyncLifetime
     public async Task ExecuteStream_cancels_a_call_its_caller_gave_up_on_and_it_takes_no_slot()
     {
         using var stream = Client.ExecuteStream();
-        // Two runs hold both slots until their own timeout; the third call waits for a slot, and is given up.
+        // Two runs hold both slots; the third call waits for a slot, and is given up.
         await HoldBothSlotsAsync(stream);
         await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 3, Request = Request("echo", ""), TimeoutMs = 30_000 });
         await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 3, Cancel = true });
 
         var cancelled = await NextAsync(stream);
-        var loops = new[] { await NextAsync(stream), await NextAsync(stream) };
+        var released = await ReleaseBothSlotsAsync(stream);
 
         Assert.Equal((3ul, (int)StatusCode.Cancelled), (cancelled.CallId, cancelled.StatusCode));
-        Assert.All(loops, r => Assert.Equal(Protos.V1.ExecutionOutcome.Timeout, r.Response.Outcome));
+        Assert.Equal([1ul, 2ul], released.Select(r => r.CallId).Order());
         await WaitUntilAsync(async () => (await Client.GetStatusAsync(new GetStatusRequest())).InFlight == 0);
     }
 
@@ -326,21 +336,34 @@ public sealed class RuntimeServiceTests : IAsyncLifetime
         await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 3, Request = Request("echo", ""), TimeoutMs = 50 });
 
         var first = await NextAsync(stream);
+        await ReleaseBothSlotsAsync(stream);
 
         Assert.Equal((3ul, (int)StatusCode.DeadlineExceeded), (first.CallId, first.StatusCode));
-        await NextAsync(stream);
-        await NextAsync(stream);
     }
 
-    /// <summary>Calls 1 and 2: two runs that hold both slots until their own 8 s timeout (long enough to be seen holding them on a busy machine).</summary>
+    /// <summary>
+    /// Calls 1 and 2: two runs that hold both slots until <see cref="ReleaseBothSlotsAsync"/> cancels them, so the test
+    /// sees them holding both however late the second one starts on a busy machine.
+    /// </summary>
     private async Task HoldBothSlotsAsync(AsyncDuplexStreamingCall<ExecuteStreamRequest, ExecuteStreamResponse> stream)
     {
         for (ulong id = 1; id <= 2; id++)
         {
-            await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = id, Request = Request("infinite_loop", "", timeoutMs: 8_000), TimeoutMs = 30_000 });
+            await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = id, Request = Request("sleep_minute", "", timeoutMs: 120_000), TimeoutMs = 120_000 });
         }
 
         await WaitUntilAsync(async () => (await Client.GetStatusAsync(new GetStatusRequest())).InFlight == 2);
+    }
+
+    /// <summary>Cancels calls 1 and 2 and returns their answers (whatever the cut-short sleeps made of them: their caller has gone).</summary>
+    private static async Task<ExecuteStreamResponse[]> ReleaseBothSlotsAsync(AsyncDuplexStreamingCall<ExecuteStreamRequest, ExecuteStreamResponse> stream)
+    {
+        for (ulong id = 1; id <= 2; id++)
+        {
+            await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = id, Cancel = true });
+        }
+
+        return [await NextAsync(stream), await NextAsync(stream)];
     }
 
     private static async Task<ExecuteStreamResponse> NextAsync(AsyncDuplexStreamingCall<ExecuteStreamRequest, ExecuteStreamResponse> stream)
