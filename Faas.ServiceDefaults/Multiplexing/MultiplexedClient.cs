@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using Grpc.Core;
 
 namespace Faas.ServiceDefaults.Multiplexing;
@@ -107,6 +108,7 @@ public sealed class MultiplexedClient<TRequest, TResponse>(
         private readonly ConcurrentDictionary<ulong, TaskCompletionSource<TResponse>> pending = new();
         private readonly SemaphoreSlim writeGate = new(1, 1);
         private readonly CancellationTokenSource closing = new();
+        private readonly TaskCompletionSource idle = new(TaskCreationOptions.RunContinuationsAsynchronously); // draining, and no call left
         private readonly long opened = Stopwatch.GetTimestamp();
         private readonly Task reader;
         private volatile bool broken;
@@ -142,7 +144,7 @@ public sealed class MultiplexedClient<TRequest, TResponse>(
             if (broken)
             {
                 // It broke before this call was registered: the reader will not answer it.
-                pending.TryRemove(callId, out _);
+                Forget(callId, out _);
                 throw Failure("The stream broke.");
             }
 
@@ -153,12 +155,12 @@ public sealed class MultiplexedClient<TRequest, TResponse>(
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 // Never sent: it waited for the writer.
-                pending.TryRemove(callId, out _);
+                Forget(callId, out _);
                 throw new RpcException(new Status(StatusCode.Cancelled, "Call canceled by the client."));
             }
             catch (Exception ex)
             {
-                pending.TryRemove(callId, out _);
+                Forget(callId, out _);
                 throw ex as RpcException ?? Failure($"The call could not be sent: {ex.Message}");
             }
 
@@ -185,10 +187,12 @@ public sealed class MultiplexedClient<TRequest, TResponse>(
         public async Task DrainAsync()
         {
             draining = true;
-            while (!pending.IsEmpty && !broken)
+            if (pending.IsEmpty || broken)
             {
-                await Task.Delay(50).ConfigureAwait(false);
+                idle.TrySetResult();
             }
+
+            await idle.Task.ConfigureAwait(false);
 
             try
             {
@@ -220,6 +224,7 @@ public sealed class MultiplexedClient<TRequest, TResponse>(
             closing.Cancel();
             stream.Dispose();
             FailPending(new RpcException(new Status(StatusCode.Unavailable, "The stream was closed.")));
+            idle.TrySetResult();
         }
 
         private async Task WriteAsync(TRequest message, CancellationToken cancellationToken)
@@ -243,7 +248,7 @@ public sealed class MultiplexedClient<TRequest, TResponse>(
         /// <summary>The caller stopped waiting: tell the peer to stop the call (best effort).</summary>
         private void Abandon(ulong callId)
         {
-            if (pending.TryRemove(callId, out _) && !broken)
+            if (Forget(callId, out _) && !broken)
             {
                 _ = CancelAsync(callId);
             }
@@ -271,7 +276,7 @@ public sealed class MultiplexedClient<TRequest, TResponse>(
                 {
                     var response = stream.ResponseStream.Current;
                     answered = true;
-                    if (pending.TryRemove(envelope.CallIdOf(response), out var result))
+                    if (Forget(envelope.CallIdOf(response), out var result))
                     {
                         if (pending.IsEmpty)
                         {
@@ -301,6 +306,19 @@ public sealed class MultiplexedClient<TRequest, TResponse>(
             failure = ended;
             broken = true;
             FailPending(ended);
+            idle.TrySetResult();
+        }
+
+        /// <summary>Stops tracking a call; the last one gone lets a drain finish.</summary>
+        private bool Forget(ulong callId, [NotNullWhen(true)] out TaskCompletionSource<TResponse>? result)
+        {
+            var removed = pending.TryRemove(callId, out result);
+            if (draining && pending.IsEmpty)
+            {
+                idle.TrySetResult();
+            }
+
+            return removed;
         }
 
         /// <summary>Why the stream broke, as the reader saw it (the connection error if it never connected).</summary>

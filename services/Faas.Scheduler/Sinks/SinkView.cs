@@ -58,6 +58,13 @@ public sealed partial class SinkView(
                 }
                 else
                 {
+                    if (sink is not null)
+                    {
+                        // The same sink at a new address (a restarted worker on another port): its old link goes with the old address.
+                        sink.MarkLost();
+                        sink.Link?.Dispose();
+                    }
+
                     sink = new Sink(info, info.PushAddress.Length == 0 ? null : new Protos.V1.Runtime.RuntimeClient(Channel(info.PushAddress)), timeProvider, linkOptions?.Value);
                     LogJoined(logger, info.Name, info.PushAddress.Length == 0 ? "pull" : info.PushAddress, info.State);
                 }
