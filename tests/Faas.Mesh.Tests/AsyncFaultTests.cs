@@ -128,6 +128,32 @@ public sealed class AsyncFaultTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(redelivered > 0, "the faults should have forced some redeliveries");
     }
 
+    [Fact]
+    public async Task A_run_longer_than_its_lease_keeps_its_message_and_runs_once()
+    {
+        using (var rest = app.CreateHttpClient("gateway", "http"))
+        {
+            // 5 s runs, 3 s leases, a reaper every 0.5 s: only the renewals keep the messages from coming back.
+            await MeshFixture.DeployAsync(rest, "long-doze", "doze", new { maxRetries = 3, timeoutMs = 20_000 });
+        }
+
+        var client = new Invocations.InvocationsClient(channel);
+        var ids = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            var response = await client.EnqueueAsync(new EnqueueRequest { Name = "long-doze", Body = new Google.Api.HttpBody { Data = ByteString.CopyFromUtf8("x") } });
+            ids.Add(Guid.Parse(response.ExecutionId));
+        }
+
+        await using var database = NpgsqlDataSource.Create(app.GetConnectionString("faasdb"));
+        var statuses = await MeshFixture.EventuallyAsync(
+            () => StatusesAsync(database, [.. ids]), s => s.GetValueOrDefault("Succeeded") == ids.Count, TimeSpan.FromSeconds(60));
+        var (redelivered, _, maxAttempts) = await AttemptStatsAsync(database, [.. ids]);
+
+        Assert.Equal(ids.Count, statuses.GetValueOrDefault("Succeeded"));
+        Assert.Equal((0L, 1), (redelivered, maxAttempts));
+    }
+
     private void Kill(string resource)
     {
         using var process = Process.GetProcessById(app.GetResource(resource).Pid!.Value);
