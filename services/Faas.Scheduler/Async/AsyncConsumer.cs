@@ -214,7 +214,7 @@ public sealed partial class AsyncConsumer : BackgroundService
         var createdAt = DateTimeOffset.FromUnixTimeMilliseconds(invocation.CreatedAtMs);
         DateTimeOffset startedAt = default;
         string worker = "";
-        var running = ValueTask.CompletedTask;
+        RunningRecord? running = null;
         DispatchResponse? response = null;
         string failure = "";
         var sinkLost = false;
@@ -226,13 +226,16 @@ public sealed partial class AsyncConsumer : BackgroundService
                 {
                     startedAt = timeProvider.GetUtcNow();
                     worker = w;
-                    running = journal.PostAsync(Base(invocation, ExecutionStatus.Running) with
-                    {
-                        Attempts = attempt,
-                        Attempt = new ExecutionAttempt(attempt, startedAt, null, w, "", "", 0, 0),
-                        Worker = w,
-                        QueueMicros = Micros(startedAt - createdAt),
-                    }, CancellationToken.None);
+                    running = new RunningRecord(
+                        journal,
+                        Base(invocation, ExecutionStatus.Running) with
+                        {
+                            Attempts = attempt,
+                            Attempt = new ExecutionAttempt(attempt, startedAt, null, w, "", "", 0, 0),
+                            Worker = w,
+                            QueueMicros = Micros(startedAt - createdAt),
+                        },
+                        options.RunningRecordDelay, timeProvider);
                 }).ConfigureAwait(false);
         }
         catch (QueueFullException)
@@ -264,6 +267,7 @@ public sealed partial class AsyncConsumer : BackgroundService
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Shutting down mid-run: hand it back; whether it ran is unknown, so it counts as an attempt.
+            await (running?.SettleAsync() ?? Task.CompletedTask).ConfigureAwait(false);
             await queue.NackAsync(message.Id, message.LeaseToken).ConfigureAwait(false);
             return;
         }
@@ -273,7 +277,7 @@ public sealed partial class AsyncConsumer : BackgroundService
             startedAt = timeProvider.GetUtcNow();
         }
 
-        await running.ConfigureAwait(false); // returns at once unless the journal's backlog is full
+        await (running?.SettleAsync() ?? Task.CompletedTask).ConfigureAwait(false); // at once unless the journal's backlog is full
         var finishedAt = timeProvider.GetUtcNow();
         var result = response?.Result;
         var outcome = result is null ? "WORKER_FAILED" : OutcomeName(result.Outcome);

@@ -25,6 +25,13 @@ public sealed class AsyncOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// How long an attempt runs before its RUNNING state is written; an attempt that ends sooner is written once, with its
+    /// outcome (its attempt record has the same start and worker). Zero: RUNNING is written as soon as the attempt starts.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
+    public TimeSpan RunningRecordDelay { get; set; } = TimeSpan.FromMilliseconds(50);
+
     /// <summary>First retry delay; doubled per attempt up to <see cref="MaxRetryDelay"/>, with jitter.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);

@@ -1,0 +1,40 @@
+using Faas.Storage.Executions;
+
+namespace Faas.Scheduler.Async;
+
+/// <summary>
+/// An attempt's <c>RUNNING</c> transition, posted to the journal once the attempt has run for
+/// <see cref="AsyncOptions.RunningRecordDelay"/>. An attempt that ends sooner is recorded once, by its outcome, which
+/// carries the same attempt record (start, worker) and more: a third fewer database writes for short functions.
+/// </summary>
+internal sealed class RunningRecord
+{
+    private readonly ITimer? timer;
+    private Task posted = Task.CompletedTask;
+
+    public RunningRecord(ExecutionJournal journal, AsyncTransition running, TimeSpan delay, TimeProvider timeProvider)
+    {
+        if (delay <= TimeSpan.Zero)
+        {
+            posted = journal.PostAsync(running, CancellationToken.None).AsTask();
+            return;
+        }
+
+        timer = timeProvider.CreateTimer(
+            _ => posted = journal.PostAsync(running, CancellationToken.None).AsTask(), null, delay, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>
+    /// The attempt ended: no post from now on. Completes when the post, if one was made, has been handed over (at once,
+    /// unless the journal's backlog is full).
+    /// </summary>
+    public async Task SettleAsync()
+    {
+        if (timer is not null)
+        {
+            await timer.DisposeAsync().ConfigureAwait(false); // waits for a post already under way
+        }
+
+        await posted.ConfigureAwait(false);
+    }
+}
