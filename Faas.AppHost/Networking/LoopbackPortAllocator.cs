@@ -5,12 +5,12 @@ using System.Net.Sockets;
 namespace Faas.AppHost.Networking;
 
 /// <summary>
-/// Finds free loopback ports and never hands the same one out twice in one process (several app hosts in one process, as
-/// in a test run, each bind what they were given only later, so a port checked free for one must not go to another). Ports are picked at random below the kernel's
-/// ephemeral range (<c>net.ipv4.ip_local_port_range</c>) and checked by binding them: a port the kernel hands out for
-/// outgoing connections could be taken by one of them between the check and the service's own bind, a port outside
-/// that range only by another program that binds it on purpose. Falls back to a kernel-chosen port when that range
-/// has no free port or cannot be read.
+/// Finds free loopback ports and never hands the same one out twice in one process: several app hosts in one process,
+/// as in a test run, bind what they were given only later, so a port checked free for one must not go to another.
+/// Ports are picked at random below the kernel's ephemeral range (<c>net.ipv4.ip_local_port_range</c>) and checked by
+/// binding them: a port the kernel hands out for outgoing connections could be taken by one of them between the check
+/// and the service's own bind, a port outside that range only by another program that binds it on purpose. Falls back
+/// to a kernel-chosen port when that range has no free port or cannot be read.
 /// </summary>
 public sealed class LoopbackPortAllocator : IPortAllocator
 {
