@@ -200,6 +200,8 @@ public sealed class MultiplexedCall : IDisposable
 {
     private readonly CancellationTokenSource cancellation;
     private readonly long deadline;
+    private readonly Timer? timer;
+    private volatile bool timedOut;
 
     public MultiplexedCall(ulong id, CancellationToken streamToken, TimeSpan timeout)
     {
@@ -208,7 +210,9 @@ public sealed class MultiplexedCall : IDisposable
         if (timeout > TimeSpan.Zero)
         {
             deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-            cancellation.CancelAfter(timeout);
+            // Its own timer rather than CancelAfter: a timer may fire a little before the stopwatch says the deadline has
+            // passed, and a call cut short by its deadline must end DEADLINE_EXCEEDED, never CANCELLED.
+            timer = new Timer(static state => ((MultiplexedCall)state!).TimeOut(), this, timeout, Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -216,7 +220,7 @@ public sealed class MultiplexedCall : IDisposable
 
     public CancellationToken Token => cancellation.Token;
 
-    public bool DeadlinePassed => deadline != 0 && Stopwatch.GetTimestamp() >= deadline;
+    public bool DeadlinePassed => timedOut || (deadline != 0 && Stopwatch.GetTimestamp() >= deadline);
 
     public void Cancel()
     {
@@ -230,5 +234,15 @@ public sealed class MultiplexedCall : IDisposable
         }
     }
 
-    public void Dispose() => cancellation.Dispose();
+    public void Dispose()
+    {
+        timer?.Dispose();
+        cancellation.Dispose();
+    }
+
+    private void TimeOut()
+    {
+        timedOut = true;
+        Cancel();
+    }
 }
