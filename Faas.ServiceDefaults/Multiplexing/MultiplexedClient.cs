@@ -224,7 +224,6 @@ public sealed class MultiplexedClient<TRequest, TResponse>(
             closing.Cancel();
             stream.Dispose();
             FailPending(new RpcException(new Status(StatusCode.Unavailable, "The stream was closed.")));
-            idle.TrySetResult();
         }
 
         private async Task WriteAsync(TRequest message, CancellationToken cancellationToken)
@@ -306,7 +305,6 @@ public sealed class MultiplexedClient<TRequest, TResponse>(
             failure = ended;
             broken = true;
             FailPending(ended);
-            idle.TrySetResult();
         }
 
         /// <summary>Stops tracking a call; the last one gone lets a drain finish.</summary>
@@ -327,6 +325,7 @@ public sealed class MultiplexedClient<TRequest, TResponse>(
         private bool NeverConnected(RpcException ex) =>
             !Answered && ex.StatusCode == StatusCode.Unavailable && ex.Status.DebugException is not null;
 
+        /// <summary>The stream is over: every call still waiting fails, and a drain has nothing left to wait for.</summary>
         private void FailPending(RpcException ended)
         {
             foreach (var callId in pending.Keys)
@@ -336,6 +335,8 @@ public sealed class MultiplexedClient<TRequest, TResponse>(
                     result.TrySetException(ended);
                 }
             }
+
+            idle.TrySetResult();
         }
     }
 }

@@ -47,11 +47,8 @@ public sealed class AsyncFaultTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task Every_accepted_invocation_finishes_despite_killed_consumers_and_a_restarted_queue_server()
     {
-        using (var rest = app.CreateHttpClient("gateway", "http"))
-        {
-            // 20 ms per run: work is in flight whenever a fault hits, however fast the mesh consumes.
-            await MeshFixture.DeployAsync(rest, "fault-nap", "nap", new { maxRetries = 10, maxConcurrency = 32 });
-        }
+        // 20 ms per run: work is in flight whenever a fault hits, however fast the mesh consumes.
+        await DeployAsync("fault-nap", "nap", new { maxRetries = 10, maxConcurrency = 32 });
 
         var client = new Invocations.InvocationsClient(channel);
         var accepted = new ConcurrentBag<Guid>();
@@ -131,11 +128,8 @@ public sealed class AsyncFaultTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task A_run_longer_than_its_lease_keeps_its_message_and_runs_once()
     {
-        using (var rest = app.CreateHttpClient("gateway", "http"))
-        {
-            // 5 s runs, 3 s leases, a reaper every 0.5 s: only the renewals keep the messages from coming back.
-            await MeshFixture.DeployAsync(rest, "long-doze", "doze", new { maxRetries = 3, timeoutMs = 20_000 });
-        }
+        // 5 s runs, 3 s leases, a reaper every 0.5 s: only the renewals keep the messages from coming back.
+        await DeployAsync("long-doze", "doze", new { maxRetries = 3, timeoutMs = 20_000 });
 
         var client = new Invocations.InvocationsClient(channel);
         var ids = new List<Guid>();
@@ -152,6 +146,12 @@ public sealed class AsyncFaultTests(ITestOutputHelper output) : IAsyncLifetime
 
         Assert.Equal(ids.Count, statuses.GetValueOrDefault("Succeeded"));
         Assert.Equal((0L, 1), (redelivered, maxAttempts));
+    }
+
+    private async Task DeployAsync(string name, string sample, object config)
+    {
+        using var rest = app.CreateHttpClient("gateway", "http");
+        await MeshFixture.DeployAsync(rest, name, sample, config);
     }
 
     private void Kill(string resource)
