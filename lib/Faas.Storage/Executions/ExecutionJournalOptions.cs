@@ -8,7 +8,7 @@ public sealed class ExecutionJournalOptions
 
     /// <summary>
     /// Batches committed at once (each on its own connection). One by default: every transition posted while a batch
-    /// commits joins the next one, so the database plans, executes and flushes one statement for many rows. More batches
+    /// commits joins the next one, so the database runs and flushes one statement for many rows. More batches
     /// commit smaller ones sooner, and cost the database more per row.
     /// </summary>
     public int MaxConcurrentBatches { get; set; } = 1;

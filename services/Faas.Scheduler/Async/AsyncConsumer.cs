@@ -226,16 +226,14 @@ public sealed partial class AsyncConsumer : BackgroundService
                 {
                     startedAt = timeProvider.GetUtcNow();
                     worker = w;
-                    running = new RunningRecord(
-                        journal,
-                        Base(invocation, ExecutionStatus.Running) with
-                        {
-                            Attempts = attempt,
-                            Attempt = new ExecutionAttempt(attempt, startedAt, null, w, "", "", 0, 0),
-                            Worker = w,
-                            QueueMicros = Micros(startedAt - createdAt),
-                        },
-                        options.RunningRecordDelay, timeProvider);
+                    var transition = Base(invocation, ExecutionStatus.Running) with
+                    {
+                        Attempts = attempt,
+                        Attempt = new ExecutionAttempt(attempt, startedAt, null, w, "", "", 0, 0),
+                        Worker = w,
+                        QueueMicros = Micros(startedAt - createdAt),
+                    };
+                    running = new RunningRecord(() => journal.PostAsync(transition, CancellationToken.None), options.RunningRecordDelay, timeProvider);
                 }).ConfigureAwait(false);
         }
         catch (QueueFullException)

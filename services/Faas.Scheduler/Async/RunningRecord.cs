@@ -1,9 +1,7 @@
-using Faas.Storage.Executions;
-
 namespace Faas.Scheduler.Async;
 
 /// <summary>
-/// An attempt's <c>RUNNING</c> transition, posted to the journal once the attempt has run for
+/// An attempt's <c>RUNNING</c> transition, posted (to the execution journal) once the attempt has run for
 /// <see cref="AsyncOptions.RunningRecordDelay"/>. An attempt that ends sooner is recorded once, by its outcome, which
 /// carries the same attempt record (start, worker) and more: a third fewer database writes for short functions.
 /// </summary>
@@ -12,16 +10,16 @@ internal sealed class RunningRecord
     private readonly ITimer? timer;
     private Task posted = Task.CompletedTask;
 
-    public RunningRecord(ExecutionJournal journal, AsyncTransition running, TimeSpan delay, TimeProvider timeProvider)
+    /// <param name="post">Hands the transition over; completes at once unless the journal's backlog is full.</param>
+    public RunningRecord(Func<ValueTask> post, TimeSpan delay, TimeProvider timeProvider)
     {
         if (delay <= TimeSpan.Zero)
         {
-            posted = journal.PostAsync(running, CancellationToken.None).AsTask();
+            posted = post().AsTask();
             return;
         }
 
-        timer = timeProvider.CreateTimer(
-            _ => posted = journal.PostAsync(running, CancellationToken.None).AsTask(), null, delay, Timeout.InfiniteTimeSpan);
+        timer = timeProvider.CreateTimer(_ => posted = post().AsTask(), null, delay, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>
