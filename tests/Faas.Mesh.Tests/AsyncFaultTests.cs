@@ -57,12 +57,16 @@ public sealed class AsyncFaultTests(ITestOutputHelper output) : IAsyncLifetime
         var faults = new List<string>();
         var faultsDone = new TaskCompletionSource();
 
+        await using var database = NpgsqlDataSource.Create(app.GetConnectionString("faasdb"));
+
         async Task InjectFaultsAsync()
         {
             await WaitForAcceptedAsync(accepted, Invocations / 5);
+            var consumed = await WaitForWorkInFlightAsync(database, accepted, 0);
             Kill("scheduler");
             faults.Add($"scheduler killed after {accepted.Count} accepted");
             await WaitForAcceptedAsync(accepted, 2 * Invocations / 5);
+            await WaitForWorkInFlightAsync(database, accepted, consumed);
             Kill("runtime-0");
             faults.Add($"runtime-0 killed after {accepted.Count} accepted");
             await WaitForAcceptedAsync(accepted, 3 * Invocations / 5);
@@ -106,7 +110,6 @@ public sealed class AsyncFaultTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(Invocations, ids.Length);
         Assert.Equal(Invocations, ids.Distinct().Count());
 
-        await using var database = NpgsqlDataSource.Create(app.GetConnectionString("faasdb"));
         var statuses = await MeshFixture.EventuallyAsync(
             () => StatusesAsync(database, ids),
             s => s.Where(kv => kv.Key is "Succeeded" or "DeadLettered" or "Failed" or "TimedOut").Sum(kv => kv.Value) == ids.Length,
@@ -165,6 +168,25 @@ public sealed class AsyncFaultTests(ITestOutputHelper output) : IAsyncLifetime
         while (accepted.Count < count)
         {
             await Task.Delay(10);
+        }
+    }
+
+    /// <summary>
+    /// Waits until the consumers are running these invocations (more have succeeded than <paramref name="consumedBefore"/>)
+    /// and more are waiting than they can hold at once, so a fault now hits work in flight; returns how many succeeded.
+    /// </summary>
+    private static async Task<long> WaitForWorkInFlightAsync(NpgsqlDataSource database, ConcurrentBag<Guid> accepted, long consumedBefore)
+    {
+        while (true)
+        {
+            var ids = accepted.ToArray();
+            var succeeded = (await StatusesAsync(database, ids)).GetValueOrDefault("Succeeded");
+            if (succeeded > consumedBefore && ids.Length - succeeded >= 64)
+            {
+                return succeeded;
+            }
+
+            await Task.Delay(20);
         }
     }
 
