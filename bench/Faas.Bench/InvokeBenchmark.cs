@@ -28,6 +28,9 @@ public static class InvokeBenchmark
         // One hop more: the scheduler called directly, as the gateway calls it.
         using var schedulerChannel = app.CreateServiceChannel("scheduler");
         using var rest = app.CreateHttpClient("gateway", "http");
+        // The path without the work: two relays in front of the same worker, in their own processes.
+        await using var relays = await RelayChain.StartAsync(app, "runtime-0", options, cancellationToken);
+        using var relayChannel = Grpc.Net.Client.GrpcChannel.ForAddress(relays.Front);
 
         var version = await BenchFunctions.DeployEchoAsync(gateway, FunctionName, new FunctionConfig { MaxConcurrency = 1024, QueueCapacity = 10_000 }, cancellationToken);
 
@@ -36,6 +39,7 @@ public static class InvokeBenchmark
         var payload = ByteString.CopyFrom(bytes);
         var invocations = new Invocations.InvocationsClient(gateway);
         var runtime = new Protos.V1.Runtime.RuntimeClient(worker);
+        var relay = new Protos.V1.Runtime.RuntimeClient(relayChannel);
         var scheduler = new Protos.V1.Scheduler.SchedulerClient(schedulerChannel);
         var me = await new Auth.AuthClient(gateway).WhoAmIAsync(new WhoAmIRequest(), cancellationToken: cancellationToken);
         var spec = new FunctionSpec
@@ -53,6 +57,11 @@ public static class InvokeBenchmark
                 var response = await runtime.ExecuteAsync(new ExecuteRequest { Function = spec, Payload = payload }, cancellationToken: ct);
                 ResultTable.Check(response.Outcome == ExecutionOutcome.Ok && response.Output.Length == bytes.Length, "floor");
                 overhead.Add(response);
+            }),
+            ("relays: the mesh's hops, no work", async ct =>
+            {
+                var response = await relay.ExecuteAsync(new ExecuteRequest { Function = spec, Payload = payload }, cancellationToken: ct);
+                ResultTable.Check(response.Outcome == ExecutionOutcome.Ok && response.Output.Length == bytes.Length, "relays");
             }),
             ("scheduler: Dispatch gRPC", async ct =>
             {
@@ -134,6 +143,11 @@ public static class InvokeBenchmark
             foreach (var mesh in new[] { Find("mesh: gRPC", high), Find("mesh: REST", high) }.OfType<LoadResult>())
             {
                 ratios.Add($"{mesh.Scenario} throughput at concurrency {high} / floor: {mesh.Throughput / floorHigh.Throughput:0.00} ({mesh.Throughput:0}/s vs {floorHigh.Throughput:0}/s; target ≥ 0.50)");
+            }
+
+            if (Find("relays", high) is { } relaysHigh)
+            {
+                ratios.Add($"relays (the mesh's hops with no work) at concurrency {high} / floor: {relaysHigh.Throughput / floorHigh.Throughput:0.00} ({relaysHigh.Throughput:0}/s): the most any mesh on this path could reach");
             }
         }
 

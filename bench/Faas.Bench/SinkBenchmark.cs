@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Runtime.Versioning;
 using System.Text.Json;
 using Faas.AppHost.Model;
@@ -85,8 +83,8 @@ public static class SinkBenchmark
         start.Environment["Runtime__Slots"] = (2 * Environment.ProcessorCount).ToString(CultureInfo.InvariantCulture);
         start.Environment["Runtime__WorkerId"] = "pull-worker";
         start.Environment["OTEL_SERVICE_NAME"] = "pull-worker";
-        start.Environment["Kestrel__Endpoints__http__Url"] = $"http://127.0.0.1:{FreePort()}";
-        start.Environment["Kestrel__Endpoints__grpc__Url"] = $"http://127.0.0.1:{FreePort()}";
+        start.Environment["Kestrel__Endpoints__http__Url"] = $"http://127.0.0.1:{LoopbackPort.Free()}";
+        start.Environment["Kestrel__Endpoints__grpc__Url"] = $"http://127.0.0.1:{LoopbackPort.Free()}";
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
@@ -258,12 +256,5 @@ public static class SinkBenchmark
     {
         using var kill = Process.Start(new ProcessStartInfo("kill", $"-{signal} {pid}"))!;
         kill.WaitForExit();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,0 +1,26 @@
+// The mesh's forwarding hops with none of their work, for the synchronous benchmark: two relays in a row
+// (load generator → unary Execute → relay → stream → relay → stream → worker) carry each call along the same
+// path, over the same links and with the same gRPC client settings as gateway → scheduler → worker, so the
+// benchmark can show what the path itself costs on the machine, apart from authentication, quotas, queues,
+// placement and the execution record.
+using System.ComponentModel.DataAnnotations;
+using Faas.Bench.Relay;
+using Faas.ServiceDefaults.ServiceIdentity;
+
+var builder = WebApplication.CreateSlimBuilder(args);
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+
+var relay = builder.Configuration.GetSection(RelayOptions.SectionName).Get<RelayOptions>() ?? new RelayOptions();
+Validator.ValidateObject(relay, new ValidationContext(relay), validateAllProperties: true);
+
+builder.Services.AddOptions<ServiceAuthOptions>().BindConfiguration(ServiceAuthOptions.SectionName);
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<ServiceTokens>();
+builder.Services.AddTransient<ServiceTokenHandler>();
+builder.Services.AddGrpc();
+builder.Services.AddInternalGrpcClient<Faas.Protos.V1.Runtime.RuntimeClient>(relay.Next!);
+builder.Services.AddSingleton<NextHop>();
+
+var app = builder.Build();
+app.MapGrpcService<RelayService>();
+app.Run();
