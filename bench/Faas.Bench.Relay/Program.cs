@@ -5,6 +5,8 @@
 // placement and the execution record.
 using System.ComponentModel.DataAnnotations;
 using Faas.Bench.Relay;
+using Faas.Scheduler.Sinks;
+using Faas.ServiceDefaults.Multiplexing;
 using Faas.ServiceDefaults.ServiceIdentity;
 
 var builder = WebApplication.CreateSlimBuilder(args);
@@ -19,7 +21,7 @@ builder.Services.AddSingleton<ServiceTokens>();
 builder.Services.AddTransient<ServiceTokenHandler>();
 builder.Services.AddGrpc();
 builder.Services.AddInternalGrpcClient<Faas.Protos.V1.Runtime.RuntimeClient>(relay.Next!);
-builder.Services.AddSingleton<NextHop>();
+builder.Services.AddSingleton(services => new WorkerLink(services.GetRequiredService<Faas.Protos.V1.Runtime.RuntimeClient>(), new MultiplexingOptions()));
 
 var app = builder.Build();
 app.MapGrpcService<RelayService>();
