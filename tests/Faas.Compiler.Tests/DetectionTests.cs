@@ -22,11 +22,27 @@ public sealed class DetectionTests(CompilerFixture fixture)
     }
 
     [Fact]
-    public async Task Compilers_run_without_network_when_unshare_works_here()
+    public async Task Builds_run_sandboxed_where_bubblewrap_is_installed()
     {
         var inventory = await fixture.Detector.GetInventoryAsync();
 
-        Assert.Equal(Environment.UserName == "root", inventory.NetworkIsolated);
+        Assert.True(inventory.Sandboxed, "bubblewrap is installed by .ci/run, so builds must run sandboxed");
+    }
+
+    [Fact]
+    public async Task Without_the_sandbox_no_language_can_be_built_and_the_report_names_bubblewrap()
+    {
+        var detector = CompilerFixture.CreateDetector(new CompilerOptions { BubblewrapPath = "/nonexistent/bwrap" });
+
+        var inventory = await detector.GetInventoryAsync();
+
+        Assert.False(inventory.Sandboxed);
+        Assert.All(inventory.Reports.Values, report =>
+        {
+            Assert.False(report.IsAvailable);
+            Assert.Contains("bubblewrap", report.InstallPackages);
+            Assert.Contains("/nonexistent/bwrap", report.Describe(), StringComparison.Ordinal);
+        });
     }
 
     [Fact]

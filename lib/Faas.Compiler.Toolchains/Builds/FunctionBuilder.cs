@@ -70,12 +70,13 @@ public sealed class FunctionBuilder(
         using var scratch = ScratchDirectory.Create(options.ScratchRoot);
         await WriteSourcesAsync(scratch.Path, sources, cancellationToken).ConfigureAwait(false);
         await WriteSourcesAsync(scratch.Path, command.SupportFiles, cancellationToken).ConfigureAwait(false);
+        detector.Sandbox.HandOver(scratch.Path);
 
         var parser = new DiagnosticParser();
         ProcessOutcome outcome;
         try
         {
-            outcome = await new SandboxedProcess(detector.Network, ResourceLimits.From(options))
+            outcome = await new SandboxedProcess(detector.Sandbox, ResourceLimits.From(options), command.ReadOnlyFolders)
                 .RunAsync(command.FileName, command.Arguments, scratch.Path, timeout, options.MaxLogBytes, parser.Read, cancellationToken)
                 .ConfigureAwait(false);
         }
@@ -99,6 +100,13 @@ public sealed class FunctionBuilder(
             return failed with { Error = $"The {language.ToName()} compiler ran out of memory: a build may use {options.MaxMemoryBytes / (1024 * 1024)} MiB (Compiler:MaxMemoryBytes)." };
         }
 
+        if (IsReplacedByLink(scratch.Path, output))
+        {
+            // The build owned its scratch directory and could have put a link where the module goes: this
+            // service reads it outside the sandbox, so it must never follow one.
+            return failed with { Error = "The build left a symbolic link where the module goes; the module must be a regular file." };
+        }
+
         if (outcome.ExitCode != 0 || !File.Exists(output))
         {
             var errors = diagnostics.Count(d => d.Severity == DiagnosticSeverity.Error);
@@ -106,6 +114,12 @@ public sealed class FunctionBuilder(
         }
 
         var size = new FileInfo(output).Length;
+        if (size == 0)
+        {
+            // Also what a FIFO left in the module's place looks like: never open one (it would block).
+            return failed with { Status = BuildStatus.InvalidModule, Error = "The compiler produced an empty module." };
+        }
+
         if (size > options.MaxModuleBytes)
         {
             return failed with { Status = BuildStatus.ModuleTooLarge, Error = $"The module has {size} bytes, more than the limit of {options.MaxModuleBytes}." };
@@ -119,6 +133,23 @@ public sealed class FunctionBuilder(
         }
 
         return new BuildResult { Status = BuildStatus.Succeeded, Wasm = wasm, Precompiled = validation.Precompiled, Diagnostics = diagnostics, Log = outcome.Log, ToolchainVersion = report.Version };
+    }
+
+    /// <summary>
+    /// Whether the output, or a folder between it and the scratch directory, is a link. Every process of the
+    /// build is gone by now (its PID namespace died with it), so nothing can swap the file after this check.
+    /// </summary>
+    private static bool IsReplacedByLink(string scratch, string output)
+    {
+        for (var path = output; path.Length > scratch.Length; path = Path.GetDirectoryName(path)!)
+        {
+            if (new FileInfo(path).LinkTarget is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>How clang/LLVM, rustc and Node.js say that an allocation failed (the sandbox's memory limit).</summary>

@@ -10,11 +10,11 @@ internal static partial class Log
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Toolchain unavailable: {Description}")]
     public static partial void ToolchainUnavailable(ILogger logger, string description);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Compilers run in their own network namespace (unshare -n)")]
-    public static partial void NetworkIsolated(ILogger logger);
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Builds run sandboxed (bubblewrap: own mount, PID and network namespaces; user id {UserId}, -1 for the service's own)")]
+    public static partial void SandboxAvailable(ILogger logger, int userId);
 
-    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "unshare -n does not work here: compilers run without network isolation (builds use no network-needing flags)")]
-    public static partial void NetworkNotIsolated(ILogger logger);
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "No language can be built: {Problem}")]
+    public static partial void SandboxUnavailable(ILogger logger, string problem);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Built {Language} module of {Bytes} bytes in {ElapsedMs:F0} ms")]
     public static partial void BuildSucceeded(ILogger logger, string language, int bytes, double elapsedMs);

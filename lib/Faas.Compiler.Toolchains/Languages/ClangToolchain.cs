@@ -68,6 +68,9 @@ internal sealed class ClangToolchain(SourceLanguage language, CompilerOptions op
         // "--" ends the options: a file named like a flag stays a file.
         arguments.Add("--");
         arguments.AddRange(units);
-        return new CompileCommand(ExecutableLocator.Find(options.ClangPath) ?? options.ClangPath, arguments);
+        return new CompileCommand(ExecutableLocator.Find(options.ClangPath) ?? options.ClangPath, arguments)
+        {
+            ReadOnlyFolders = [.. new[] { ToolchainFolders.Of(options.ClangPath), ToolchainFolders.Of(options.WasmLdPath), options.WasiSysroot }.OfType<string>()],
+        };
     }
 }

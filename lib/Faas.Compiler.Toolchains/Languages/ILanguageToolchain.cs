@@ -19,6 +19,9 @@ internal sealed record CompileCommand(string FileName, IReadOnlyList<string> Arg
 {
     private static readonly IReadOnlyDictionary<string, string> NoFiles = new Dictionary<string, string>();
 
+    /// <summary>Host folders outside <c>/usr</c> the compiler reads (a toolchain installed elsewhere), mounted read-only in the sandbox.</summary>
+    public IReadOnlyList<string> ReadOnlyFolders { get; init; } = [];
+
     /// <summary>Files the toolchain adds to the sources (e.g. glue), written next to them.</summary>
     public IReadOnlyDictionary<string, string> SupportFiles { get; init; } = NoFiles;
 

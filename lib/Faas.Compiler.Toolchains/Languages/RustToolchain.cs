@@ -12,6 +12,9 @@ internal sealed class RustToolchain(CompilerOptions options) : ILanguageToolchai
 {
     private const string DefaultEntry = "main.rs";
 
+    /// <summary>rustc's sysroot as detection found it (its standard library lives below it).</summary>
+    private string? sysroot;
+
     public SourceLanguage Language => SourceLanguage.Rust;
 
     public async Task<ToolchainReport> DetectAsync(SandboxedProcess runner, CancellationToken cancellationToken)
@@ -23,7 +26,7 @@ internal sealed class RustToolchain(CompilerOptions options) : ILanguageToolchai
         if (rustc is not null)
         {
             version = await ToolchainProbe.QueryAsync(runner, rustc, ["--version"], cancellationToken).ConfigureAwait(false);
-            var sysroot = await ToolchainProbe.QueryAsync(runner, rustc, ["--print", "sysroot"], cancellationToken).ConfigureAwait(false);
+            sysroot = await ToolchainProbe.QueryAsync(runner, rustc, ["--print", "sysroot"], cancellationToken).ConfigureAwait(false);
             var std = sysroot is null ? null : Path.Combine(sysroot, "lib", "rustlib", "wasm32-wasi", "lib");
             if (std is null || !Directory.Exists(std) || Directory.GetFiles(std, "libstd-*.rlib").Length == 0)
             {
@@ -52,6 +55,9 @@ internal sealed class RustToolchain(CompilerOptions options) : ILanguageToolchai
             "-C", $"opt-level={(buildOptions.Optimize ? 2 : 0)}", "-C", "strip=debuginfo",
             "-o", outputFile, "--", entry,
         ];
-        return new CompileCommand(ExecutableLocator.Find(options.RustcPath) ?? options.RustcPath, arguments);
+        return new CompileCommand(ExecutableLocator.Find(options.RustcPath) ?? options.RustcPath, arguments)
+        {
+            ReadOnlyFolders = [.. new[] { ToolchainFolders.Of(options.RustcPath), ToolchainFolders.Of(options.WasmLdPath), sysroot }.OfType<string>()],
+        };
     }
 }

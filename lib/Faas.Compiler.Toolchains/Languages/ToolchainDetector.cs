@@ -33,7 +33,8 @@ public sealed class ToolchainDetector
 
     internal IReadOnlyDictionary<SourceLanguage, ILanguageToolchain> Toolchains { get; }
 
-    internal NetworkIsolation Network { get; private set; } = NetworkIsolation.None;
+    /// <summary>The sandbox builds run in; unavailable until detection has run, and where bubblewrap cannot work.</summary>
+    internal BuildSandbox Sandbox { get; private set; } = null!;
 
     /// <summary>The start-up detection's result (detecting on the first call).</summary>
     public Task<ToolchainInventory> GetInventoryAsync(CancellationToken cancellationToken = default) =>
@@ -41,21 +42,28 @@ public sealed class ToolchainDetector
 
     private async Task<ToolchainInventory> DetectAsync(CancellationToken cancellationToken)
     {
-        Network = options.IsolateNetwork ? await NetworkIsolation.ProbeAsync(cancellationToken).ConfigureAwait(false) : NetworkIsolation.None;
-        if (Network.IsIsolated)
+        Sandbox = await BuildSandbox.ProbeAsync(options, cancellationToken).ConfigureAwait(false);
+        if (Sandbox.Problem is { } problem)
         {
-            Log.NetworkIsolated(logger);
+            Log.SandboxUnavailable(logger, problem);
         }
         else
         {
-            Log.NetworkNotIsolated(logger);
+            Log.SandboxAvailable(logger, BuildSandbox.RunsAsRoot ? options.SandboxUserId : -1);
         }
 
-        var runner = new SandboxedProcess(NetworkIsolation.None);
+        // Detection runs the platform's own commands (`--version`), so it needs no sandbox.
+        var runner = new SandboxedProcess();
         var reports = new Dictionary<SourceLanguage, ToolchainReport>();
         foreach (var (language, toolchain) in Toolchains)
         {
             var report = await toolchain.DetectAsync(runner, cancellationToken).ConfigureAwait(false);
+            if (Sandbox.Problem is { } missing)
+            {
+                // Without the sandbox no tenant source is compiled, whatever else is installed.
+                report = report with { Missing = [.. report.Missing, missing], InstallPackages = [.. report.InstallPackages, "bubblewrap"] };
+            }
+
             reports[language] = report;
             if (report.IsAvailable)
             {
@@ -67,6 +75,6 @@ public sealed class ToolchainDetector
             }
         }
 
-        return new ToolchainInventory(reports, Network.IsIsolated);
+        return new ToolchainInventory(reports, Sandbox.IsAvailable);
     }
 }

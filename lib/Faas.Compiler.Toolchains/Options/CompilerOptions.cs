@@ -59,8 +59,20 @@ public sealed class CompilerOptions
     public SourceLimits SourceLimits => new(MaxSourceFiles, MaxSourceBytes);
 
     /// <summary>
-    /// Run compilers in a network namespace of their own (<c>unshare -n</c>, needs root or user namespaces).
-    /// Where that does not work builds still run, without network-needing flags, and start-up logs a warning.
+    /// Processes and threads the build user may have at once (<c>prlimit --nproc</c>, counted by the kernel per
+    /// user across every build running as it), so a build that forks without end fails instead of filling the machine.
     /// </summary>
-    public bool IsolateNetwork { get; set; } = true;
+    public int MaxProcesses { get; set; } = 512;
+
+    /// <summary>
+    /// bubblewrap, which runs every build in namespaces of its own (Debian <c>bubblewrap</c>). Without it no
+    /// language can be built: the compiler never runs tenant source on the host.
+    /// </summary>
+    public string BubblewrapPath { get; set; } = "bwrap";
+
+    /// <summary>The unprivileged user builds run as when the compiler service runs as root (default <c>nobody</c>).</summary>
+    public int SandboxUserId { get; set; } = 65534;
+
+    /// <summary>The group builds run as when the compiler service runs as root (default <c>nogroup</c>).</summary>
+    public int SandboxGroupId { get; set; } = 65534;
 }

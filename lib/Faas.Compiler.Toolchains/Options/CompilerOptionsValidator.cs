@@ -13,6 +13,7 @@ public sealed class CompilerOptionsValidator : IValidateOptions<CompilerOptions>
             (nameof(options.ClangPath), options.ClangPath), (nameof(options.WasmLdPath), options.WasmLdPath),
             (nameof(options.WasiSysroot), options.WasiSysroot), (nameof(options.RustcPath), options.RustcPath),
             (nameof(options.AscPath), options.AscPath), (nameof(options.ScratchRoot), options.ScratchRoot),
+            (nameof(options.BubblewrapPath), options.BubblewrapPath),
         })
         {
             if (string.IsNullOrWhiteSpace(value))
@@ -38,6 +39,16 @@ public sealed class CompilerOptionsValidator : IValidateOptions<CompilerOptions>
         if (options.MaxFileBytes < options.MaxModuleBytes)
         {
             failures.Add($"{CompilerOptions.SectionName}:MaxFileBytes must be at least MaxModuleBytes ({options.MaxModuleBytes}), not {options.MaxFileBytes}.");
+        }
+
+        if (options.MaxProcesses < 16)
+        {
+            failures.Add($"{CompilerOptions.SectionName}:MaxProcesses must be at least 16 (compilers run several threads), not {options.MaxProcesses}.");
+        }
+
+        if (options.SandboxUserId < 1 || options.SandboxGroupId < 1)
+        {
+            failures.Add($"{CompilerOptions.SectionName}:SandboxUserId and SandboxGroupId must name an unprivileged user and group (not root), not {options.SandboxUserId}:{options.SandboxGroupId}.");
         }
 
         if (options.Niceness is < 0 or > 19)

@@ -4,10 +4,12 @@ namespace Faas.Compiler.Toolchains.Sandbox;
 
 /// <summary>
 /// Runs a compiler as a build needs it: in its scratch directory, with a minimal environment, no stdin,
-/// in a process group of its own (and a network namespace of its own where <see cref="NetworkIsolation"/>
-/// allows), within its <see cref="ResourceLimits"/>, killed with all its children at the time limit, its output capped.
+/// in a process group of its own, inside the <see cref="BuildSandbox"/> (which sees only the scratch directory
+/// and <paramref name="readOnlyFolders"/> besides the system's), within its <see cref="ResourceLimits"/>,
+/// killed with all its children at the time limit, its output capped. Without a sandbox it runs on the host:
+/// only for the platform's own commands (toolchain detection), never for a tenant's build.
 /// </summary>
-internal sealed class SandboxedProcess(NetworkIsolation network, ResourceLimits? limits = null)
+internal sealed class SandboxedProcess(BuildSandbox? sandbox = null, ResourceLimits? limits = null, IReadOnlyList<string>? readOnlyFolders = null)
 {
     private const string SearchPath = "/usr/local/bin:/usr/bin:/bin";
 
@@ -34,7 +36,11 @@ internal sealed class SandboxedProcess(NetworkIsolation network, ResourceLimits?
             command.AddRange(limits.CommandPrefix());
         }
 
-        command.AddRange(network.CommandPrefix);
+        if (sandbox is not null)
+        {
+            command.AddRange(sandbox.CommandPrefix(workingDirectory, readOnlyFolders ?? []));
+        }
+
         command.Add(fileName);
         command.AddRange(arguments);
         startInfo.FileName = command[0];

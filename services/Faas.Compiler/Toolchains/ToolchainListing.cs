@@ -8,7 +8,7 @@ public static class ToolchainListing
 {
     public static ListToolchainsResponse ToProto(ToolchainInventory inventory)
     {
-        var response = new ListToolchainsResponse { NetworkIsolated = inventory.NetworkIsolated };
+        var response = new ListToolchainsResponse { NetworkIsolated = inventory.Sandboxed };
         foreach (var report in inventory.Reports.Values.OrderBy(r => r.Language))
         {
             var toolchain = new Toolchain

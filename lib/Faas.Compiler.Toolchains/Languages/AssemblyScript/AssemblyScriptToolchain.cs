@@ -60,6 +60,7 @@ internal sealed class AssemblyScriptToolchain(CompilerOptions options) : ILangua
         ];
         return new CompileCommand(ExecutableLocator.Find(options.AscPath) ?? options.AscPath, arguments)
         {
+            ReadOnlyFolders = [.. new[] { ToolchainFolders.NodeInstall(options.AscPath), ToolchainFolders.Of("node") }.OfType<string>()],
             SupportFiles = new Dictionary<string, string> { [GlueFile] = Glue.Value },
         };
     }
