@@ -7,21 +7,28 @@ namespace Faas.Mesh.Tests;
 
 /// <summary>
 /// A small HTTP server on a free loopback port that records every callback POSTed to it. The first
-/// <c>failFirst</c> requests are answered 500, to exercise the platform's retries.
+/// <c>failFirst</c> requests are answered 500, to exercise the platform's retries; with <c>redirectTo</c> every
+/// request is answered 302 to that URL. It listens on <see cref="AllowedAddress"/>, the one loopback address the
+/// test mesh lets callbacks reach, unless told another (an attacker's target on the mesh's own loopback address).
 /// </summary>
 public sealed class CallbackListener : IAsyncDisposable
 {
+    /// <summary>The address <see cref="MeshFixture"/> allows callbacks to (Callbacks:AllowedDestinations).</summary>
+    public const string AllowedAddress = "127.0.0.77";
+
     private readonly HttpListener listener = new();
     private readonly ConcurrentQueue<Received> received = new();
     private readonly Task loop;
+    private readonly string? redirectTo;
     private int remainingFailures;
 
-    public CallbackListener(int failFirst = 0)
+    public CallbackListener(int failFirst = 0, string address = AllowedAddress, string? redirectTo = null)
     {
         remainingFailures = failFirst;
-        var port = FreePort();
-        Url = $"http://127.0.0.1:{port}/hook";
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        this.redirectTo = redirectTo;
+        var port = FreePort(IPAddress.Parse(address));
+        Url = $"http://{address}:{port}/hook";
+        listener.Prefixes.Add($"http://{address}:{port}/");
         listener.Start();
         loop = Task.Run(ServeAsync);
     }
@@ -60,17 +67,23 @@ public sealed class CallbackListener : IAsyncDisposable
             using var reader = new StreamReader(context.Request.InputStream);
             var body = await reader.ReadToEndAsync();
             var fail = Interlocked.Decrement(ref remainingFailures) >= 0;
+            body = body.Length == 0 ? "{}" : body;
             received.Enqueue(new Received(
                 context.Request.HttpMethod, context.Request.Headers["X-Faas-Execution-Id"] ?? "", context.Request.Headers["X-Faas-Delivery-Attempt"] ?? "",
-                fail ? 500 : 200, JsonDocument.Parse(body).RootElement.Clone()));
-            context.Response.StatusCode = fail ? 500 : 200;
+                redirectTo is null ? fail ? 500 : 200 : 302, JsonDocument.Parse(body).RootElement.Clone()));
+            context.Response.StatusCode = redirectTo is null ? fail ? 500 : 200 : 302;
+            if (redirectTo is not null)
+            {
+                context.Response.RedirectLocation = redirectTo;
+            }
+
             context.Response.Close();
         }
     }
 
-    private static int FreePort()
+    private static int FreePort(IPAddress address)
     {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
+        using var socket = new TcpListener(address, 0);
         socket.Start();
         return ((IPEndPoint)socket.LocalEndpoint).Port;
     }

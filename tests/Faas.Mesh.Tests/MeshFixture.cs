@@ -41,6 +41,8 @@ public sealed class MeshFixture : IAsyncLifetime
             {
                 appHost.BuildTimeoutSeconds = BuildTimeoutSeconds;
                 appHost.ServiceEnvironment["Metrics__BearerToken"] = MetricsToken;
+                // Callbacks reach the tests' listeners on this loopback address only: never the mesh's own 127.0.0.1.
+                appHost.ServiceEnvironment["Callbacks__AllowedDestinations__0"] = CallbackListener.AllowedAddress;
             };
         }).Build();
         await App.StartAsync();

@@ -3,6 +3,7 @@ using Faas.Gateway.Deployment;
 using Faas.Gateway.Grpc;
 using Faas.Gateway.Invocation;
 using Faas.Gateway.Toolchains;
+using Faas.ServiceDefaults.Destinations;
 using Faas.Storage;
 
 namespace Faas.Gateway.Extensions;
@@ -49,6 +50,7 @@ public static class Extensions
         builder.Services.AddSingleton<ToolchainDirectory>();
         builder.Services.AddSingleton<RunnableVersions>();
         builder.Services.AddSingleton<Invoker>();
+        builder.AddCallbackDestinations();
         builder.Services.AddSingleton<Enqueuer>();
         builder.Services.AddSingleton<DeadLetters>();
         builder.Services.AddSingleton<InvocationRateLimiter>();

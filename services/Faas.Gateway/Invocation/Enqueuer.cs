@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Faas.Gateway.Errors;
 using Faas.Protos.V1;
+using Faas.ServiceDefaults.Destinations;
 using Faas.Storage.Executions;
 using Faas.Storage.Postgres;
 using Faas.Storage.Queues;
@@ -33,12 +34,14 @@ public sealed class Enqueuer
     private readonly ExecutionStore executions;
     private readonly TimeProvider timeProvider;
     private readonly GatewayOptions options;
+    private readonly DestinationPolicy destinations;
     private readonly Counter<long> enqueued;
 
     public Enqueuer(
         RunnableVersions versions, ReliableQueues queues, ExecutionJournal journal, ExecutionStore executions, TimeProvider timeProvider,
-        IOptions<GatewayOptions> options, IMeterFactory meterFactory)
+        IOptions<GatewayOptions> options, DestinationPolicy destinations, IMeterFactory meterFactory)
     {
+        this.destinations = destinations;
         this.versions = versions;
         this.queues = queues;
         this.journal = journal;
@@ -132,7 +135,11 @@ public sealed class Enqueuer
         return key;
     }
 
-    private static string CheckCallbackUrl(string url)
+    /// <summary>
+    /// The URL as it will be called. A literal address that may not be reached is refused here; a name is
+    /// checked again, at every delivery, against what it resolves to then.
+    /// </summary>
+    private string CheckCallbackUrl(string url)
     {
         if (url.Length > MaxCallbackUrlLength
             || !Uri.TryCreate(url, UriKind.Absolute, out var uri)
@@ -140,6 +147,11 @@ public sealed class Enqueuer
             || string.IsNullOrEmpty(uri.Host))
         {
             throw new InvalidRequestException($"The callback URL must be an absolute http or https URL of at most {MaxCallbackUrlLength} characters; got '{Truncate(url)}'.");
+        }
+
+        if (destinations.CheckLiteral(uri) is { } refused)
+        {
+            throw new InvalidRequestException($"The callback URL '{Truncate(url)}' is refused: {refused}");
         }
 
         return uri.AbsoluteUri;

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Faas.ServiceDefaults.Destinations;
 using Faas.Storage.Postgres;
 using Faas.Storage.Queues;
 using Google.Protobuf;
@@ -14,7 +15,8 @@ namespace Faas.Scheduler.Async;
 
 /// <summary>
 /// Delivers finished executions to their callback URLs from the reliable queue <c>callbacks</c>: a JSON
-/// POST, retried with exponential backoff and jitter until a 2xx answer or the last attempt. Every
+/// POST, retried with exponential backoff and jitter until a 2xx answer or the last attempt, only to addresses
+/// the <see cref="DestinationPolicy"/> allows (a refused destination or a redirect fails at once). Every
 /// attempt's result is written to the execution, so the delivery state is always visible.
 /// </summary>
 public sealed partial class CallbackDispatcher : BackgroundService
@@ -110,7 +112,7 @@ public sealed partial class CallbackDispatcher : BackgroundService
             var output = execution.HasOutput
                 ? await executions.GetOutputAsync(execution.TenantId, execution.Id, stoppingToken).ConfigureAwait(false)
                 : null;
-            var (statusCode, error) = await PostAsync(task.Url, execution, output, message.Attempt, stoppingToken).ConfigureAwait(false);
+            var (statusCode, error, final) = await PostAsync(task.Url, execution, output, message.Attempt, stoppingToken).ConfigureAwait(false);
             if (error is null)
             {
                 await executions.UpdateCallbackAsync(execution.Id, CallbackState.Delivered, message.Attempt, "", statusCode, timeProvider.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
@@ -119,7 +121,7 @@ public sealed partial class CallbackDispatcher : BackgroundService
                 return;
             }
 
-            if (message.Attempt < options.CallbackMaxAttempts)
+            if (message.Attempt < options.CallbackMaxAttempts && !final)
             {
                 await executions.UpdateCallbackAsync(execution.Id, CallbackState.Pending, message.Attempt, error, statusCode, null, CancellationToken.None).ConfigureAwait(false);
                 deliveries.Add(1, new KeyValuePair<string, object?>("result", "retrying"));
@@ -141,7 +143,8 @@ public sealed partial class CallbackDispatcher : BackgroundService
         }
     }
 
-    private async Task<(int StatusCode, string? Error)> PostAsync(string url, Execution execution, byte[]? output, int attempt, CancellationToken stoppingToken)
+    /// <returns>The answer's status code (0 for none), the error (null when delivered), and whether trying again cannot help.</returns>
+    private async Task<(int StatusCode, string? Error, bool Final)> PostAsync(string url, Execution execution, byte[]? output, int attempt, CancellationToken stoppingToken)
     {
         var body = new CallbackBody(
             execution.Id.ToString(), execution.FunctionName, execution.Version, Status(execution.Status), execution.Attempts,
@@ -165,15 +168,26 @@ public sealed partial class CallbackDispatcher : BackgroundService
         {
             using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             var code = (int)response.StatusCode;
-            return response.IsSuccessStatusCode ? (code, null) : (code, $"HTTP {code} {response.ReasonPhrase}");
+            if (code is >= 300 and < 400)
+            {
+                // A redirect could lead anywhere, an address the destination policy refuses included.
+                return (code, $"HTTP {code} {response.ReasonPhrase}: redirects are not followed", true);
+            }
+
+            return response.IsSuccessStatusCode ? (code, null, false) : (code, $"HTTP {code} {response.ReasonPhrase}", false);
+        }
+        catch (HttpRequestException ex) when (ex is DestinationRefusedException || ex.InnerException is DestinationRefusedException)
+        {
+            return (0, DestinationPolicy.RefusedMessage, true);
         }
         catch (HttpRequestException ex)
         {
-            return (0, ex.Message);
+            // The policy's own message when it could not connect (closed and filtered ports read the same).
+            return (0, ex.InnerException is HttpRequestException inner ? inner.Message : ex.Message, false);
         }
         catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
         {
-            return (0, $"no answer within {options.CallbackTimeout.TotalSeconds:0.#} s");
+            return (0, $"no answer within {options.CallbackTimeout.TotalSeconds:0.#} s", false);
         }
     }
 

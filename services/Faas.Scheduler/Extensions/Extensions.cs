@@ -1,4 +1,5 @@
 using Faas.Scheduler.Async;
+using Faas.ServiceDefaults.Destinations;
 using Faas.Scheduler.Dispatch;
 using Faas.Scheduler.Jobs;
 using Faas.Scheduler.Placement;
@@ -44,11 +45,12 @@ public static class Extensions
         builder.AddTenantQuotas();
         builder.AddFunctionSecrets();
         builder.Services.AddHostedService<AsyncConsumer>();
+        builder.AddCallbackDestinations();
         builder.Services.AddHostedService<CallbackDispatcher>();
         builder.Services.AddHostedService<AsyncBacklogGauge>();
 #pragma warning disable EXTEXP0001 // callbacks are retried by the queue with backoff, not by the HTTP client
         builder.Services.AddHttpClient(CallbackDispatcher.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(5) })
+            .ConfigurePrimaryHttpMessageHandler(DestinationExtensions.CreateGuardedHandler)
             .RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
         return builder;
