@@ -105,6 +105,9 @@ public sealed class MultiplexedClient<TRequest, TResponse>(
     {
         private readonly IClientEnvelope<TRequest, TResponse> envelope;
         private readonly AsyncDuplexStreamingCall<TRequest, TResponse> stream;
+        /// <summary>How long a cancelled call without a deadline waits for its peer to stop it.</summary>
+        private static readonly TimeSpan UnboundedSettle = TimeSpan.FromSeconds(30);
+
         private readonly ConcurrentDictionary<ulong, TaskCompletionSource<TResponse>> pending = new();
         private readonly SemaphoreSlim writeGate = new(1, 1);
         private readonly CancellationTokenSource closing = new();
@@ -176,7 +179,7 @@ public sealed class MultiplexedClient<TRequest, TResponse>(
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                Abandon(callId);
+                await SettleAsync(callId, result.Task, deadline).ConfigureAwait(false);
                 throw new RpcException(new Status(StatusCode.Cancelled, "Call canceled by the client."));
             }
 
@@ -242,6 +245,33 @@ public sealed class MultiplexedClient<TRequest, TResponse>(
             {
                 writeGate.Release();
             }
+        }
+
+        /// <summary>
+        /// The caller cancelled: tell the peer to stop the call, and return once it has answered (it answers when the work
+        /// has stopped) or the call's deadline has passed. What the caller holds for the call (a slot, a quota) is thus
+        /// held while the work runs, not only while someone waits for it.
+        /// </summary>
+        private async Task SettleAsync(ulong callId, Task<TResponse> answer, DateTime deadline)
+        {
+            if (broken || !pending.ContainsKey(callId))
+            {
+                Forget(callId, out _);
+                return;
+            }
+
+            _ = CancelAsync(callId);
+            var remaining = deadline == DateTime.MaxValue ? UnboundedSettle : deadline - DateTime.UtcNow;
+            try
+            {
+                await answer.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // No answer in time, or the stream broke: either way the call is over for this side.
+            }
+
+            Forget(callId, out _);
         }
 
         /// <summary>The caller stopped waiting: tell the peer to stop the call (best effort).</summary>

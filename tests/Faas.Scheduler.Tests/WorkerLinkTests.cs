@@ -119,6 +119,24 @@ public sealed class WorkerLinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_cancelled_call_ends_only_once_the_worker_has_stopped_its_run()
+    {
+        using var link = Link();
+        using var giveUp = new CancellationTokenSource();
+        var cancelled = link.ExecuteAsync(Request("linger"), "exec-lingering", "", In(TimeSpan.FromSeconds(30)), giveUp.Token);
+        await runtime.WaitForHangingAsync(1);
+
+        giveUp.Cancel();
+        await runtime.WaitForCancelsAsync(1);
+
+        // The worker was told, but its run has not stopped yet: what the caller holds for the call stays held.
+        Assert.False(cancelled.IsCompleted);
+        runtime.EndLingeringRuns();
+        var error = await Assert.ThrowsAsync<RpcException>(() => cancelled);
+        Assert.Equal(StatusCode.Cancelled, error.StatusCode);
+    }
+
+    [Fact]
     public async Task Calls_in_flight_when_the_stream_breaks_fail_unavailable_and_the_next_call_opens_a_new_stream()
     {
         using var link = Link();
@@ -160,7 +178,7 @@ public sealed class WorkerLinkTests : IAsyncLifetime
 
     /// <summary>
     /// A Runtime service whose answers the payload directs: "echo…" answers the payload and execution id, "status N"
-    /// fails with status N, "hang" waits until cancelled.
+    /// fails with status N, "hang" waits until cancelled, "linger" also waits, once cancelled, until the test ends it.
     /// </summary>
     private sealed class ScriptedRuntime : Protos.V1.Runtime.RuntimeBase
     {
@@ -171,7 +189,11 @@ public sealed class WorkerLinkTests : IAsyncLifetime
         private int hanging;
         private int cancels;
 
+        private readonly TaskCompletionSource lingering = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public bool StreamUnimplemented { get; set; }
+
+        public void EndLingeringRuns() => lingering.TrySetResult();
 
         public int StreamsOpened => Volatile.Read(ref streamsOpened);
 
@@ -270,7 +292,7 @@ public sealed class WorkerLinkTests : IAsyncLifetime
                 return (null, new Status((StatusCode)int.Parse(payload[7..], System.Globalization.CultureInfo.InvariantCulture), "refused by the script"));
             }
 
-            if (payload == "hang")
+            if (payload is "hang" or "linger")
             {
                 Interlocked.Increment(ref hanging);
                 try
@@ -279,6 +301,11 @@ public sealed class WorkerLinkTests : IAsyncLifetime
                 }
                 catch (OperationCanceledException)
                 {
+                    if (payload == "linger")
+                    {
+                        await lingering.Task;
+                    }
+
                     return (null, new Status(StatusCode.Cancelled, "cancelled"));
                 }
             }

@@ -20,6 +20,7 @@ public sealed partial class Dispatcher
 {
     private readonly FunctionQueues queues;
     private readonly TenantConcurrency tenants;
+    private readonly TenantShares shares;
     private const string PulledWorkerName = "pull";
 
     private readonly PlacementPolicy placement;
@@ -35,13 +36,14 @@ public sealed partial class Dispatcher
     private readonly Counter<long> retries;
 
     public Dispatcher(
-        FunctionQueues queues, TenantConcurrency tenants, PlacementPolicy placement, SinkView sinks, SinkDirectory.SinkDirectoryClient sinkDirectory,
+        FunctionQueues queues, TenantConcurrency tenants, TenantShares shares, PlacementPolicy placement, SinkView sinks, SinkDirectory.SinkDirectoryClient sinkDirectory,
         JobDispatcher jobs, WarmTargets warmTargets, IOptions<SchedulerOptions> options, IMeterFactory meterFactory, ILogger<Dispatcher> logger)
     {
         this.sinks = sinks;
         this.sinkDirectory = sinkDirectory;
         this.queues = queues;
         this.tenants = tenants;
+        this.shares = shares;
         this.placement = placement;
         this.jobs = jobs;
         this.warmTargets = warmTargets;
@@ -93,6 +95,8 @@ public sealed partial class Dispatcher
             {
                 await sinks.WaitUntilReadyAsync(options.MembershipWait, cancellationToken).ConfigureAwait(false);
             }
+
+            using var share = await shares.EnterAsync(function.TenantId, cancellationToken).ConfigureAwait(false);
             List<Sink>? unreachable = null;
             while (true)
             {

@@ -28,6 +28,7 @@ public static class Extensions
         builder.Services.AddSingleton<PlacementPolicy>();
         builder.Services.AddSingleton<FunctionQueues>();
         builder.Services.AddSingleton<TenantConcurrency>();
+        builder.Services.AddSingleton<TenantShares>();
         builder.Services.AddSingleton<Dispatcher>();
 
         // The warm pool: modules loaded ahead of calls (minWarm, demand), unloaded when idle, capped at maxWarm.
