@@ -9,6 +9,7 @@ public enum ExecutionStatus
     TimedOut,
     DeadLettered,
     Rejected,
+    Cancelled,
 }
 
 public enum ExecutionKind
@@ -60,7 +61,7 @@ public sealed record Execution(
     public bool HasOutput { get; init; }
 
     public static bool IsTerminal(ExecutionStatus status) =>
-        status is ExecutionStatus.Succeeded or ExecutionStatus.Failed or ExecutionStatus.TimedOut or ExecutionStatus.DeadLettered or ExecutionStatus.Rejected;
+        status is ExecutionStatus.Succeeded or ExecutionStatus.Failed or ExecutionStatus.TimedOut or ExecutionStatus.DeadLettered or ExecutionStatus.Rejected or ExecutionStatus.Cancelled;
 }
 
 /// <summary>One attempt of an asynchronous execution. <see cref="Outcome"/> is empty while it runs.</summary>

@@ -12,7 +12,7 @@ namespace Faas.Storage.Postgres;
 /// </summary>
 public sealed class AsyncExecutionStore(NpgsqlDataSource dataSource)
 {
-    private const string Terminal = "('Succeeded', 'Failed', 'TimedOut', 'DeadLettered', 'Rejected')";
+    private const string Terminal = "('Succeeded', 'Failed', 'TimedOut', 'DeadLettered', 'Rejected', 'Cancelled')";
 
     // Whether a transition may change the record: not once it is finished, not to an older attempt, and
     // not back to Running for an attempt that already finished.

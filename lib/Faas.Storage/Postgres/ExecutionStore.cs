@@ -45,7 +45,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
                 status = EXCLUDED.status, finished_at = EXCLUDED.finished_at, queue_us = EXCLUDED.queue_us,
                 run_us = EXCLUDED.run_us, output_bytes = EXCLUDED.output_bytes, exit_code = EXCLUDED.exit_code,
                 error = EXCLUDED.error, stderr_tail = EXCLUDED.stderr_tail, worker = EXCLUDED.worker
-            WHERE executions.status NOT IN ('Succeeded', 'Failed', 'TimedOut', 'DeadLettered', 'Rejected')
+            WHERE executions.status NOT IN ('Succeeded', 'Failed', 'TimedOut', 'DeadLettered', 'Rejected', 'Cancelled')
             """);
         var p = command.Parameters;
         p.AddWithValue(rows.Select(e => e.Id).ToArray());

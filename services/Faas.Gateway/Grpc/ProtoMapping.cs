@@ -182,6 +182,7 @@ public static class ProtoMapping
         ExecutionStatus.TimedOut => Proto.ExecutionStatus.TimedOut,
         ExecutionStatus.DeadLettered => Proto.ExecutionStatus.DeadLettered,
         ExecutionStatus.Rejected => Proto.ExecutionStatus.Rejected,
+        ExecutionStatus.Cancelled => Proto.ExecutionStatus.Cancelled,
         _ => Proto.ExecutionStatus.Unspecified,
     };
 
@@ -195,6 +196,7 @@ public static class ProtoMapping
         Proto.ExecutionStatus.TimedOut => ExecutionStatus.TimedOut,
         Proto.ExecutionStatus.DeadLettered => ExecutionStatus.DeadLettered,
         Proto.ExecutionStatus.Rejected => ExecutionStatus.Rejected,
+        Proto.ExecutionStatus.Cancelled => ExecutionStatus.Cancelled,
         _ => throw new Errors.InvalidRequestException($"Unknown execution status {(int)status}."),
     };
 }

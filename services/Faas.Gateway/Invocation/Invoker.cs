@@ -65,24 +65,18 @@ public sealed class Invoker
                 new DispatchRequest { ExecutionId = id, Function = FunctionSpecs.Of(function), Payload = UnsafeByteOperations.UnsafeWrap(payload) },
                 traceId, cancellationToken).ConfigureAwait(false);
         }
-        catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
+        catch (Exception ex)
         {
-            Count(name, "rejected", started);
-            var retryAfter = int.TryParse(ex.Trailers.GetValue("retry-after"), out var seconds) ? seconds : 1;
-            throw new CapacityExceededException(ex.Status.Detail, retryAfter);
-        }
-        catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition)
-        {
-            // No online sink runs the function's runtime or has room for its memory.
-            Count(name, "unplaceable", started);
-            await RecordAsync(function, executionId, createdAt, payload.Length, ExecutionStatus.Failed, null, 0, ex.Status.Detail, traceId).ConfigureAwait(false);
-            throw new FunctionNotRunnableException($"Execution {id} could not be placed: {ex.Status.Detail}");
-        }
-        catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown)
-        {
-            Count(name, "unavailable", started);
-            await RecordAsync(function, executionId, createdAt, payload.Length, ExecutionStatus.Failed, null, 0, ex.Status.Detail, traceId).ConfigureAwait(false);
-            throw new MeshUnavailableException($"Execution {id} could not run: {ex.Status.Detail}", ex);
+            // The caller already has the id (a response header): whatever happened, the execution gets its record.
+            var (outcome, metric, error, replacement) = Classify(ex, id, cancellationToken);
+            Count(name, metric, started);
+            await RecordAsync(function, executionId, createdAt, payload.Length, outcome, null, 0, error, traceId).ConfigureAwait(false);
+            if (replacement is not null)
+            {
+                throw replacement;
+            }
+
+            throw;
         }
 
         var result = response.Result;
@@ -98,6 +92,30 @@ public sealed class Invoker
         return status == ExecutionStatus.Succeeded
             ? new InvocationResult(id, result.Output.Memory)
             : throw new FunctionFailedException(id, status == ExecutionStatus.TimedOut, Describe(id, function, result));
+    }
+
+    /// <summary>How a dispatch that produced no result is recorded, counted and told to the caller (null: the exception as it is).</summary>
+    private static (ExecutionStatus Status, string Metric, string Error, Exception? Replacement) Classify(Exception ex, string id, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // The caller went away (or its deadline passed): the scheduler stopped the run before answering.
+            return (ExecutionStatus.Cancelled, "cancelled", "The caller went away before the run ended; the run was stopped.", null);
+        }
+
+        return ex switch
+        {
+            RpcException { StatusCode: StatusCode.ResourceExhausted } rpc => (ExecutionStatus.Rejected, "rejected", rpc.Status.Detail,
+                new CapacityExceededException(rpc.Status.Detail, int.TryParse(rpc.Trailers.GetValue("retry-after"), out var seconds) ? seconds : 1)),
+            // No online sink runs the function's runtime or has room for its memory.
+            RpcException { StatusCode: StatusCode.FailedPrecondition } rpc => (ExecutionStatus.Failed, "unplaceable", rpc.Status.Detail,
+                new FunctionNotRunnableException($"Execution {id} could not be placed: {rpc.Status.Detail}")),
+            RpcException { StatusCode: StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown } rpc => (ExecutionStatus.Failed, "unavailable", rpc.Status.Detail,
+                new MeshUnavailableException($"Execution {id} could not run: {rpc.Status.Detail}", rpc)),
+            RpcException { StatusCode: StatusCode.DeadlineExceeded } rpc => (ExecutionStatus.TimedOut, "timed_out", rpc.Status.Detail, null),
+            RpcException rpc => (ExecutionStatus.Failed, "failed", rpc.Status.Detail, null),
+            _ => (ExecutionStatus.Failed, "failed", ex.Message, null),
+        };
     }
 
     private static string Describe(string id, FunctionVersion function, ExecuteResponse result)
