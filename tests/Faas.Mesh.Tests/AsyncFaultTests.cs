@@ -151,6 +151,30 @@ public sealed class AsyncFaultTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal((0L, 1), (redelivered, maxAttempts));
     }
 
+    [Fact]
+    public async Task An_attempt_cut_short_by_a_killed_scheduler_counts_and_with_none_left_the_invocation_is_dead_lettered()
+    {
+        // One attempt allowed (maxRetries 0); the scheduler running it dies, so the attempt leaves no result and the
+        // message comes back when its lease runs out. Running it again would be a second attempt.
+        await DeployAsync("doze-once", "doze", new { maxRetries = 0, timeoutMs = 20_000 });
+        var client = new Invocations.InvocationsClient(channel);
+        var id = Guid.Parse((await client.EnqueueAsync(new EnqueueRequest { Name = "doze-once", Body = new Google.Api.HttpBody { Data = ByteString.CopyFromUtf8("x") } })).ExecutionId);
+        await using var database = NpgsqlDataSource.Create(app.GetConnectionString("faasdb"));
+        await MeshFixture.EventuallyAsync(() => StatusesAsync(database, [id]), s => s.ContainsKey("Running"), TimeSpan.FromSeconds(30));
+
+        Kill("scheduler");
+        var killed = Stopwatch.StartNew();
+
+        var statuses = await MeshFixture.EventuallyAsync(
+            () => StatusesAsync(database, [id]), s => s.ContainsKey("DeadLettered") || s.ContainsKey("Succeeded"), TimeSpan.FromSeconds(90));
+        output.WriteLine($"finished {killed.ElapsedMilliseconds} ms after the kill");
+        Assert.Equal(["DeadLettered"], statuses.Keys);
+        var execution = await new Executions.ExecutionsClient(channel).GetExecutionAsync(new GetExecutionRequest { Id = id.ToString() });
+        var attempt = Assert.Single(execution.Attempts);
+        Assert.Equal("NO_RESULT", attempt.Outcome);
+        Assert.Contains("ended without a result", execution.Error);
+    }
+
     private async Task DeployAsync(string name, string sample, object config)
     {
         using var rest = app.CreateHttpClient("gateway", "http");

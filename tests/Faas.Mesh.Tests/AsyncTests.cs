@@ -202,6 +202,59 @@ public sealed class AsyncTests(MeshFixture mesh)
         Assert.Contains("function=\"async-metrics\",state=\"queued\"", metrics); // the backlog gauge names the function
     }
 
+    [Fact]
+    public async Task An_invocation_whose_module_no_worker_can_load_uses_its_attempts_and_is_dead_lettered()
+    {
+        // READY, yet refused by every worker's instance pool: a module stored before deploys checked the workers' limits.
+        await DeployBypassingValidationAsync(
+            "async-unloadable", "(module (memory (export \"memory\") 1) (table 100000000 funcref) (func (export \"_start\")))", new { maxRetries = 2 });
+
+        var id = await EnqueueAsync("async-unloadable", "");
+
+        var execution = await WaitForStatusAsync(id, "DEAD_LETTERED");
+        var attempts = execution.GetProperty("attempts").EnumerateArray().ToList();
+        Assert.Equal([1, 2, 3], attempts.Select(a => a.GetProperty("number").GetInt32()));
+        Assert.All(attempts, a => Assert.Contains("exceeds the limit of 20000", a.GetProperty("error").GetString()));
+
+        // A synchronous call is answered at once with the same reason.
+        using var response = await mesh.InvokeAsync("async-unloadable", "");
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("exceeds the limit of 20000", await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>
+    /// Stores a READY function whose module the gateway never validated, as a platform without a check would have left
+    /// it: a copy of a deployed function (its tenant, config and state) with <paramref name="wat"/> as its module.
+    /// </summary>
+    private async Task DeployBypassingValidationAsync(string name, string wat, object config)
+    {
+        var template = name + "-template";
+        await mesh.DeployAsync(template, "echo", config);
+        var wasm = Wasmtime.Module.ConvertText(wat);
+        var sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(wasm));
+        await using var database = Npgsql.NpgsqlDataSource.Create(mesh.App.GetConnectionString("faasdb"));
+        await using (var artifact = database.CreateCommand("INSERT INTO artifacts (sha256, wasm, size_bytes) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"))
+        {
+            artifact.Parameters.AddWithValue(sha256);
+            artifact.Parameters.AddWithValue(wasm);
+            artifact.Parameters.AddWithValue(wasm.Length);
+            await artifact.ExecuteNonQueryAsync();
+        }
+
+        await using var copy = database.CreateCommand(
+            """
+            WITH source AS (SELECT id, tenant_id FROM functions WHERE name = $1),
+                 copied AS (INSERT INTO functions (id, tenant_id, name, latest_version)
+                            SELECT gen_random_uuid(), tenant_id, $2, 1 FROM source RETURNING id)
+            INSERT INTO function_versions (function_id, version, language, state, module_sha256, config)
+            SELECT copied.id, 1, 'wasm', v.state, $3, v.config FROM copied, source JOIN function_versions v ON v.function_id = source.id AND v.version = 1
+            """);
+        copy.Parameters.AddWithValue(template);
+        copy.Parameters.AddWithValue(name);
+        copy.Parameters.AddWithValue(sha256);
+        Assert.Equal(1, await copy.ExecuteNonQueryAsync());
+    }
+
     private async Task<string> EnqueueAsync(string function, string payload, string query = "")
     {
         using var response = await mesh.Rest.PostAsync($"/v1/functions/{function}:enqueue{query}", new StringContent(payload));

@@ -69,6 +69,29 @@ public sealed class DeployTests(MeshFixture mesh)
     }
 
     [Fact]
+    public async Task A_module_beyond_the_workers_limits_is_400_naming_the_limit()
+    {
+        // Valid WebAssembly, but no worker's instance pool takes a table this large: refused here, not at every run.
+        using var response = await mesh.Rest.PostAsJsonAsync("/v1/functions", new
+        {
+            name = "huge-table", language = "wat", source = "(module (memory (export \"memory\") 1) (table 100000000 funcref) (func (export \"_start\")))",
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal((int)StatusCode.InvalidArgument, error.GetProperty("code").GetInt32());
+        Assert.Contains("exceeds the limit of 20000", error.GetProperty("message").GetString());
+        Assert.Contains("1 table of at most 20000 elements", error.GetProperty("message").GetString());
+
+        var overGrpc = await Assert.ThrowsAsync<RpcException>(() => mesh.Functions.DeployFunctionAsync(new DeployFunctionRequest
+        {
+            Name = "huge-memory", Language = "wat", Source = "(module (memory (export \"memory\") i64 65537) (func (export \"_start\")))",
+        }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, overGrpc.StatusCode);
+        Assert.Contains("65536 pages (4096 MiB)", overGrpc.Status.Detail);
+    }
+
+    [Fact]
     public async Task Garbage_bytes_are_invalid_argument_over_grpc()
     {
         var error = await Assert.ThrowsAsync<RpcException>(() => mesh.Functions.DeployFunctionAsync(new DeployFunctionRequest

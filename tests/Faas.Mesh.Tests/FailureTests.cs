@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Faas.Protos.V1;
 using Google.Api;
@@ -68,6 +69,56 @@ public sealed class FailureTests(MeshFixture mesh)
 
         var error = await Assert.ThrowsAsync<RpcException>(() => mesh.Invocations.InvokeAsync(new InvokeRequest { Name = "spins" }).ResponseAsync);
         Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_warm_function_passing_2_GiB_to_fd_write_gets_a_prompt_504_and_its_worker_serves_the_next_call()
+    {
+        // fd_write over and over with 2 GiB of iovecs: one such call used to hold the worker for half a minute, and the
+        // caller waited for the scheduler's grace (5 s) to give up.
+        using (var deploy = await mesh.Rest.PostAsJsonAsync("/v1/functions", new
+        {
+            name = "writes-2gib",
+            language = "wat",
+            source = """
+                (module
+                  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+                  (memory (export "memory") 32768)
+                  (func (export "_start")
+                    (loop $again
+                      (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 0x10000000) (i32.const 0)))
+                      (br $again))))
+                """,
+            config = new { timeoutMs = 100, memoryMb = 2048 },
+        }))
+        {
+            Assert.True(deploy.IsSuccessStatusCode, await deploy.Content.ReadAsStringAsync());
+        }
+
+        await mesh.DeployAsync("after-2gib", "echo");
+        using (var cold = await mesh.InvokeAsync("writes-2gib", ""))
+        {
+            Assert.Equal(HttpStatusCode.GatewayTimeout, cold.StatusCode); // loads the module, so the next call is warm
+        }
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        using var response = await mesh.InvokeAsync("writes-2gib", "");
+        watch.Stop();
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Contains("timed out after 100 ms", Message(await response.Content.ReadAsStringAsync()));
+        // The run ends within the stated margin of its timeout (docs/architecture.md, "Host calls are bounded").
+        Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(100) + TimeSpan.FromSeconds(2), $"the 504 took {watch.ElapsedMilliseconds} ms");
+
+        var id = response.Headers.GetValues("x-execution-id").Single();
+        var worker = (await mesh.Executions.GetExecutionAsync(new GetExecutionRequest { Id = id })).Worker;
+        using var channel = mesh.App.CreateServiceChannel(worker);
+        var runtime = new Runtime.RuntimeClient(channel);
+        var status = await MeshFixture.EventuallyAsync(() => runtime.GetStatusAsync(new GetStatusRequest()).ResponseAsync, s => s.InFlight == 0, TimeSpan.FromSeconds(2));
+        Assert.True(status.InFlight == 0, $"{worker} still runs {status.InFlight} calls");
+
+        using var next = await mesh.InvokeAsync("after-2gib", "still here");
+        Assert.Equal("still here", await next.Content.ReadAsStringAsync());
     }
 
     [Fact]

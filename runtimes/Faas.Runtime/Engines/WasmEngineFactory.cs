@@ -20,20 +20,44 @@ public static class WasmEngineFactory
     /// <summary>Instances the pooling allocator pre-reserves; bounds concurrent executions per worker.</summary>
     public const int PooledInstances = 1000;
 
+    /// <summary>Most elements a function's table may start with: the pooling allocator reserves this many per table.</summary>
+    public const int MaxTableElements = 20_000;
+
+    /// <summary>Tables a function may define.</summary>
+    public const int MaxTablesPerModule = 1;
+
+    /// <summary>Linear memories a function may define.</summary>
+    public const int MaxMemoriesPerModule = 1;
+
+    /// <summary>Most bytes of an instance's own state (its VMContext: globals, function references, imports) the pool reserves.</summary>
+    public const int MaxInstanceStateBytes = 1024 * 1024;
+
     /// <summary>
     /// An engine for running functions: Cranelift, epoch interruption, and the pooling allocator, which
     /// makes instantiation a matter of reusing a pre-reserved slot (~20 µs per invocation instead of ~250 µs).
     /// Each memory slot reserves <see cref="MaxMemoryMb"/> of address space (virtual only), so keep one
-    /// execution engine per process.
+    /// execution engine per process. It refuses to load a module beyond the per-module limits above.
     /// </summary>
-    public static Engine CreateForExecution()
+    public static Engine CreateForExecution() => CreatePooled(PooledInstances);
+
+    /// <summary>
+    /// An engine with the execution engine's per-module limits and a pool of a single instance: a module it loads,
+    /// the workers load. The function-contract validator checks modules against it, so what a worker refuses is
+    /// refused at deploy, from the limits in this one place.
+    /// </summary>
+    public static Engine CreateForLimitCheck() => CreatePooled(1);
+
+    private static Engine CreatePooled(uint instances)
     {
         using var pooling = new PoolingAllocationConfig()
             .WithMaxMemorySize(checked((nuint)MaxMemoryBytes))
-            .WithMaxMemories(PooledInstances)
-            .WithMaxTables(PooledInstances)
-            .WithMaxCoreInstances(PooledInstances)
-            .WithMaxMemoriesPerModule(1)
+            .WithMaxMemories(instances)
+            .WithMaxTables(instances)
+            .WithMaxCoreInstances(instances)
+            .WithMaxMemoriesPerModule(MaxMemoriesPerModule)
+            .WithMaxTablesPerModule(MaxTablesPerModule)
+            .WithMaxTableElements(MaxTableElements)
+            .WithMaxCoreInstanceSize(MaxInstanceStateBytes)
             // Small functions touch a few pages: resetting those with memset on reuse is cheaper than madvise.
             .WithLinearMemoryKeepResidentBytes(1024 * 1024)
             .WithTableKeepResidentBytes(64 * 1024);

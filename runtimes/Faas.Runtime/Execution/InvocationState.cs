@@ -33,8 +33,8 @@ internal sealed class InvocationState(ExecutionRequest request, int maxOutputByt
     /// <summary>The code passed to <c>proc_exit</c>, if the function called it.</summary>
     public int? ExitCode { get; set; }
 
-    /// <summary>Set when a host call ended the run at its deadline (a sleep past the timeout).</summary>
-    public bool TimedOut { get; set; }
+    /// <summary>Set when a host call ended the run at its deadline (a sleep past the timeout, work cut short).</summary>
+    public bool TimedOut { get; private set; }
 
     /// <summary>Set when the function tried to write more than the output limit.</summary>
     public bool OutputLimitExceeded { get; set; }
@@ -45,6 +45,25 @@ internal sealed class InvocationState(ExecutionRequest request, int maxOutputByt
     public Memory GetMemory(Caller caller) =>
         Memory ??= caller.GetMemory(MemoryExport)
             ?? throw new InvalidOperationException($"The module does not export its memory as `{MemoryExport}`.");
+
+    /// <summary>
+    /// Ends the run from inside a host call once its timeout has passed. The epoch deadline interrupts only wasm code,
+    /// so host work that can take long (filling or copying large buffers) checks this between chunks.
+    /// </summary>
+    public void ThrowIfPastDeadline()
+    {
+        if (Stopwatch.GetTimestamp() >= DeadlineTimestamp)
+        {
+            throw EndAtDeadline("its timeout passed during a host call");
+        }
+    }
+
+    /// <summary>Marks the run timed out; throw the result to unwind the guest.</summary>
+    public TimeoutException EndAtDeadline(string reason)
+    {
+        TimedOut = true;
+        return new TimeoutException(reason);
+    }
 
     /// <summary>argv: the function's name only.</summary>
     public byte[] ArgumentBlock => field ??= NullTerminated(Request.FunctionName);

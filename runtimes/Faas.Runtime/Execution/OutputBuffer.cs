@@ -11,6 +11,9 @@ internal sealed class OutputBuffer(int limit)
 
     public int Limit => limit;
 
+    /// <summary>Bytes that may still be appended.</summary>
+    public int Remaining => limit - length;
+
     /// <summary>Appends <paramref name="data"/>, or returns false (appending nothing) when it would pass the limit.</summary>
     public bool TryAppend(ReadOnlySpan<byte> data)
     {

@@ -8,6 +8,9 @@ internal sealed class StderrTail(int capacity)
     private byte[]? ring;
     private long written;
 
+    /// <summary>How many of the last bytes are kept.</summary>
+    public int Capacity => capacity;
+
     public void Append(ReadOnlySpan<byte> data)
     {
         if (capacity == 0 || data.IsEmpty)

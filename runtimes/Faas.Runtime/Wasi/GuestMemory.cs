@@ -70,8 +70,11 @@ internal readonly unsafe ref struct GuestMemory
     /// <summary>Reads the <paramref name="index"/>th iovec (<c>{ u32 buf; u32 len; }</c>) of an array.</summary>
     public bool TryReadIovec(int iovs, int index, out int buffer, out int count)
     {
+        buffer = 0;
         count = 0;
-        var address = iovs + (index * 8);
-        return TryReadInt32(address, out buffer) && TryReadInt32(address + 4, out count);
+        // The array must not wrap around the end of the 32-bit address space.
+        var address = (uint)iovs + ((ulong)(uint)index * 8);
+        return address + 8 <= length
+            && TryReadInt32((int)address, out buffer) && TryReadInt32((int)address + 4, out count);
     }
 }

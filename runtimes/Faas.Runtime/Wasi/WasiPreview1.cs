@@ -15,6 +15,10 @@ namespace Faas.Runtime.Wasi;
 /// WASI functions abort the process when called without a context, so none of them is linked.
 /// There is no file system and no network: no directory is preopened, stdio behaves like pipes, and
 /// every other descriptor is EBADF.
+/// Every import bounds its work, because the epoch deadline interrupts only wasm code, never a host call: at most
+/// <see cref="MaxIovecs"/> iovecs and <see cref="MaxSubscriptions"/> subscriptions per call, stderr keeps only its tail
+/// without looking at the rest, and buffers are filled or copied <see cref="ChunkBytes"/> at a time with a look at
+/// the run's deadline in between; a sleep ends at the deadline.
 /// </summary>
 internal static class WasiPreview1
 {
@@ -27,6 +31,15 @@ internal static class WasiPreview1
     private const long RightFdRead = 1L << 1;
     private const long RightFdWrite = 1L << 6;
     private const long RightPollFdReadWrite = 1L << 27;
+
+    /// <summary>Most iovecs one <c>fd_read</c> or <c>fd_write</c> takes (Linux's IOV_MAX); more is EINVAL, as for readv/writev.</summary>
+    public const int MaxIovecs = 1024;
+
+    /// <summary>Most subscriptions one <c>poll_oneoff</c> takes; more is EINVAL. A function has three descriptors to wait for.</summary>
+    public const int MaxSubscriptions = 1024;
+
+    /// <summary>Bytes a host call fills or copies between two looks at the run's deadline.</summary>
+    public const int ChunkBytes = 64 * 1024;
 
     private const int SubscriptionSize = 48;
     private const int EventSize = 32;
@@ -130,6 +143,11 @@ internal static class WasiPreview1
             return Errno.Badf;
         }
 
+        if ((uint)iovsLength > MaxIovecs)
+        {
+            return Errno.Inval;
+        }
+
         var state = State(caller);
         var memory = new GuestMemory(state.GetMemory(caller));
         var input = state.Request.Payload.Span[state.InputPosition..];
@@ -156,6 +174,11 @@ internal static class WasiPreview1
         return memory.TryWriteInt32(readPointer, total) ? Errno.Success : Errno.Fault;
     }
 
+    /// <summary>
+    /// Every iovec is checked before anything is written, and their sum must fit the guest's <c>ssize_t</c>, as for
+    /// writev. stdout takes the write whole or fails the run at its limit; stderr keeps its tail only, so the bytes of a
+    /// write before its last <see cref="StderrTail.Capacity"/> are not even copied.
+    /// </summary>
     private static int FdWrite(Caller caller, int fd, int iovs, int iovsLength, int writtenPointer)
     {
         if (fd is not (Stdout or Stderr))
@@ -163,30 +186,71 @@ internal static class WasiPreview1
             return Errno.Badf;
         }
 
+        if ((uint)iovsLength > MaxIovecs)
+        {
+            return Errno.Inval;
+        }
+
         var state = State(caller);
         var memory = new GuestMemory(state.GetMemory(caller));
         var total = 0L;
         for (var i = 0; i < iovsLength; i++)
         {
-            if (!memory.TryReadIovec(iovs, i, out var buffer, out var length) || !memory.TrySlice(buffer, length, out var data))
+            if (!memory.TryReadIovec(iovs, i, out var buffer, out var length) || !memory.TrySlice(buffer, length, out _))
             {
                 return Errno.Fault;
             }
 
+            total += (uint)length;
+        }
+
+        if (total > int.MaxValue)
+        {
+            return Errno.Inval;
+        }
+
+        var skip = fd == Stderr ? Math.Max(0, total - state.Stderr.Capacity) : 0;
+        for (var i = 0; i < iovsLength; i++)
+        {
+            memory.TryReadIovec(iovs, i, out var buffer, out var length);
+            memory.TrySlice(buffer, length, out var data);
+            if (skip >= data.Length)
+            {
+                skip -= data.Length;
+                continue;
+            }
+
+            data = data[(int)skip..];
+            skip = 0;
             if (fd == Stderr)
             {
                 state.Stderr.Append(data);
             }
-            else if (!state.Stdout.TryAppend(data))
+            else
             {
-                state.OutputLimitExceeded = true;
-                throw new OutputLimitExceededException(state.Stdout.Limit);
+                AppendToStdout(state, data);
             }
-
-            total += data.Length;
         }
 
-        return memory.TryWriteInt32(writtenPointer, (int)Math.Min(total, int.MaxValue)) ? Errno.Success : Errno.Fault;
+        return memory.TryWriteInt32(writtenPointer, (int)total) ? Errno.Success : Errno.Fault;
+    }
+
+    /// <summary>All of <paramref name="data"/> or, past the limit, nothing and the run fails; copied in chunks so that a large limit cannot outlast the deadline.</summary>
+    private static void AppendToStdout(InvocationState state, ReadOnlySpan<byte> data)
+    {
+        if (data.Length > state.Stdout.Remaining)
+        {
+            state.OutputLimitExceeded = true;
+            throw new OutputLimitExceededException(state.Stdout.Limit);
+        }
+
+        while (!data.IsEmpty)
+        {
+            state.ThrowIfPastDeadline();
+            var chunk = data[..Math.Min(data.Length, ChunkBytes)];
+            state.Stdout.TryAppend(chunk);
+            data = data[chunk.Length..];
+        }
     }
 
     private static int ArgsSizesGet(Caller caller, int countPointer, int sizePointer)
@@ -302,14 +366,23 @@ internal static class WasiPreview1
         return Errno.Success;
     }
 
+    /// <summary>Fills the buffer in chunks, so that a gigabyte buffer costs the function its timeout, not the worker its slot.</summary>
     private static int RandomGet(Caller caller, int bufferPointer, int length)
     {
-        if (!Memory(caller).TrySlice(bufferPointer, length, out var buffer))
+        var state = State(caller);
+        if (!new GuestMemory(state.GetMemory(caller)).TrySlice(bufferPointer, length, out var buffer))
         {
             return Errno.Fault;
         }
 
-        RandomNumberGenerator.Fill(buffer);
+        while (!buffer.IsEmpty)
+        {
+            state.ThrowIfPastDeadline();
+            var chunk = buffer[..Math.Min(buffer.Length, ChunkBytes)];
+            RandomNumberGenerator.Fill(chunk);
+            buffer = buffer[chunk.Length..];
+        }
+
         return Errno.Success;
     }
 
@@ -325,15 +398,14 @@ internal static class WasiPreview1
     /// </summary>
     private static int PollOneoff(Caller caller, int subscriptionsPointer, int eventsPointer, int count, int eventCountPointer)
     {
-        if (count <= 0)
+        if (count is <= 0 or > MaxSubscriptions)
         {
             return Errno.Inval;
         }
 
         var state = State(caller);
         var memory = new GuestMemory(state.GetMemory(caller));
-        if ((long)count * SubscriptionSize > int.MaxValue
-            || !memory.TrySlice(subscriptionsPointer, count * SubscriptionSize, out var subscriptions)
+        if (!memory.TrySlice(subscriptionsPointer, count * SubscriptionSize, out var subscriptions)
             || !memory.TrySlice(eventsPointer, count * EventSize, out var events))
         {
             return Errno.Fault;
@@ -341,6 +413,7 @@ internal static class WasiPreview1
 
         var eventCount = 0;
         var earliestClock = long.MaxValue;
+        var clocks = false;
         for (var i = 0; i < count; i++)
         {
             var subscription = subscriptions.Slice(i * SubscriptionSize, SubscriptionSize);
@@ -349,7 +422,7 @@ internal static class WasiPreview1
             {
                 case EventClock:
                     var clockId = BinaryPrimitives.ReadInt32LittleEndian(subscription[16..]);
-                    var timeout = BinaryPrimitives.ReadInt64LittleEndian(subscription[24..]);
+                    var timeout = ClockTimeout(subscription);
                     var absolute = (BinaryPrimitives.ReadUInt16LittleEndian(subscription[40..]) & 1) != 0;
                     if (!TryReadClock(state, clockId, out var now))
                     {
@@ -358,6 +431,7 @@ internal static class WasiPreview1
                     }
 
                     earliestClock = Math.Min(earliestClock, absolute ? timeout - now : timeout);
+                    clocks = true;
                     break;
                 case EventFdRead or EventFdWrite:
                     var type = subscription[8];
@@ -378,7 +452,7 @@ internal static class WasiPreview1
             }
         }
 
-        if (eventCount == 0 && earliestClock != long.MaxValue)
+        if (eventCount == 0 && clocks)
         {
             var untilDeadline = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), state.DeadlineTimestamp);
             var wait = TimeSpan.FromTicks(Math.Max(0, earliestClock / 100));
@@ -386,8 +460,7 @@ internal static class WasiPreview1
             {
                 // The guest would wake up past its timeout: end the run at the deadline instead.
                 state.CancellationToken.WaitHandle.WaitOne(untilDeadline > TimeSpan.Zero ? untilDeadline : TimeSpan.Zero);
-                state.TimedOut = true;
-                throw new TimeoutException("slept past its timeout");
+                throw state.EndAtDeadline("slept past its timeout");
             }
 
             // Wait handles may wake a little early; a guest's sleep lasts at least what it asked for.
@@ -404,7 +477,7 @@ internal static class WasiPreview1
             for (var i = 0; i < count; i++)
             {
                 var subscription = subscriptions.Slice(i * SubscriptionSize, SubscriptionSize);
-                var timeout = BinaryPrimitives.ReadInt64LittleEndian(subscription[24..]);
+                var timeout = ClockTimeout(subscription);
                 var absolute = (BinaryPrimitives.ReadUInt16LittleEndian(subscription[40..]) & 1) != 0;
                 var fired = absolute
                     ? TryReadClock(state, BinaryPrimitives.ReadInt32LittleEndian(subscription[16..]), out var now) && timeout <= now
@@ -418,6 +491,10 @@ internal static class WasiPreview1
 
         return memory.TryWriteInt32(eventCountPointer, eventCount) ? Errno.Success : Errno.Fault;
     }
+
+    /// <summary>A clock subscription's timeout (a u64 of nanoseconds); beyond what a long holds it is as good as never.</summary>
+    private static long ClockTimeout(ReadOnlySpan<byte> subscription) =>
+        (long)Math.Min(BinaryPrimitives.ReadUInt64LittleEndian(subscription[24..]), long.MaxValue);
 
     /// <summary>event { u64 userdata; u16 error; u8 type; { u64 nbytes; u16 flags } fd_readwrite }.</summary>
     private static void WriteEvent(Span<byte> events, int index, ulong userData, int error, byte type, long bytes, ushort flags)

@@ -2,12 +2,12 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Faas.Protos.V1;
 using Faas.Scheduler.Dispatch;
-using Faas.Scheduler.Jobs;
 using Faas.Scheduler.Queues;
 using Faas.Storage.Executions;
 using Faas.Storage.Postgres;
 using Faas.Storage.Queues;
 using Google.Protobuf;
+using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Execution = Faas.Storage.Model.Execution;
 using ExecutionAttempt = Faas.Storage.Model.ExecutionAttempt;
@@ -211,6 +211,14 @@ public sealed partial class AsyncConsumer : BackgroundService
             return;
         }
 
+        if (message.Attempt > invocation.MaxRetries + 1)
+        {
+            // Every attempt was delivered, and the last ended without a result (its consumer died, stopped or lost the
+            // lease mid-run): the budget is spent however the attempts ended, so this delivery does not run.
+            await DeadLetterUnfinishedAsync(queue, message, invocation, attempt - 1).ConfigureAwait(false);
+            return;
+        }
+
         var createdAt = DateTimeOffset.FromUnixTimeMilliseconds(invocation.CreatedAtMs);
         DateTimeOffset startedAt = default;
         string worker = "";
@@ -252,22 +260,19 @@ public sealed partial class AsyncConsumer : BackgroundService
             failure = ex.Message;
             sinkLost = ex.SinkLost;
         }
-        catch (NoSinkCanRunException ex)
-        {
-            // Counted as an attempt, so that a function no sink can run ends dead-lettered with the reason, not waiting forever.
-            failure = ex.Message;
-        }
-        catch (JobLauncherUnavailableException ex)
-        {
-            // Counted as an attempt, so that a JOB function on a machine without containers ends dead-lettered with the reason.
-            failure = ex.Message;
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception ex) when (stoppingToken.IsCancellationRequested && ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
         {
             // Shutting down mid-run: hand it back; whether it ran is unknown, so it counts as an attempt.
             await (running?.SettleAsync() ?? Task.CompletedTask).ConfigureAwait(false);
             await queue.NackAsync(message.Id, message.LeaseToken).ConfigureAwait(false);
             return;
+        }
+        catch (Exception ex)
+        {
+            // Any other way the attempt ended counts too, or an invocation that fails so on every delivery would come back
+            // forever: no sink can run the function, no container runtime for a JOB function, a worker that answered
+            // with an error status (a module it cannot load, a deadline that passed).
+            failure = ex is RpcException rpc ? $"{rpc.StatusCode}: {rpc.Status.Detail}" : ex.Message;
         }
 
         if (startedAt == default)
@@ -318,6 +323,23 @@ public sealed partial class AsyncConsumer : BackgroundService
 
         await journal.WriteAsync(finished with { Status = ExecutionStatus.DeadLettered, FinishedAt = finishedAt, DeadLetterMessage = message.Payload }, CancellationToken.None).ConfigureAwait(false);
         LogDeadLettered(logger, invocation.ExecutionId, spec.Name, attempt, error);
+        await FinishAsync(queue, message, invocation, ExecutionStatus.DeadLettered).ConfigureAwait(false);
+    }
+
+    /// <summary>Dead-letters an invocation whose attempts are used up, closing the last one, which left no result.</summary>
+    private async Task DeadLetterUnfinishedAsync(ReliableQueue queue, LeasedMessage message, AsyncInvocation invocation, int lastAttempt)
+    {
+        var now = timeProvider.GetUtcNow();
+        var error = $"its {invocation.MaxRetries + 1} attempts are used up: attempt {lastAttempt} ended without a result (its scheduler stopped or lost the lease while it ran)";
+        await journal.WriteAsync(Base(invocation, ExecutionStatus.DeadLettered) with
+        {
+            Attempts = lastAttempt,
+            Attempt = new ExecutionAttempt(lastAttempt, null, now, "", "NO_RESULT", error, 0, 0),
+            FinishedAt = now,
+            Error = error,
+            DeadLetterMessage = message.Payload,
+        }, CancellationToken.None).ConfigureAwait(false);
+        LogDeadLettered(logger, invocation.ExecutionId, invocation.Function.Name, lastAttempt, error);
         await FinishAsync(queue, message, invocation, ExecutionStatus.DeadLettered).ConfigureAwait(false);
     }
 

@@ -392,19 +392,4 @@ public sealed class RuntimeServiceTests : IAsyncLifetime
 
         Directory.Delete(cacheDirectory, recursive: true);
     }
-
-    private sealed class InMemoryModuleSource : IModuleSource
-    {
-        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> wasm = new();
-
-        public string Add(byte[] module)
-        {
-            var sha256 = ModuleHash.Of(module);
-            wasm[sha256] = module;
-            return sha256;
-        }
-
-        public Task<byte[]?> GetWasmAsync(string sha256, CancellationToken cancellationToken) =>
-            Task.FromResult(wasm.GetValueOrDefault(sha256));
-    }
 }

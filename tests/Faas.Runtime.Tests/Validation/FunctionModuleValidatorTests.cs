@@ -3,12 +3,18 @@ using Faas.Runtime.Validation;
 
 namespace Faas.Runtime.Tests.Validation;
 
+[Collection(WasmRuntimeCollection.Name)]
 public sealed class FunctionModuleValidatorTests : IDisposable
 {
+    private readonly WasmRuntimeFixture runtime;
     private readonly Wasmtime.Engine engine = WasmEngineFactory.CreateForCompilation();
     private readonly FunctionModuleValidator validator;
 
-    public FunctionModuleValidatorTests() => validator = new FunctionModuleValidator(engine);
+    public FunctionModuleValidatorTests(WasmRuntimeFixture runtime)
+    {
+        this.runtime = runtime;
+        validator = new FunctionModuleValidator(engine);
+    }
 
     [Fact]
     public void Accepts_the_echo_function_and_returns_its_binary()
@@ -97,6 +103,59 @@ public sealed class FunctionModuleValidatorTests : IDisposable
 
         Assert.False(result.IsValid);
         Assert.Contains("`wasi_snapshot_preview1.sock_open`, which the platform does not provide", result.Error);
+    }
+
+    [Fact]
+    public void Rejects_a_table_beyond_the_workers_limit_naming_the_limit()
+    {
+        var result = validator.ValidateText("(module (memory (export \"memory\") 1) (table 100000000 funcref) (func (export \"_start\")))");
+
+        Assert.False(result.IsValid);
+        Assert.StartsWith("The module exceeds the limits of the platform's workers:", result.Error);
+        Assert.Contains("minimum element size of 100000000 which exceeds the limit of 20000", result.Error);
+        Assert.Contains("1 table of at most 20000 elements", result.Error);
+    }
+
+    [Fact]
+    public void Rejects_a_memory_beyond_the_workers_limit_naming_the_limit()
+    {
+        var result = validator.ValidateText("(module (memory (export \"memory\") i64 65537) (func (export \"_start\")))");
+
+        Assert.False(result.IsValid);
+        Assert.StartsWith("The module exceeds the limits of the platform's workers:", result.Error);
+        Assert.Contains("exceeds the limit of 0x100000000 bytes", result.Error);
+        Assert.Contains("1 memory of at most 65536 pages (4096 MiB)", result.Error);
+    }
+
+    [Fact]
+    public void Rejects_a_second_table()
+    {
+        var result = validator.ValidateText("(module (memory (export \"memory\") 1) (table 1 funcref) (table 1 funcref) (func (export \"_start\")))");
+
+        Assert.False(result.IsValid);
+        Assert.Contains("tables count of 2 exceeds the per-instance limit of 1", result.Error);
+    }
+
+    [Fact]
+    public void Rejects_more_instance_state_than_a_worker_reserves()
+    {
+        var globals = string.Concat(Enumerable.Repeat("(global (mut i64) (i64.const 0))", 70_000));
+        var result = validator.ValidateText($"(module (memory (export \"memory\") 1) {globals} (func (export \"_start\")))");
+
+        Assert.False(result.IsValid);
+        Assert.StartsWith("The module exceeds the limits of the platform's workers:", result.Error);
+        Assert.Contains("1024 KiB of instance state", result.Error);
+    }
+
+    [Fact]
+    public void Accepts_a_module_at_the_limits_and_its_precompiled_form_loads_in_a_worker()
+    {
+        var wasm = Wasmtime.Module.ConvertText("(module (memory (export \"memory\") 65536) (table 20000 funcref) (func (export \"_start\")))");
+
+        var result = validator.Validate(wasm, precompile: true);
+
+        Assert.True(result.IsValid, result.Error);
+        using var module = Wasmtime.Module.Deserialize(runtime.Engine, "function", result.Precompiled!);
     }
 
     public void Dispose() => engine.Dispose();
