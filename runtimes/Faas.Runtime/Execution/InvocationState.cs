@@ -58,6 +58,16 @@ internal sealed class InvocationState(ExecutionRequest request, int maxOutputByt
         }
     }
 
+    /// <summary>Set when the run was stopped because its caller cancelled it.</summary>
+    public bool Cancelled { get; private set; }
+
+    /// <summary>Marks the run cancelled; throw the result to unwind the guest.</summary>
+    public OperationCanceledException EndAtCancellation()
+    {
+        Cancelled = true;
+        return new OperationCanceledException("The caller cancelled the run.", CancellationToken);
+    }
+
     /// <summary>Marks the run timed out; throw the result to unwind the guest.</summary>
     public TimeoutException EndAtDeadline(string reason)
     {

@@ -35,8 +35,14 @@ public sealed class WasmExecutor : IDisposable
         WasiPreview1.Define(linker);
     }
 
+    /// <summary>How often a cancellable run checks its token, in epoch ticks: it stops within about this long of a cancel.</summary>
+    private const ulong CancellationCheckTicks = 2;
+
+    private static readonly Store.EpochDeadlineCallback CheckRun = OnEpochDeadline;
+
     /// <summary>Runs <paramref name="module"/>'s <c>_start</c> with the request's payload on stdin.</summary>
-    /// <param name="cancellationToken">Cuts short a sleep inside the function; a running function stops only at its timeout.</param>
+    /// <param name="cancellationToken">Stops the run (wasm code and host calls alike) within a few milliseconds.</param>
+    /// <exception cref="OperationCanceledException">The run was stopped by <paramref name="cancellationToken"/>.</exception>
     public ExecutionResult Execute(Module module, ExecutionRequest request, CancellationToken cancellationToken = default)
     {
         var timeoutMs = request.TimeoutMs > 0 ? request.TimeoutMs : options.DefaultTimeoutMs;
@@ -56,7 +62,18 @@ public sealed class WasmExecutor : IDisposable
         using (var store = new Store(engine, state))
         {
             store.SetLimits(memorySize: memoryLimit);
-            store.SetEpochDeadline(EpochTicker.TicksFor(timeoutMs));
+            if (cancellationToken.CanBeCanceled)
+            {
+                // Wasm code stops only at an epoch deadline: a short one whose callback checks the token, then renews
+                // it, up to the timeout.
+                store.SetEpochDeadlineCallback(CheckRun);
+                store.SetEpochDeadline(Math.Min(CancellationCheckTicks, EpochTicker.TicksFor(timeoutMs)));
+            }
+            else
+            {
+                store.SetEpochDeadline(EpochTicker.TicksFor(timeoutMs));
+            }
+
             Instance? instance = null;
             try
             {
@@ -72,6 +89,10 @@ public sealed class WasmExecutor : IDisposable
                     entry();
                     outcome = ExecutionOutcome.Ok;
                 }
+            }
+            catch (WasmtimeException) when (state.Cancelled || (cancellationToken.IsCancellationRequested && state.ExitCode is null))
+            {
+                throw new OperationCanceledException("The caller cancelled the run.", cancellationToken);
             }
             catch (WasmtimeException exception)
             {
@@ -89,6 +110,25 @@ public sealed class WasmExecutor : IDisposable
             StderrTail = state.Stderr.ToString(),
             RunMicros = Stopwatch.GetElapsedTime(started).Ticks / TimeSpan.TicksPerMicrosecond,
         };
+    }
+
+    /// <summary>A cancellable run's epoch deadline: stop it if cancelled or past its timeout, else renew the deadline.</summary>
+    private static ulong OnEpochDeadline(Store store)
+    {
+        var state = (InvocationState)store.GetData()!;
+        if (state.CancellationToken.IsCancellationRequested)
+        {
+            throw state.EndAtCancellation();
+        }
+
+        var left = state.DeadlineTimestamp - Stopwatch.GetTimestamp();
+        if (left <= 0)
+        {
+            throw state.EndAtDeadline("its timeout passed");
+        }
+
+        var ticksLeft = (ulong)Math.Ceiling(left / (double)Stopwatch.Frequency / EpochTicker.Interval.TotalSeconds);
+        return Math.Max(1, Math.Min(CancellationCheckTicks, ticksLeft));
     }
 
     private static (ExecutionOutcome Outcome, string? Error, int ExitCode) Classify(

@@ -459,7 +459,11 @@ internal static class WasiPreview1
             if (wait >= untilDeadline)
             {
                 // The guest would wake up past its timeout: end the run at the deadline instead.
-                state.CancellationToken.WaitHandle.WaitOne(untilDeadline > TimeSpan.Zero ? untilDeadline : TimeSpan.Zero);
+                if (state.CancellationToken.WaitHandle.WaitOne(untilDeadline > TimeSpan.Zero ? untilDeadline : TimeSpan.Zero))
+                {
+                    throw state.EndAtCancellation();
+                }
+
                 throw state.EndAtDeadline("slept past its timeout");
             }
 
@@ -469,7 +473,8 @@ internal static class WasiPreview1
             {
                 if (state.CancellationToken.WaitHandle.WaitOne(left))
                 {
-                    break;
+                    // The caller cancelled the run: it ends here rather than waking as if the clock had fired.
+                    throw state.EndAtCancellation();
                 }
             }
 

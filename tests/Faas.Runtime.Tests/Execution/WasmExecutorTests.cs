@@ -93,6 +93,44 @@ public sealed class WasmExecutorTests(WasmRuntimeFixture runtime)
     }
 
     [Fact]
+    public async Task Cancelling_a_running_loop_stops_it_long_before_its_timeout()
+    {
+        using var cancel = new CancellationTokenSource();
+        var run = Task.Run(() => runtime.Executor.Execute(runtime.Module("infinite_loop"), Request(timeoutMs: 60_000), cancel.Token));
+        await Task.Delay(100);
+
+        await cancel.CancelAsync();
+
+        // Stopped at its next cancellation check (10 ms); the bound only guards against waiting for the 60 s timeout.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal(ExecutionOutcome.Ok, Run("echo", Request("still here")).Outcome);
+    }
+
+    [Fact]
+    public async Task Cancelling_a_sleeping_run_ends_it_as_cancelled_not_as_awake()
+    {
+        using var cancel = new CancellationTokenSource();
+        var run = Task.Run(() => runtime.Executor.Execute(runtime.Module("sleep_minute"), Request(timeoutMs: 120_000), cancel.Token));
+        await Task.Delay(10);
+
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromSeconds(20)));
+    }
+
+    [Fact]
+    public void A_cancellable_run_that_is_never_cancelled_still_times_out_and_still_finishes()
+    {
+        using var cancel = new CancellationTokenSource();
+
+        var looping = runtime.Executor.Execute(runtime.Module("infinite_loop"), Request(timeoutMs: 100), cancel.Token);
+        var echo = runtime.Executor.Execute(runtime.Module("echo"), Request("done"), cancel.Token);
+
+        Assert.Equal((ExecutionOutcome.Timeout, "timed out after 100 ms"), (looping.Outcome, looping.Error));
+        Assert.Equal("done", Encoding.UTF8.GetString(echo.Output.Span));
+    }
+
+    [Fact]
     public void Memory_bomb_is_out_of_memory_and_the_next_run_is_unaffected()
     {
         var result = Run("memory_bomb", Request(memoryMb: 32));
