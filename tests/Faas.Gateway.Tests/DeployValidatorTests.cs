@@ -31,6 +31,20 @@ public class DeployValidatorTests
         Assert.Contains("a-z", error.Message);
     }
 
+    [Theory]
+    [InlineData("echo\n")]
+    [InlineData("echo\r\n")]
+    public void Rejects_names_with_a_trailing_line_break(string name) =>
+        Assert.Throws<InvalidRequestException>(() => DeployValidator.Validate(Wat(name), Limit));
+
+    [Fact]
+    public void Rejects_variable_names_with_a_trailing_line_break()
+    {
+        var config = new FunctionConfig { Env = new Dictionary<string, string> { ["FOO\n"] = "1" } };
+        var error = Assert.Throws<InvalidRequestException>(() => DeployValidator.Validate(Wat(config: config), Limit));
+        Assert.Contains("not valid", error.Message);
+    }
+
     [Fact]
     public void Rejects_an_unknown_language_and_lists_the_supported_ones()
     {

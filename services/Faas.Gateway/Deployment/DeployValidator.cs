@@ -195,9 +195,9 @@ public static partial class DeployValidator
 
     private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
 
-    [GeneratedRegex("^[a-z][a-z0-9-]{0,62}$")]
+    [GeneratedRegex("^[a-z][a-z0-9-]{0,62}\\z")]
     internal static partial Regex NamePattern();
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*\\z")]
     private static partial Regex EnvNamePattern();
 }
