@@ -9,6 +9,7 @@ builder.AddGatewayServices();
 
 var app = builder.Build();
 app.UseHttpStatusOverride();
+app.UseRestRequestChecks();
 app.MapGrpcService<AuthService>().RequireAuthorization(GatewayAuthentication.UserPolicy);
 app.MapGrpcService<AdminService>().RequireAuthorization(GatewayAuthentication.AdminPolicy);
 app.MapGrpcService<SinkAdminService>().RequireAuthorization(GatewayAuthentication.AdminPolicy);
