@@ -8,6 +8,7 @@ builder.AddServiceDefaults();
 builder.AddGatewayServices();
 
 var app = builder.Build();
+app.UseRateLimiter();
 app.UseHttpStatusOverride();
 app.UseRestRequestChecks();
 app.MapGrpcService<AuthService>().RequireAuthorization(GatewayAuthentication.UserPolicy);

@@ -23,7 +23,7 @@ public sealed partial class AdminService(
         AccountRules.Password(request.Password, authOptions.Value.MinPasswordLength);
         var tenantName = AccountRules.TenantName(request.Tenant);
         var role = request.Role == ProtoRole.Admin ? Storage.Identity.Role.Admin : Storage.Identity.Role.Developer;
-        var hash = passwords.Hash(request.Password);
+        var hash = await passwords.HashAsync(request.Password, context.CancellationToken).ConfigureAwait(false);
         try
         {
             Storage.Identity.User user;

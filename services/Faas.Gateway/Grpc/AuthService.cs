@@ -5,6 +5,7 @@ using Faas.Storage.Identity;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using ProtoRole = Faas.Protos.V1.Role;
 using User = Faas.Storage.Identity.User;
@@ -17,11 +18,12 @@ public sealed partial class AuthService(
     : Protos.V1.Auth.AuthBase
 {
     [AllowAnonymous]
+    [EnableRateLimiting(AccountRateLimit.Policy)]
     public override async Task<RegisterResponse> Register(RegisterRequest request, ServerCallContext context)
     {
         if (!options.Value.AllowRegistration)
         {
-            throw new PermissionDeniedException("Registration is closed on this installation; ask an administrator for an account.");
+            throw new PermissionDeniedException("Registration is closed on this installation: an administrator creates accounts (POST /v1/users).");
         }
 
         var email = AccountRules.Email(request.Email);
@@ -33,7 +35,7 @@ public sealed partial class AuthService(
             throw new AlreadyExistsException($"A user with the e-mail address '{email}' exists.");
         }
 
-        var hash = passwords.Hash(request.Password);
+        var hash = await passwords.HashAsync(request.Password, context.CancellationToken).ConfigureAwait(false);
         User user;
         try
         {
@@ -56,6 +58,7 @@ public sealed partial class AuthService(
     }
 
     [AllowAnonymous]
+    [EnableRateLimiting(AccountRateLimit.Policy)]
     public override async Task<LoginResponse> Login(LoginRequest request, ServerCallContext context)
     {
         var address = context.GetHttpContext().Connection.RemoteIpAddress?.ToString() ?? "unknown";
@@ -66,7 +69,7 @@ public sealed partial class AuthService(
         }
 
         var user = await identities.FindUserByEmailAsync(request.Email.Trim(), context.CancellationToken).ConfigureAwait(false);
-        if (!passwords.Verify(request.Password, user?.PasswordHash) || user is null)
+        if (!await passwords.VerifyAsync(request.Password, user?.PasswordHash, context.CancellationToken).ConfigureAwait(false) || user is null)
         {
             throttle.Failed(request.Email, address);
             LogLoginFailed(logger, address);
