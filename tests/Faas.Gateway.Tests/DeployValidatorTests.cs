@@ -46,6 +46,24 @@ public class DeployValidatorTests
     }
 
     [Fact]
+    public void Rejects_a_description_over_the_limit_naming_the_field()
+    {
+        DeployValidator.Validate(Wat() with { Description = new string('d', 1024) }, Limit);
+
+        var error = Assert.Throws<InvalidRequestException>(() =>
+            DeployValidator.Validate(Wat() with { Description = new string('d', 1025) }, Limit));
+        Assert.Contains("description", error.Message);
+    }
+
+    [Fact]
+    public void Rejects_text_with_a_nul_character_that_the_database_could_not_store()
+    {
+        Assert.Throws<InvalidRequestException>(() => DeployValidator.Validate(Wat() with { Description = "a\0b" }, Limit));
+        Assert.Throws<InvalidRequestException>(() =>
+            DeployValidator.Validate(new DeployCommand("js", "javascript", "export default () => '\0';", null, new FunctionConfig(), ""), Limit));
+    }
+
+    [Fact]
     public void Rejects_an_unknown_language_and_lists_the_supported_ones()
     {
         var error = Assert.Throws<InvalidRequestException>(() =>

@@ -52,6 +52,10 @@ public sealed class AuthOptions
     [Range(8, 1024)]
     public int MinPasswordLength { get; set; } = 12;
 
+    /// <summary>API keys one user may have that are not revoked; beyond, creating one is HTTP 409 / FAILED_PRECONDITION.</summary>
+    [Range(1, 100_000)]
+    public int MaxApiKeysPerUser { get; set; } = 100;
+
     /// <summary>bcrypt's cost: 2^N rounds.</summary>
     [Range(4, 16)]
     public int BcryptWorkFactor { get; set; } = 11;

@@ -61,6 +61,7 @@ public sealed partial class AuthService(
     [EnableRateLimiting(AccountRateLimit.Policy)]
     public override async Task<LoginResponse> Login(LoginRequest request, ServerCallContext context)
     {
+        AccountRules.Credentials(request.Email, request.Password);
         var address = context.GetHttpContext().Connection.RemoteIpAddress?.ToString() ?? "unknown";
         if (throttle.Blocked(request.Email, address) is { } wait)
         {
@@ -104,9 +105,9 @@ public sealed partial class AuthService(
     {
         var caller = context.Caller();
         var name = request.Name.Trim();
-        if (name.Length is 0 or > 100)
+        if (name.Length is 0 or > 100 || name.Any(char.IsControl))
         {
-            throw new InvalidRequestException("An API key needs a name of 1 to 100 characters.");
+            throw new InvalidRequestException("An API key needs a name of 1 to 100 characters, none of them control characters.");
         }
 
         if (request.ExpiresInDays > 3650)
@@ -116,7 +117,17 @@ public sealed partial class AuthService(
 
         var (id, secret, sha256) = ApiKeySecrets.Generate();
         DateTimeOffset? expiresAt = request.ExpiresInDays == 0 ? null : DateTimeOffset.UtcNow.AddDays(request.ExpiresInDays);
-        var key = await identities.CreateApiKeyAsync(id, caller.UserId, name, sha256, expiresAt, context.CancellationToken).ConfigureAwait(false);
+        Storage.Identity.ApiKey key;
+        try
+        {
+            key = await identities.CreateApiKeyAsync(id, caller.UserId, name, sha256, expiresAt, context.CancellationToken, options.Value.MaxApiKeysPerUser)
+                .ConfigureAwait(false);
+        }
+        catch (ApiKeyLimitExceededException e)
+        {
+            throw new LimitReachedException($"{e.Message} (Auth:MaxApiKeysPerUser)");
+        }
+
         LogKeyCreated(logger, caller.Email, id);
         return new CreateApiKeyResponse { Key = ToProto(key), Secret = secret };
     }
@@ -134,7 +145,7 @@ public sealed partial class AuthService(
         var caller = context.Caller();
         if (!Guid.TryParse(request.Id, out var id) || !await apiKeys.RevokeAsync(caller.UserId, id, context.CancellationToken).ConfigureAwait(false))
         {
-            throw new NotFoundException($"API key '{request.Id}' not found.");
+            throw new NotFoundException($"API key '{Echo.Short(request.Id)}' not found.");
         }
 
         LogKeyRevoked(logger, caller.Email, id);
