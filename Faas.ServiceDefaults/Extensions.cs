@@ -1,3 +1,4 @@
+using Faas.ServiceDefaults.RequestParsing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
@@ -42,6 +43,13 @@ public static class Extensions
         builder.Services.AddGrpcHealthChecks();
         builder.Services.AddHostedService<ParentProcessWatcher>();
         builder.AddServiceAuthentication();
+
+        // Applied when the container is built, after every service's own AddGrpc(): a request message that does not parse
+        // is INVALID_ARGUMENT. The options are the host's defaults (scope and build validation in Development).
+        var development = builder.Environment.IsDevelopment();
+        builder.ConfigureContainer(
+            new DefaultServiceProviderFactory(new ServiceProviderOptions { ValidateScopes = development, ValidateOnBuild = development }),
+            services => services.UseStrictRequestParsing());
         return builder;
     }
 

@@ -76,6 +76,6 @@ public sealed partial class SinkClientOptionsValidator : IValidateOptions<SinkCl
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    [GeneratedRegex("^[A-Za-z0-9._-]{1,63}$")]
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,63}\\z")]
     private static partial Regex SinkName();
 }

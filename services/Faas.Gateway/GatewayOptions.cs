@@ -36,6 +36,17 @@ public sealed class GatewayOptions
     [Range(1, 5000)]
     public int MaxPageSize { get; set; } = 500;
 
+    /// <summary>
+    /// Most bytes of items (protobuf size) one page of a list carries: a page stops adding items at it, and its next page
+    /// token continues from there. A single item larger than it still comes, alone.
+    /// </summary>
+    [Range(64 * 1024, 64 * 1024 * 1024)]
+    public int MaxPageBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Versions one function may have; a deploy beyond is HTTP 409 / FAILED_PRECONDITION until old ones are deleted.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxVersionsPerFunction { get; set; } = 1000;
+
     /// <summary>How long an idempotency key of an asynchronous enqueue keeps returning its first execution.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
     public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromHours(24);

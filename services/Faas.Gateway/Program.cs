@@ -8,7 +8,9 @@ builder.AddServiceDefaults();
 builder.AddGatewayServices();
 
 var app = builder.Build();
+app.UseRateLimiter();
 app.UseHttpStatusOverride();
+app.UseRestRequestChecks();
 app.MapGrpcService<AuthService>().RequireAuthorization(GatewayAuthentication.UserPolicy);
 app.MapGrpcService<AdminService>().RequireAuthorization(GatewayAuthentication.AdminPolicy);
 app.MapGrpcService<SinkAdminService>().RequireAuthorization(GatewayAuthentication.AdminPolicy);

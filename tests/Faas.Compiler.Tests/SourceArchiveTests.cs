@@ -9,6 +9,12 @@ public sealed class SourceArchiveTests
 {
     private static readonly SourceLimits Limits = new(MaxFiles: 4, MaxBytes: 4096);
 
+    [Theory]
+    [InlineData("main.c\n")]
+    [InlineData("src\n/main.c")]
+    public void A_file_name_with_a_trailing_line_break_is_not_allowed(string name) =>
+        Assert.NotNull(SourceSetValidator.CheckName(name));
+
     [Fact]
     public void Files_come_out_by_relative_name_with_folders_implied()
     {

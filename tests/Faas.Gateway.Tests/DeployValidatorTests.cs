@@ -31,6 +31,38 @@ public class DeployValidatorTests
         Assert.Contains("a-z", error.Message);
     }
 
+    [Theory]
+    [InlineData("echo\n")]
+    [InlineData("echo\r\n")]
+    public void Rejects_names_with_a_trailing_line_break(string name) =>
+        Assert.Throws<InvalidRequestException>(() => DeployValidator.Validate(Wat(name), Limit));
+
+    [Fact]
+    public void Rejects_variable_names_with_a_trailing_line_break()
+    {
+        var config = new FunctionConfig { Env = new Dictionary<string, string> { ["FOO\n"] = "1" } };
+        var error = Assert.Throws<InvalidRequestException>(() => DeployValidator.Validate(Wat(config: config), Limit));
+        Assert.Contains("not valid", error.Message);
+    }
+
+    [Fact]
+    public void Rejects_a_description_over_the_limit_naming_the_field()
+    {
+        DeployValidator.Validate(Wat() with { Description = new string('d', 1024) }, Limit);
+
+        var error = Assert.Throws<InvalidRequestException>(() =>
+            DeployValidator.Validate(Wat() with { Description = new string('d', 1025) }, Limit));
+        Assert.Contains("description", error.Message);
+    }
+
+    [Fact]
+    public void Rejects_text_with_a_nul_character_that_the_database_could_not_store()
+    {
+        Assert.Throws<InvalidRequestException>(() => DeployValidator.Validate(Wat() with { Description = "a\0b" }, Limit));
+        Assert.Throws<InvalidRequestException>(() =>
+            DeployValidator.Validate(new DeployCommand("js", "javascript", "export default () => '\0';", null, new FunctionConfig(), ""), Limit));
+    }
+
     [Fact]
     public void Rejects_an_unknown_language_and_lists_the_supported_ones()
     {

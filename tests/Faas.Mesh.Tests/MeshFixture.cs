@@ -18,6 +18,18 @@ public sealed class MeshFixture : IAsyncLifetime
     /// <summary>The operator's token for /metrics on every service of this mesh.</summary>
     public const string MetricsToken = "scrape-token-for-tests";
 
+    /// <summary>Versions one function may have (<c>Gateway:MaxVersionsPerFunction</c>), low enough for a test to reach.</summary>
+    public const int MaxVersionsPerFunction = 20;
+
+    /// <summary>Bytes one page of a list may carry (<c>Gateway:MaxPageBytes</c>), low enough for a test to fill.</summary>
+    public const int MaxPageBytes = 128 * 1024;
+
+    /// <summary>
+    /// Registrations and logins one client address may make per minute (<c>Auth:AccountRequestsPerAddress</c>): room for
+    /// every test that registers from 127.0.0.1; the rate-limit tests come from addresses of their own.
+    /// </summary>
+    public const int AccountRequestsPerAddress = 100;
+
     private GrpcChannel? channel;
 
     public FaasTestApp App { get; private set; } = null!;
@@ -43,6 +55,10 @@ public sealed class MeshFixture : IAsyncLifetime
                 appHost.ServiceEnvironment["Metrics__BearerToken"] = MetricsToken;
                 // Callbacks reach the tests' listeners on this loopback address only: never the mesh's own 127.0.0.1.
                 appHost.ServiceEnvironment["Callbacks__AllowedDestinations__0"] = CallbackListener.AllowedAddress;
+                appHost.ServiceEnvironment["Gateway__MaxVersionsPerFunction"] = MaxVersionsPerFunction.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                appHost.ServiceEnvironment["Gateway__MaxPageBytes"] = MaxPageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                appHost.ServiceEnvironment["Auth__AccountRequestsPerAddress"] = AccountRequestsPerAddress.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                appHost.ServiceEnvironment["Auth__AccountRequestsPerGateway"] = "10000";
             };
         }).Build();
         await App.StartAsync();

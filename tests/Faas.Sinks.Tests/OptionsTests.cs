@@ -27,6 +27,18 @@ public sealed class OptionsTests
     }
 
     [Fact]
+    public void A_sink_name_with_a_trailing_line_break_is_rejected()
+    {
+        var result = new SinkClientOptionsValidator().Validate(null, new SinkClientOptions
+        {
+            SinkManager = new Uri("http://127.0.0.1:5000"), Credential = "fsc_x", Name = "worker\n", Runtimes = ["wasm"],
+        });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Sink:Name", result.FailureMessage);
+    }
+
+    [Fact]
     public void The_sink_manager_falls_back_to_the_orchestrators_endpoint()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>

@@ -79,15 +79,15 @@ internal sealed partial class DiagnosticParser(int maxDiagnostics = 200)
         _ => DiagnosticSeverity.Error,
     };
 
-    [GeneratedRegex(@"^(?<file>[^\s:][^:]*):(?<line>\d+):(?<col>\d+): (?<sev>fatal error|error|warning|note|help)(\[\w+\])?: (?<msg>.*)$")]
+    [GeneratedRegex(@"^(?<file>[^\s:][^:]*):(?<line>\d+):(?<col>\d+): (?<sev>fatal error|error|warning|note|help)(\[\w+\])?: (?<msg>.*)\z")]
     private static partial Regex Located();
 
-    [GeneratedRegex(@"^([\w.+-]+: )?(?<sev>fatal error|error|warning)(\[\w+\])?: (?<msg>.*)$")]
+    [GeneratedRegex(@"^([\w.+-]+: )?(?<sev>fatal error|error|warning)(\[\w+\])?: (?<msg>.*)\z")]
     private static partial Regex Unlocated();
 
-    [GeneratedRegex(@"^(?<sev>ERROR|WARNING) (?<code>[A-Z]+\d+): (?<msg>.*)$")]
+    [GeneratedRegex(@"^(?<sev>ERROR|WARNING) (?<code>[A-Z]+\d+): (?<msg>.*)\z")]
     private static partial Regex AscHeader();
 
-    [GeneratedRegex(@"in (?<file>[^\s()]+)\((?<line>\d+),(?<col>\d+)\)\s*$")]
+    [GeneratedRegex(@"in (?<file>[^\s()]+)\((?<line>\d+),(?<col>\d+)\)\s*\z")]
     private static partial Regex AscLocation();
 }

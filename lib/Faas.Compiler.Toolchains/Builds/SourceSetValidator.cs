@@ -86,6 +86,6 @@ public static partial class SourceSetValidator
 
     internal static string Printable(string name) => new(name.Select(c => char.IsControl(c) ? '?' : c).Take(MaxNameLength).ToArray());
 
-    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]*$")]
+    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]*\\z")]
     private static partial Regex Segment();
 }

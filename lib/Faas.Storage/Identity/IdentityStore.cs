@@ -90,13 +90,7 @@ public sealed class IdentityStore(NpgsqlDataSource dataSource)
             }
         }
 
-        if (users.Count <= pageSize)
-        {
-            return new Page<User>(users, null);
-        }
-
-        users.RemoveAt(users.Count - 1);
-        return new Page<User>(users, Postgres.PageToken.Encode(users[^1].Email.ToLowerInvariant()));
+        return Page<User>.Of(users, pageSize, u => u.Email.ToLowerInvariant());
     }
 
     /// <summary>Deletes a user and their API keys; false when there was none.</summary>
@@ -135,17 +129,63 @@ public sealed class IdentityStore(NpgsqlDataSource dataSource)
         return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
-    public async Task<ApiKey> CreateApiKeyAsync(Guid keyId, Guid userId, string name, byte[] secretSha256, DateTimeOffset? expiresAt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates an API key. With <paramref name="maxKeys"/>: refuses a key beyond that many not revoked
+    /// (<see cref="ApiKeyLimitExceededException"/>), and deletes the user's oldest revoked keys so that, with the new one,
+    /// they have at most that many: revoked keys stay on the record while there is room.
+    /// </summary>
+    public async Task<ApiKey> CreateApiKeyAsync(
+        Guid keyId, Guid userId, string name, byte[] secretSha256, DateTimeOffset? expiresAt, CancellationToken cancellationToken, int maxKeys = int.MaxValue)
     {
-        await using var command = dataSource.CreateCommand(
-            "INSERT INTO api_keys (id, user_id, name, secret_sha256, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING created_at");
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        if (maxKeys < int.MaxValue)
+        {
+            await MakeRoomForKeyAsync(connection, transaction, userId, maxKeys, cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var command = new NpgsqlCommand(
+            "INSERT INTO api_keys (id, user_id, name, secret_sha256, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING created_at", connection, transaction);
         command.Parameters.AddWithValue(keyId);
         command.Parameters.AddWithValue(userId);
         command.Parameters.AddWithValue(name);
         command.Parameters.AddWithValue(secretSha256);
         command.Parameters.AddWithValue(NpgsqlDbType.TimestampTz, (object?)expiresAt ?? DBNull.Value);
         var createdAt = (DateTime)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new ApiKey(keyId, userId, name, new DateTimeOffset(createdAt, TimeSpan.Zero), expiresAt, null, null);
+    }
+
+    /// <summary>Holds the user's row for the rest of the transaction, so concurrent creations count one after the other.</summary>
+    private static async Task MakeRoomForKeyAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid userId, int maxKeys, CancellationToken cancellationToken)
+    {
+        await using (var lockUser = new NpgsqlCommand("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", connection, transaction))
+        {
+            lockUser.Parameters.AddWithValue(userId);
+            await lockUser.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        int active;
+        await using (var count = new NpgsqlCommand("SELECT count(*)::int FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL", connection, transaction))
+        {
+            count.Parameters.AddWithValue(userId);
+            active = (int)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+
+        if (active >= maxKeys)
+        {
+            throw new ApiKeyLimitExceededException(maxKeys);
+        }
+
+        await using var prune = new NpgsqlCommand(
+            """
+            DELETE FROM api_keys WHERE id IN (
+                SELECT id FROM api_keys WHERE user_id = $1 AND revoked_at IS NOT NULL ORDER BY revoked_at DESC, id OFFSET $2)
+            """, connection, transaction);
+        prune.Parameters.AddWithValue(userId);
+        prune.Parameters.AddWithValue(maxKeys - 1 - active);
+        await prune.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The key and whom it stands for; null when there is no such key (revoked keys are returned, marked).</summary>

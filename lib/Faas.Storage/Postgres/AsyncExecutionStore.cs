@@ -175,13 +175,7 @@ public sealed class AsyncExecutionStore(NpgsqlDataSource dataSource)
             items.Add(ExecutionStore.Read(reader));
         }
 
-        if (items.Count <= pageSize)
-        {
-            return new Page<Execution>(items, null);
-        }
-
-        items.RemoveAt(items.Count - 1);
-        return new Page<Execution>(items, PageToken.Encode(items[^1].Id.ToString()));
+        return Page<Execution>.Of(items, pageSize, e => e.Id.ToString());
     }
 
     public async Task<long> CountDeadLettersAsync(Guid tenantId, Guid functionId, CancellationToken cancellationToken)

@@ -26,14 +26,14 @@ public sealed class BuildStore(NpgsqlDataSource dataSource, FunctionStore functi
     /// </summary>
     public async Task<FunctionVersion> AddVersionAsync(
         Guid tenantId, string name, BuildInput input, string? cachedModuleSha256, FunctionConfig config, string description,
-        CancellationToken cancellationToken, int maxFunctions = int.MaxValue)
+        CancellationToken cancellationToken, int maxFunctions = int.MaxValue, int maxVersions = int.MaxValue)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var cached = cachedModuleSha256 is not null;
         var (functionId, version) = await FunctionStore.InsertVersionAsync(
             connection, transaction, tenantId, name, input.Language, cached ? VersionState.Ready : VersionState.Building,
-            cachedModuleSha256, input.SingleSource, config, description, maxFunctions, cancellationToken).ConfigureAwait(false);
+            cachedModuleSha256, input.SingleSource, config, description, maxFunctions, maxVersions, cancellationToken).ConfigureAwait(false);
 
         await using (var insert = new NpgsqlCommand(
             """

@@ -104,13 +104,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
             items.Add(Read(reader));
         }
 
-        if (items.Count <= pageSize)
-        {
-            return new Page<Execution>(items, null);
-        }
-
-        items.RemoveAt(items.Count - 1);
-        return new Page<Execution>(items, PageToken.Encode(items[^1].Id.ToString()));
+        return Page<Execution>.Of(items, pageSize, e => e.Id.ToString());
     }
 
     /// <summary>The stored output of a finished asynchronous execution; null when there is none.</summary>

@@ -21,16 +21,18 @@ public sealed class FunctionStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Adds a version, creating the function when its name is new (unless the tenant already has
-    /// <paramref name="maxFunctions"/>: <see cref="FunctionQuotaExceededException"/>); returns the new version.
+    /// <paramref name="maxFunctions"/>: <see cref="FunctionQuotaExceededException"/>; nor beyond <paramref name="maxVersions"/>
+    /// versions of the function: <see cref="VersionLimitExceededException"/>); returns the new version.
     /// </summary>
     public async Task<FunctionVersion> AddVersionAsync(
         Guid tenantId, string name, string language, VersionState state, string? moduleSha256, string? source,
-        FunctionConfig config, string description, CancellationToken cancellationToken, int maxFunctions = int.MaxValue)
+        FunctionConfig config, string description, CancellationToken cancellationToken, int maxFunctions = int.MaxValue, int maxVersions = int.MaxValue)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var (_, version) = await InsertVersionAsync(
-            connection, transaction, tenantId, name, language, state, moduleSha256, source, config, description, maxFunctions, cancellationToken).ConfigureAwait(false);
+            connection, transaction, tenantId, name, language, state, moduleSha256, source, config, description, maxFunctions, maxVersions,
+            cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return await GetVersionAsync(tenantId, name, version, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException("A version vanished right after it was written.");
@@ -42,7 +44,8 @@ public sealed class FunctionStore(NpgsqlDataSource dataSource)
     /// </summary>
     internal static async Task<(Guid FunctionId, int Version)> InsertVersionAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, string name, string language, VersionState state,
-        string? moduleSha256, string? source, FunctionConfig config, string description, int maxFunctions, CancellationToken cancellationToken)
+        string? moduleSha256, string? source, FunctionConfig config, string description, int maxFunctions, int maxVersions,
+        CancellationToken cancellationToken)
     {
         if (maxFunctions < int.MaxValue)
         {
@@ -65,6 +68,17 @@ public sealed class FunctionStore(NpgsqlDataSource dataSource)
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             functionId = reader.GetGuid(0);
             version = reader.GetInt32(1);
+        }
+
+        if (maxVersions < int.MaxValue)
+        {
+            // The upsert holds the function's row until the transaction ends, so concurrent deploys count one after the other.
+            await using var count = new NpgsqlCommand("SELECT count(*)::int FROM function_versions WHERE function_id = $1", connection, transaction);
+            count.Parameters.AddWithValue(functionId);
+            if ((int)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! >= maxVersions)
+            {
+                throw new VersionLimitExceededException(name, maxVersions);
+            }
         }
 
         await using (var insert = new NpgsqlCommand(
@@ -206,7 +220,7 @@ public sealed class FunctionStore(NpgsqlDataSource dataSource)
                 reader.GetFieldValue<DateTimeOffset>(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetInt32(2), latest));
         }
 
-        return ToPage(items, pageSize, f => f.Name);
+        return Page<FunctionSummary>.Of(items, pageSize, f => f.Name);
     }
 
     /// <summary>Versions of a function, newest first; null when the function does not exist.</summary>
@@ -236,7 +250,53 @@ public sealed class FunctionStore(NpgsqlDataSource dataSource)
             return null;
         }
 
-        return ToPage(items, pageSize, v => v.Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return Page<FunctionVersion>.Of(items, pageSize, v => v.Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// Deletes one version of a function (its build with it), unless it is the latest version or the newest READY one,
+    /// which stay. The function's row is held meanwhile, so a concurrent deploy or delete waits.
+    /// </summary>
+    public async Task<VersionDeletion> DeleteVersionAsync(Guid tenantId, string name, int version, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var find = new NpgsqlCommand(
+            $"""
+            SELECT f.id, f.latest_version,
+                   (SELECT max(r.version) FROM function_versions r WHERE r.function_id = f.id AND r.state = '{VersionState.Ready}')
+            FROM functions f WHERE f.tenant_id = $1 AND f.name = $2 FOR UPDATE OF f
+            """, connection, transaction))
+        {
+            find.Parameters.AddWithValue(tenantId);
+            find.Parameters.AddWithValue(name);
+            await using var reader = await find.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return VersionDeletion.NotFound;
+            }
+
+            var serving = reader.IsDBNull(2) ? (int?)null : reader.GetInt32(2);
+            if (version == reader.GetInt32(1))
+            {
+                return VersionDeletion.Latest;
+            }
+
+            if (version == serving)
+            {
+                return VersionDeletion.Serving;
+            }
+        }
+
+        await using var delete = new NpgsqlCommand(
+            "DELETE FROM function_versions v USING functions f WHERE v.function_id = f.id AND f.tenant_id = $1 AND f.name = $2 AND v.version = $3",
+            connection, transaction);
+        delete.Parameters.AddWithValue(tenantId);
+        delete.Parameters.AddWithValue(name);
+        delete.Parameters.AddWithValue(version);
+        var deleted = await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return deleted ? VersionDeletion.Deleted : VersionDeletion.NotFound;
     }
 
     /// <summary>Deletes a function and its versions; false when it did not exist.</summary>
@@ -246,17 +306,6 @@ public sealed class FunctionStore(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue(tenantId);
         command.Parameters.AddWithValue(name);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
-    }
-
-    private static Page<T> ToPage<T>(List<T> items, int pageSize, Func<T, string> key)
-    {
-        if (items.Count <= pageSize)
-        {
-            return new Page<T>(items, null);
-        }
-
-        items.RemoveAt(items.Count - 1);
-        return new Page<T>(items, PageToken.Encode(key(items[^1])));
     }
 
     private static FunctionVersion ReadVersion(NpgsqlDataReader reader, int offset = 0) => new(

@@ -6,10 +6,13 @@ namespace Faas.Gateway.Auth;
 /// <summary>What an e-mail address, a password and a tenant name must look like.</summary>
 public static class AccountRules
 {
+    public const int MaxEmailLength = 254;
+    public const int MaxPasswordLength = 1024;
+
     public static string Email(string email)
     {
         email = email.Trim();
-        if (email.Length is 0 or > 254 || !System.Net.Mail.MailAddress.TryCreate(email, out var parsed) || parsed.Address != email)
+        if (email.Length is 0 or > MaxEmailLength || !System.Net.Mail.MailAddress.TryCreate(email, out var parsed) || parsed.Address != email)
         {
             throw new InvalidRequestException("The e-mail address is not valid.");
         }
@@ -24,9 +27,18 @@ public static class AccountRules
             throw new InvalidRequestException($"The password is too short: use at least {minLength} characters.");
         }
 
-        if (password.Length > 1024)
+        if (password.Length > MaxPasswordLength)
         {
-            throw new InvalidRequestException("The password is too long: use at most 1024 characters.");
+            throw new InvalidRequestException($"The password is too long: use at most {MaxPasswordLength} characters.");
+        }
+    }
+
+    /// <summary>What a login may present: longer than any address or password an account can have is a bad request.</summary>
+    public static void Credentials(string email, string password)
+    {
+        if (email.Length > MaxEmailLength || password.Length > MaxPasswordLength)
+        {
+            throw new InvalidRequestException($"An e-mail address has at most {MaxEmailLength} characters and a password at most {MaxPasswordLength}.");
         }
     }
 
@@ -35,7 +47,7 @@ public static class AccountRules
         if (!DeployValidator.NamePattern().IsMatch(name))
         {
             throw new InvalidRequestException(
-                $"Tenant name '{(name.Length <= 64 ? name : name[..64] + "…")}' is not valid: use 1 to 63 characters of a-z, 0-9 and '-', starting with a letter.");
+                $"Tenant name '{Echo.Short(name)}' is not valid: use 1 to 63 characters of a-z, 0-9 and '-', starting with a letter.");
         }
 
         return name;

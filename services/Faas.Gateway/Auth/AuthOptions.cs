@@ -21,11 +21,40 @@ public sealed class AuthOptions
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(24);
 
-    /// <summary>Whether anyone may register an account (and with it a tenant). Off: only administrators create users.</summary>
+    /// <summary>
+    /// Whether anyone may register an account (and with it a tenant). Off: Register is PERMISSION_DENIED (HTTP 403) and
+    /// only administrators create users.
+    /// </summary>
     public bool AllowRegistration { get; set; } = true;
+
+    /// <summary>
+    /// Registrations and logins (each a bcrypt hash) one client address may make within <see cref="AccountRequestWindow"/>;
+    /// more are RESOURCE_EXHAUSTED (HTTP 429) with Retry-After.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int AccountRequestsPerAddress { get; set; } = 20;
+
+    /// <summary>Registrations and logins from every address together within <see cref="AccountRequestWindow"/>, per gateway.</summary>
+    [Range(1, 10_000_000)]
+    public int AccountRequestsPerGateway { get; set; } = 200;
+
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan AccountRequestWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>bcrypt hashes (registrations, logins, users created) computed at once; the others wait their turn.</summary>
+    [Range(1, 1024)]
+    public int MaxConcurrentPasswordHashes { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
+
+    /// <summary>Hashes that may wait for a turn; beyond them a registration or login is RESOURCE_EXHAUSTED (HTTP 429).</summary>
+    [Range(0, 100_000)]
+    public int PasswordHashQueue { get; set; } = 64;
 
     [Range(8, 1024)]
     public int MinPasswordLength { get; set; } = 12;
+
+    /// <summary>API keys one user may have that are not revoked; beyond, creating one is HTTP 409 / FAILED_PRECONDITION.</summary>
+    [Range(1, 100_000)]
+    public int MaxApiKeysPerUser { get; set; } = 100;
 
     /// <summary>bcrypt's cost: 2^N rounds.</summary>
     [Range(4, 16)]

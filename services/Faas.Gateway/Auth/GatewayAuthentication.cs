@@ -32,6 +32,7 @@ public static class GatewayAuthentication
             .ValidateOnStart();
         builder.Services.AddSingleton<UserTokens>();
         builder.Services.AddSingleton<PasswordHasher>();
+        builder.Services.AddRateLimiter(o => o.AddPolicy<string, AccountRateLimit>(AccountRateLimit.Policy));
         builder.Services.AddSingleton<LoginThrottle>();
         builder.Services.AddSingleton<ApiKeyDirectory>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ApiKeyDirectory>());

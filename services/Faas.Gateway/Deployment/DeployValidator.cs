@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Faas.Compiler.Toolchains.Builds;
 using Faas.Gateway.Errors;
 using Faas.Storage.Model;
 
@@ -9,6 +10,7 @@ public static partial class DeployValidator
 {
     public const int MaxEnvVariables = 256;
     public const int MaxEnvBytes = 32 * 1024;
+    public const int MaxDescriptionLength = 1024;
 
     /// <summary>
     /// WebAssembly, which the gateway validates itself, the languages the compiler builds, and JavaScript, which
@@ -24,17 +26,23 @@ public static partial class DeployValidator
         if (!NamePattern().IsMatch(name))
         {
             throw new InvalidRequestException(
-                $"Function name '{Truncate(name)}' is not valid: use 1 to 63 characters of a-z, 0-9 and '-', starting with a letter.");
+                $"Function name '{Echo.Short(name)}' is not valid: use 1 to 63 characters of a-z, 0-9 and '-', starting with a letter.");
         }
     }
 
     public static void Validate(DeployCommand command, int maxModuleBytes, int maxSourceBytes = int.MaxValue)
     {
         ValidateName(command.Name);
+        ValidateDescription(command.Description);
+        if (!string.IsNullOrWhiteSpace(command.EntryFile) && SourceSetValidator.CheckName(command.EntryFile.Trim()) is { } entryFileProblem)
+        {
+            throw new InvalidRequestException($"entryFile: {entryFileProblem.Message}");
+        }
+
         if (!Languages.Contains(command.Language))
         {
             throw new InvalidRequestException(
-                $"Language '{Truncate(command.Language)}' is not supported; use one of: {string.Join(", ", Languages.Order())}.");
+                $"Language '{Echo.Short(command.Language)}' is not supported; use one of: {string.Join(", ", Languages.Order())}.");
         }
 
         if (command.IsJavaScript)
@@ -97,6 +105,11 @@ public static partial class DeployValidator
             throw new SourceTooLargeException($"The source has {size} bytes; the limit is {maxSourceBytes} (Gateway:MaxSourceBytes).");
         }
 
+        if (command.Source.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new InvalidRequestException("The source contains a NUL character: JavaScript is text.");
+        }
+
         if (command.Config.Mode == ExecutionMode.Job)
         {
             throw new InvalidRequestException(
@@ -154,7 +167,7 @@ public static partial class DeployValidator
             {
                 if (!EnvNamePattern().IsMatch(key))
                 {
-                    throw new InvalidRequestException($"{kind} name '{Truncate(key)}' is not valid: use [A-Za-z_][A-Za-z0-9_]*.");
+                    throw new InvalidRequestException($"{kind} name '{Echo.Short(key)}' is not valid: use [A-Za-z_][A-Za-z0-9_]*.");
                 }
 
                 if (key.StartsWith("FAAS_", StringComparison.OrdinalIgnoreCase))
@@ -185,6 +198,19 @@ public static partial class DeployValidator
         }
     }
 
+    private static void ValidateDescription(string description)
+    {
+        if (description.Length > MaxDescriptionLength)
+        {
+            throw new InvalidRequestException($"The description has {description.Length} characters; the limit is {MaxDescriptionLength}.");
+        }
+
+        if (description.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new InvalidRequestException("The description contains a NUL character.");
+        }
+    }
+
     private static void Range(int value, int min, int max, string field)
     {
         if (value < min || value > max)
@@ -193,11 +219,9 @@ public static partial class DeployValidator
         }
     }
 
-    private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
-
-    [GeneratedRegex("^[a-z][a-z0-9-]{0,62}$")]
+    [GeneratedRegex("^[a-z][a-z0-9-]{0,62}\\z")]
     internal static partial Regex NamePattern();
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*\\z")]
     private static partial Regex EnvNamePattern();
 }

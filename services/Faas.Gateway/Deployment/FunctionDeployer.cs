@@ -60,9 +60,10 @@ public sealed partial class FunctionDeployer(
         var wasm = moduleBuilder.Build(command.Language, command.Source, command.Wasm);
         var maxFunctions = (await quotas.GetAsync(tenantId, cancellationToken).ConfigureAwait(false)).MaxFunctions;
         var sha256 = await artifacts.PutAsync(wasm, cancellationToken).ConfigureAwait(false);
-        var version = await QuotaCheckedAsync(() => functions.AddVersionAsync(
+        var version = await QuotaCheckedAsync(command.Name, () => functions.AddVersionAsync(
             tenantId, command.Name, command.Language, VersionState.Ready, sha256,
-            command.Language == "wasm" ? null : command.Source, command.Config, command.Description, cancellationToken, maxFunctions)).ConfigureAwait(false);
+            command.Language == "wasm" ? null : command.Source, command.Config, command.Description, cancellationToken, maxFunctions,
+            options.Value.MaxVersionsPerFunction)).ConfigureAwait(false);
         await registry.InvalidateAsync(tenantId, command.Name).ConfigureAwait(false);
         LogDeployed(logger, command.Name, version.Version, sha256, wasm.Length);
         return version;
@@ -74,9 +75,9 @@ public sealed partial class FunctionDeployer(
         var code = System.Text.Encoding.UTF8.GetBytes(command.Source!);
         var maxFunctions = (await quotas.GetAsync(tenantId, cancellationToken).ConfigureAwait(false)).MaxFunctions;
         var sha256 = await artifacts.PutAsync(code, cancellationToken).ConfigureAwait(false);
-        var version = await QuotaCheckedAsync(() => functions.AddVersionAsync(
+        var version = await QuotaCheckedAsync(command.Name, () => functions.AddVersionAsync(
             tenantId, command.Name, command.Language, VersionState.Ready, sha256,
-            command.Source, command.Config, command.Description, cancellationToken, maxFunctions)).ConfigureAwait(false);
+            command.Source, command.Config, command.Description, cancellationToken, maxFunctions, options.Value.MaxVersionsPerFunction)).ConfigureAwait(false);
         await registry.InvalidateAsync(tenantId, command.Name).ConfigureAwait(false);
         LogDeployedJavaScript(logger, command.Name, version.Version, sha256, code.Length);
         return version;
@@ -87,8 +88,9 @@ public sealed partial class FunctionDeployer(
         var input = SourceSets.ToBuildInput(command, new SourceLimits(options.Value.MaxSourceFiles, options.Value.MaxSourceBytes));
         var cached = await builds.FindOutputAsync(input.SourceSha256, cancellationToken).ConfigureAwait(false);
         var maxFunctions = (await quotas.GetAsync(tenantId, cancellationToken).ConfigureAwait(false)).MaxFunctions;
-        var version = await QuotaCheckedAsync(() => builds.AddVersionAsync(
-            tenantId, command.Name, input, cached, command.Config, command.Description, cancellationToken, maxFunctions)).ConfigureAwait(false);
+        var version = await QuotaCheckedAsync(command.Name, () => builds.AddVersionAsync(
+            tenantId, command.Name, input, cached, command.Config, command.Description, cancellationToken, maxFunctions,
+            options.Value.MaxVersionsPerFunction)).ConfigureAwait(false);
         if (cached is not null)
         {
             await registry.InvalidateAsync(tenantId, command.Name).ConfigureAwait(false);
@@ -114,8 +116,11 @@ public sealed partial class FunctionDeployer(
             : version;
     }
 
-    /// <summary>A deploy over the tenant's function quota: RESOURCE_EXHAUSTED / HTTP 429.</summary>
-    private static async Task<FunctionVersion> QuotaCheckedAsync(Func<Task<FunctionVersion>> add)
+    /// <summary>
+    /// A deploy over the tenant's function quota: RESOURCE_EXHAUSTED / HTTP 429; beyond the function's versions:
+    /// FAILED_PRECONDITION / HTTP 409, until old versions are deleted.
+    /// </summary>
+    private static async Task<FunctionVersion> QuotaCheckedAsync(string name, Func<Task<FunctionVersion>> add)
     {
         try
         {
@@ -124,6 +129,12 @@ public sealed partial class FunctionDeployer(
         catch (FunctionQuotaExceededException e)
         {
             throw new CapacityExceededException(e.Message, 60);
+        }
+        catch (VersionLimitExceededException e)
+        {
+            throw new LimitReachedException(
+                $"{e.Message} (Gateway:MaxVersionsPerFunction): delete old versions (DELETE /v1/functions/{name}/versions/{{version}}, "
+                + "gRPC DeleteFunctionVersion) and deploy again.");
         }
     }
 
@@ -137,6 +148,30 @@ public sealed partial class FunctionDeployer(
 
         await registry.InvalidateAsync(tenantId, name).ConfigureAwait(false);
         LogDeleted(logger, name);
+    }
+
+    /// <summary>Deletes one version; the latest and the one invocations run stay (FAILED_PRECONDITION / HTTP 409).</summary>
+    public async Task DeleteVersionAsync(Guid tenantId, string name, int version, CancellationToken cancellationToken)
+    {
+        DeployValidator.ValidateName(name);
+        if (version < 1)
+        {
+            throw new InvalidRequestException("Versions start at 1.");
+        }
+
+        switch (await functions.DeleteVersionAsync(tenantId, name, version, cancellationToken).ConfigureAwait(false))
+        {
+            case VersionDeletion.NotFound:
+                throw new FunctionNotFoundException(name, version);
+            case VersionDeletion.Latest:
+                throw new LimitReachedException($"Version {version} is the latest of function '{name}' and stays; delete the function to remove it.");
+            case VersionDeletion.Serving:
+                throw new LimitReachedException(
+                    $"Version {version} is the one invocations of function '{name}' run and stays until a newer version is ready; delete the function to remove it.");
+        }
+
+        await registry.InvalidateAsync(tenantId, name).ConfigureAwait(false);
+        LogVersionDeleted(logger, name, version);
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Deployed {Function} version {Version} (module {Sha256}, {Size} bytes)")]
@@ -156,4 +191,7 @@ public sealed partial class FunctionDeployer(
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Deployed {Function} version {Version} (JavaScript source {Sha256}, {Size} bytes)")]
     private static partial void LogDeployedJavaScript(ILogger logger, string function, int version, string sha256, int size);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Deleted version {Version} of {Function}")]
+    private static partial void LogVersionDeleted(ILogger logger, string function, int version);
 }

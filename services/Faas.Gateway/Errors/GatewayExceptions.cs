@@ -69,6 +69,17 @@ public sealed class CapacityExceededException(string message, int retryAfterSeco
         [new("retry-after", RetryAfterSeconds.ToString(CultureInfo.InvariantCulture))];
 }
 
+/// <summary>
+/// A bound on what one caller may keep (versions of a function, API keys) is reached: FAILED_PRECONDITION, HTTP 409, until
+/// they delete something; retrying does not help, so no Retry-After.
+/// </summary>
+public sealed class LimitReachedException(string message) : GatewayException(message)
+{
+    public override global::Grpc.Core.StatusCode StatusCode => global::Grpc.Core.StatusCode.FailedPrecondition;
+
+    public override int? HttpStatus => StatusCodes.Status409Conflict;
+}
+
 /// <summary>Sinks are online, but none runs the function's runtime or has room for its memory: HTTP 409.</summary>
 public sealed class FunctionNotRunnableException(string message) : GatewayException(message)
 {

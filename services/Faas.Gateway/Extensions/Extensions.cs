@@ -30,6 +30,8 @@ public static class Extensions
         builder.Services.AddGrpc(o =>
         {
             o.Interceptors.Add<ErrorMappingInterceptor>();
+            // The public edge says what went wrong through its domain errors; an unexpected exception's text stays in the log.
+            o.EnableDetailedErrors = false;
             // Room for the payload plus its envelope; the exact limit is checked by the invoker.
             o.MaxReceiveMessageSize = Math.Max(options.MaxPayloadBytes, options.MaxModuleBytes) + (64 * 1024);
             o.MaxSendMessageSize = GrpcClientExtensions.InternalMessageLimit;

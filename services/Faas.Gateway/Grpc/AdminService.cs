@@ -23,7 +23,7 @@ public sealed partial class AdminService(
         AccountRules.Password(request.Password, authOptions.Value.MinPasswordLength);
         var tenantName = AccountRules.TenantName(request.Tenant);
         var role = request.Role == ProtoRole.Admin ? Storage.Identity.Role.Admin : Storage.Identity.Role.Developer;
-        var hash = passwords.Hash(request.Password);
+        var hash = await passwords.HashAsync(request.Password, context.CancellationToken).ConfigureAwait(false);
         try
         {
             Storage.Identity.User user;
@@ -51,8 +51,9 @@ public sealed partial class AdminService(
     {
         var page = await identities.ListUsersAsync(Paging.Size(request.PageSize, options.Value), request.PageToken, context.CancellationToken)
             .ConfigureAwait(false);
-        var response = new ListUsersResponse { NextPageToken = page.NextPageToken ?? "" };
-        response.Users.Add(page.Items.Select(AuthService.ToProto));
+        var (items, next) = Paging.Fit(page, AuthService.ToProto, options.Value);
+        var response = new ListUsersResponse { NextPageToken = next };
+        response.Users.Add(items);
         return response;
     }
 
@@ -61,7 +62,7 @@ public sealed partial class AdminService(
         var caller = context.Caller();
         if (!Guid.TryParse(request.Id, out var id))
         {
-            throw new NotFoundException($"User '{request.Id}' not found.");
+            throw new NotFoundException($"User '{Echo.Short(request.Id)}' not found.");
         }
 
         if (id == caller.UserId)
@@ -72,7 +73,7 @@ public sealed partial class AdminService(
         var keys = await identities.ListApiKeysAsync(id, context.CancellationToken).ConfigureAwait(false);
         if (!await identities.DeleteUserAsync(id, context.CancellationToken).ConfigureAwait(false))
         {
-            throw new NotFoundException($"User '{request.Id}' not found.");
+            throw new NotFoundException($"User '{Echo.Short(request.Id)}' not found.");
         }
 
         await apiKeys.ForgetEverywhereAsync(keys.Select(k => k.Id)).ConfigureAwait(false);
@@ -91,7 +92,7 @@ public sealed partial class AdminService(
 
     public override async Task<Protos.V1.Tenant> SetTenantQuota(SetTenantQuotaRequest request, ServerCallContext context)
     {
-        var tenant = await identities.FindTenantByNameAsync(request.Tenant, context.CancellationToken).ConfigureAwait(false)
+        var tenant = await identities.FindTenantByNameAsync(AccountRules.TenantName(request.Tenant), context.CancellationToken).ConfigureAwait(false)
             ?? throw new NotFoundException($"Tenant '{request.Tenant}' not found.");
         var quota = request.Quota ?? new ProtoTenantQuota();
         var domain = new TenantQuota(

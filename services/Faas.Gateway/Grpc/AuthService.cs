@@ -5,6 +5,7 @@ using Faas.Storage.Identity;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using ProtoRole = Faas.Protos.V1.Role;
 using User = Faas.Storage.Identity.User;
@@ -17,11 +18,12 @@ public sealed partial class AuthService(
     : Protos.V1.Auth.AuthBase
 {
     [AllowAnonymous]
+    [EnableRateLimiting(AccountRateLimit.Policy)]
     public override async Task<RegisterResponse> Register(RegisterRequest request, ServerCallContext context)
     {
         if (!options.Value.AllowRegistration)
         {
-            throw new PermissionDeniedException("Registration is closed on this installation; ask an administrator for an account.");
+            throw new PermissionDeniedException("Registration is closed on this installation: an administrator creates accounts (POST /v1/users).");
         }
 
         var email = AccountRules.Email(request.Email);
@@ -33,7 +35,7 @@ public sealed partial class AuthService(
             throw new AlreadyExistsException($"A user with the e-mail address '{email}' exists.");
         }
 
-        var hash = passwords.Hash(request.Password);
+        var hash = await passwords.HashAsync(request.Password, context.CancellationToken).ConfigureAwait(false);
         User user;
         try
         {
@@ -56,8 +58,10 @@ public sealed partial class AuthService(
     }
 
     [AllowAnonymous]
+    [EnableRateLimiting(AccountRateLimit.Policy)]
     public override async Task<LoginResponse> Login(LoginRequest request, ServerCallContext context)
     {
+        AccountRules.Credentials(request.Email, request.Password);
         var address = context.GetHttpContext().Connection.RemoteIpAddress?.ToString() ?? "unknown";
         if (throttle.Blocked(request.Email, address) is { } wait)
         {
@@ -66,7 +70,7 @@ public sealed partial class AuthService(
         }
 
         var user = await identities.FindUserByEmailAsync(request.Email.Trim(), context.CancellationToken).ConfigureAwait(false);
-        if (!passwords.Verify(request.Password, user?.PasswordHash) || user is null)
+        if (!await passwords.VerifyAsync(request.Password, user?.PasswordHash, context.CancellationToken).ConfigureAwait(false) || user is null)
         {
             throttle.Failed(request.Email, address);
             LogLoginFailed(logger, address);
@@ -101,9 +105,9 @@ public sealed partial class AuthService(
     {
         var caller = context.Caller();
         var name = request.Name.Trim();
-        if (name.Length is 0 or > 100)
+        if (name.Length is 0 or > 100 || name.Any(char.IsControl))
         {
-            throw new InvalidRequestException("An API key needs a name of 1 to 100 characters.");
+            throw new InvalidRequestException("An API key needs a name of 1 to 100 characters, none of them control characters.");
         }
 
         if (request.ExpiresInDays > 3650)
@@ -113,7 +117,17 @@ public sealed partial class AuthService(
 
         var (id, secret, sha256) = ApiKeySecrets.Generate();
         DateTimeOffset? expiresAt = request.ExpiresInDays == 0 ? null : DateTimeOffset.UtcNow.AddDays(request.ExpiresInDays);
-        var key = await identities.CreateApiKeyAsync(id, caller.UserId, name, sha256, expiresAt, context.CancellationToken).ConfigureAwait(false);
+        Storage.Identity.ApiKey key;
+        try
+        {
+            key = await identities.CreateApiKeyAsync(id, caller.UserId, name, sha256, expiresAt, context.CancellationToken, options.Value.MaxApiKeysPerUser)
+                .ConfigureAwait(false);
+        }
+        catch (ApiKeyLimitExceededException e)
+        {
+            throw new LimitReachedException($"{e.Message} (Auth:MaxApiKeysPerUser)");
+        }
+
         LogKeyCreated(logger, caller.Email, id);
         return new CreateApiKeyResponse { Key = ToProto(key), Secret = secret };
     }
@@ -131,7 +145,7 @@ public sealed partial class AuthService(
         var caller = context.Caller();
         if (!Guid.TryParse(request.Id, out var id) || !await apiKeys.RevokeAsync(caller.UserId, id, context.CancellationToken).ConfigureAwait(false))
         {
-            throw new NotFoundException($"API key '{request.Id}' not found.");
+            throw new NotFoundException($"API key '{Echo.Short(request.Id)}' not found.");
         }
 
         LogKeyRevoked(logger, caller.Email, id);

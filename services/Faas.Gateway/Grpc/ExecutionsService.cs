@@ -16,7 +16,7 @@ public sealed class ExecutionsService(
     {
         if (!Guid.TryParse(request.Id, out var id))
         {
-            throw new InvalidRequestException($"'{request.Id}' is not an execution id.");
+            throw new InvalidRequestException($"'{Echo.Short(request.Id)}' is not an execution id.");
         }
 
         // A record just handed to the recorder or the journal may not be in the database yet.
@@ -32,18 +32,18 @@ public sealed class ExecutionsService(
         var execution = await executions.GetAsync(context.TenantId(), id, context.CancellationToken).ConfigureAwait(false)
             ?? posted?.ToExecution();
 
-        return ProtoMapping.ToProto(execution ?? throw new ExecutionNotFoundException(request.Id));
+        return ProtoMapping.ToProto(execution ?? throw new ExecutionNotFoundException(id.ToString()));
     }
 
     public override async Task<Google.Api.HttpBody> GetExecutionOutput(GetExecutionRequest request, ServerCallContext context)
     {
         if (!Guid.TryParse(request.Id, out var id))
         {
-            throw new InvalidRequestException($"'{request.Id}' is not an execution id.");
+            throw new InvalidRequestException($"'{Echo.Short(request.Id)}' is not an execution id.");
         }
 
         var output = await executions.GetOutputAsync(context.TenantId(), id, context.CancellationToken).ConfigureAwait(false)
-            ?? throw new ExecutionNotFoundException(request.Id, "has no stored output (not finished, failed, or synchronous)");
+            ?? throw new ExecutionNotFoundException(id.ToString(), "has no stored output (not finished, failed, or synchronous)");
         return new Google.Api.HttpBody { ContentType = "application/octet-stream", Data = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(output) };
     }
 
@@ -52,6 +52,7 @@ public sealed class ExecutionsService(
         Guid? functionId = null;
         if (!string.IsNullOrEmpty(request.Function))
         {
+            Deployment.DeployValidator.ValidateName(request.Function);
             var function = await functions.GetAsync(context.TenantId(), request.Function, context.CancellationToken).ConfigureAwait(false)
                 ?? throw new FunctionNotFoundException(request.Function);
             functionId = function.Id;
@@ -60,8 +61,9 @@ public sealed class ExecutionsService(
         var page = await executions.ListAsync(
             context.TenantId(), functionId, ProtoMapping.ToDomain(request.Status), Paging.Size(request.PageSize, options.Value),
             request.PageToken, context.CancellationToken).ConfigureAwait(false);
-        var response = new ListExecutionsResponse { NextPageToken = page.NextPageToken ?? "" };
-        response.Executions.Add(page.Items.Select(ProtoMapping.ToProto));
+        var (items, next) = Paging.Fit(page, ProtoMapping.ToProto, options.Value);
+        var response = new ListExecutionsResponse { NextPageToken = next };
+        response.Executions.Add(items);
         return response;
     }
 }

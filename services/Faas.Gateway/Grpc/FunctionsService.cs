@@ -42,14 +42,21 @@ public sealed class FunctionsService(
     {
         var page = await functions.ListAsync(context.TenantId(), Paging.Size(request.PageSize, options.Value), request.PageToken, context.CancellationToken)
             .ConfigureAwait(false);
-        var response = new ListFunctionsResponse { NextPageToken = page.NextPageToken ?? "" };
-        response.Functions.Add(page.Items.Select(f => ProtoMapping.ToProto(f)));
+        var (items, next) = Paging.Fit(page, f => ProtoMapping.ToProto(f), options.Value);
+        var response = new ListFunctionsResponse { NextPageToken = next };
+        response.Functions.Add(items);
         return response;
     }
 
     public override async Task<Empty> DeleteFunction(DeleteFunctionRequest request, ServerCallContext context)
     {
         await deployer.DeleteAsync(context.TenantId(), request.Name, context.CancellationToken).ConfigureAwait(false);
+        return new Empty();
+    }
+
+    public override async Task<Empty> DeleteFunctionVersion(DeleteFunctionVersionRequest request, ServerCallContext context)
+    {
+        await deployer.DeleteVersionAsync(context.TenantId(), request.Name, (int)request.Version, context.CancellationToken).ConfigureAwait(false);
         return new Empty();
     }
 
@@ -75,8 +82,9 @@ public sealed class FunctionsService(
         var versionBuilds = page.Items.Count == 0
             ? new Dictionary<int, BuildRecord>()
             : await builds.ListAsync(page.Items[0].FunctionId, page.Items.Select(v => v.Version).ToArray(), context.CancellationToken).ConfigureAwait(false);
-        var response = new ListFunctionVersionsResponse { NextPageToken = page.NextPageToken ?? "" };
-        response.Versions.Add(page.Items.Select(v => ProtoMapping.ToProto(v, versionBuilds.GetValueOrDefault(v.Version))));
+        var (items, next) = Paging.Fit(page, v => ProtoMapping.ToProto(v, versionBuilds.GetValueOrDefault(v.Version)), options.Value);
+        var response = new ListFunctionVersionsResponse { NextPageToken = next };
+        response.Versions.Add(items);
         return response;
     }
 

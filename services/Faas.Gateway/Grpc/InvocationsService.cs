@@ -57,8 +57,9 @@ public sealed class InvocationsService(
     {
         var page = await deadLetters.ListAsync(
             context.TenantId(), request.Name, Paging.Size(request.PageSize, options.Value), request.PageToken, context.CancellationToken).ConfigureAwait(false);
-        var response = new ListDeadLettersResponse { NextPageToken = page.NextPageToken ?? "" };
-        response.Executions.Add(page.Items.Select(ProtoMapping.ToProto));
+        var (items, next) = Paging.Fit(page, ProtoMapping.ToProto, options.Value);
+        var response = new ListDeadLettersResponse { NextPageToken = next };
+        response.Executions.Add(items);
         return response;
     }
 

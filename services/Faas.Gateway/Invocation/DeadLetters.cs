@@ -40,6 +40,12 @@ public sealed partial class DeadLetters(
     /// </summary>
     public async Task<IReadOnlyList<string>> RedriveAsync(Guid tenantId, string name, IReadOnlyCollection<string> executionIds, CancellationToken cancellationToken)
     {
+        if (executionIds.Count > options.Value.MaxRedriveBatch)
+        {
+            throw new InvalidRequestException(
+                $"One redrive takes at most {options.Value.MaxRedriveBatch} execution ids (Gateway:MaxRedriveBatch), not {executionIds.Count}.");
+        }
+
         var ids = executionIds.Count == 0 ? null : executionIds.Select(ParseId).ToArray();
         var function = await FunctionAsync(tenantId, name, cancellationToken).ConfigureAwait(false);
         var latest = await versions.ResolveAsync(tenantId, name, 0, cancellationToken).ConfigureAwait(false);
@@ -66,11 +72,14 @@ public sealed partial class DeadLetters(
         return redriven.Select(id => id.ToString()).ToArray();
     }
 
-    private async Task<FunctionSummary> FunctionAsync(Guid tenantId, string name, CancellationToken cancellationToken) =>
-        await functions.GetAsync(tenantId, name, cancellationToken).ConfigureAwait(false) ?? throw new FunctionNotFoundException(name);
+    private async Task<FunctionSummary> FunctionAsync(Guid tenantId, string name, CancellationToken cancellationToken)
+    {
+        Deployment.DeployValidator.ValidateName(name);
+        return await functions.GetAsync(tenantId, name, cancellationToken).ConfigureAwait(false) ?? throw new FunctionNotFoundException(name);
+    }
 
     private static Guid ParseId(string id) =>
-        Guid.TryParse(id, out var guid) ? guid : throw new InvalidRequestException($"'{id}' is not an execution id.");
+        Guid.TryParse(id, out var guid) ? guid : throw new InvalidRequestException($"'{Echo.Short(id)}' is not an execution id.");
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Re-drove {Count} dead letters of function {Function}")]
     private static partial void LogRedriven(ILogger logger, int count, string function);

@@ -146,18 +146,16 @@ public sealed class Enqueuer
             || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
             || string.IsNullOrEmpty(uri.Host))
         {
-            throw new InvalidRequestException($"The callback URL must be an absolute http or https URL of at most {MaxCallbackUrlLength} characters; got '{Truncate(url)}'.");
+            throw new InvalidRequestException($"The callback URL must be an absolute http or https URL of at most {MaxCallbackUrlLength} characters; got '{Echo.Short(url)}'.");
         }
 
         if (destinations.CheckLiteral(uri) is { } refused)
         {
-            throw new InvalidRequestException($"The callback URL '{Truncate(url)}' is refused: {refused}");
+            throw new InvalidRequestException($"The callback URL '{Echo.Short(url)}' is refused: {refused}");
         }
 
         return uri.AbsoluteUri;
     }
-
-    private static string Truncate(string value) => value.Length <= 100 ? value : value[..100] + "…";
 
     private static TagList Tags(string function, string result) => new() { { "function", function }, { "result", result } };
 

@@ -14,6 +14,7 @@ public sealed class RunnableVersions(FunctionRegistry registry, FunctionStore fu
 {
     public async ValueTask<FunctionVersion> ResolveAsync(Guid tenantId, string name, int version, CancellationToken cancellationToken)
     {
+        Deployment.DeployValidator.ValidateName(name);
         var function = await registry.ResolveAsync(tenantId, name, version, cancellationToken).ConfigureAwait(false)
             ?? throw await NotRunnableAsync(tenantId, name, version, cancellationToken).ConfigureAwait(false);
         if (function.State != VersionState.Ready || function.ModuleSha256 is null)

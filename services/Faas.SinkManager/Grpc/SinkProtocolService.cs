@@ -156,9 +156,9 @@ public sealed partial class SinkProtocolService(SinkRegistry registry, SinkCrede
         }
     }
 
-    [GeneratedRegex("^[A-Za-z0-9._-]{1,63}$")]
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,63}\\z")]
     internal static partial Regex NamePattern();
 
-    [GeneratedRegex("^[a-z0-9-]{1,32}$")]
+    [GeneratedRegex("^[a-z0-9-]{1,32}\\z")]
     private static partial Regex RuntimePattern();
 }

@@ -44,4 +44,10 @@ public class AccountRulesTests
             }
         }
     }
+
+    [Theory]
+    [InlineData("bob\n")]
+    [InlineData("bob\r\n")]
+    public void Tenant_names_with_a_trailing_line_break_are_a_bad_request(string name) =>
+        Assert.Throws<InvalidRequestException>(() => AccountRules.TenantName(name));
 }

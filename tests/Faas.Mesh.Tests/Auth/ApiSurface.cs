@@ -78,6 +78,34 @@ public static class ApiSurface
     /// <summary>Calls a method over its REST route, filling the path from the request's fields.</summary>
     public static async Task<(HttpStatusCode Status, string Body)> CallRestAsync(HttpClient client, MethodDescriptor method, IMessage request, string? bearer = null)
     {
+        var (verb, path, rule) = Route(method, request);
+
+        using var message = new HttpRequestMessage(verb, path);
+        if (bearer is not null)
+        {
+            message.Headers.Authorization = bearer.Length == 0 ? null : new AuthenticationHeaderValue("Bearer", bearer);
+        }
+
+        if (rule.Body == "*")
+        {
+            message.Content = new StringContent(JsonFormatter.Default.Format(request), Encoding.UTF8, "application/json");
+        }
+        else if (rule.Body.Length > 0)
+        {
+            var field = method.InputType.FindFieldByName(rule.Body);
+            var value = field.Accessor.GetValue(request) as IMessage;
+            message.Content = value is HttpBody body
+                ? new ByteArrayContent(body.Data.ToByteArray())
+                : new StringContent(value is null ? "{}" : JsonFormatter.Default.Format(value), Encoding.UTF8, "application/json");
+        }
+
+        using var response = await client.SendAsync(message);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>The method's REST verb and path, the path (and a GET's query) filled from the request's fields.</summary>
+    public static (HttpMethod Verb, string Path, HttpRule Rule) Route(MethodDescriptor method, IMessage request)
+    {
         var rule = method.GetOptions().GetExtension(AnnotationsExtensions.Http)
             ?? throw new InvalidOperationException($"{method.FullName} has no REST route.");
         var (verb, template) = rule.PatternCase switch
@@ -110,26 +138,6 @@ public static class ApiSurface
             }
         }
 
-        using var message = new HttpRequestMessage(verb, path);
-        if (bearer is not null)
-        {
-            message.Headers.Authorization = bearer.Length == 0 ? null : new AuthenticationHeaderValue("Bearer", bearer);
-        }
-
-        if (rule.Body == "*")
-        {
-            message.Content = new StringContent(JsonFormatter.Default.Format(request), Encoding.UTF8, "application/json");
-        }
-        else if (rule.Body.Length > 0)
-        {
-            var field = method.InputType.FindFieldByName(rule.Body);
-            var value = field.Accessor.GetValue(request) as IMessage;
-            message.Content = value is HttpBody body
-                ? new ByteArrayContent(body.Data.ToByteArray())
-                : new StringContent(value is null ? "{}" : JsonFormatter.Default.Format(value), Encoding.UTF8, "application/json");
-        }
-
-        using var response = await client.SendAsync(message);
-        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        return (verb, path, rule);
     }
 }

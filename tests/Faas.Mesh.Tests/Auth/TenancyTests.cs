@@ -412,6 +412,7 @@ public sealed class TenancyTests(MeshFixture mesh, ITestOutputHelper output) : I
             ["faas.v1.Functions.DeleteFunction"] = (new DeleteFunctionRequest { Name = "alice-only" }, StatusCode.NotFound),
             ["faas.v1.Functions.GetFunctionVersion"] = (new GetFunctionVersionRequest { Name = "alice-only", Version = 1 }, StatusCode.NotFound),
             ["faas.v1.Functions.ListFunctionVersions"] = (new ListFunctionVersionsRequest { Name = "alice-only" }, StatusCode.NotFound),
+            ["faas.v1.Functions.DeleteFunctionVersion"] = (new DeleteFunctionVersionRequest { Name = "alice-only", Version = 1 }, StatusCode.NotFound),
             // Not tenant data: the languages this installation builds.
             ["faas.v1.Functions.ListToolchains"] = (new ListToolchainsRequest(), StatusCode.OK),
             ["faas.v1.Invocations.Invoke"] = (new InvokeRequest { Name = "alice-only", Body = body }, StatusCode.NotFound),

@@ -36,6 +36,28 @@ public sealed class IdentityStoreTests(StorageFixture fixture)
     }
 
     [Fact]
+    public async Task Api_keys_beyond_the_limit_are_refused_and_the_oldest_revoked_ones_make_room()
+    {
+        var owner = await Store.CreateTenantWithUserAsync(StorageFixture.UniqueName("cap"), Email("cap"), null, Role.Developer, CancellationToken.None);
+        var keys = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            keys.Add(Guid.NewGuid());
+            await Store.CreateApiKeyAsync(keys[^1], owner.Id, $"k{i}", [1], null, CancellationToken.None, maxKeys: 3);
+        }
+
+        await Assert.ThrowsAsync<ApiKeyLimitExceededException>(() =>
+            Store.CreateApiKeyAsync(Guid.NewGuid(), owner.Id, "one more", [1], null, CancellationToken.None, maxKeys: 3));
+
+        await Store.RevokeApiKeyAsync(owner.Id, keys[0], CancellationToken.None);
+        await Store.CreateApiKeyAsync(Guid.NewGuid(), owner.Id, "in its place", [1], null, CancellationToken.None, maxKeys: 3);
+
+        var listed = await Store.ListApiKeysAsync(owner.Id, CancellationToken.None);
+        Assert.Equal(3, listed.Count);
+        Assert.DoesNotContain(listed, k => k.Id == keys[0]);
+    }
+
+    [Fact]
     public async Task An_api_key_is_found_by_id_with_its_user_and_a_revoke_is_only_by_its_owner()
     {
         var owner = await Store.CreateTenantWithUserAsync(StorageFixture.UniqueName("keys"), Email("owner"), null, Role.Admin, CancellationToken.None);

@@ -278,6 +278,69 @@ public sealed class FunctionStoreTests(StorageFixture fixture)
         Assert.Equal((1, sha256), (building.Version, building.ModuleSha256));
     }
 
-    private Task<FunctionVersion> DeployAsync(Guid tenant, string name, FunctionConfig? config = null, string description = "") =>
-        Store.AddVersionAsync(tenant, name, "wat", VersionState.Ready, null, "(module)", config ?? new FunctionConfig(), description, CancellationToken.None);
+    [Fact]
+    public async Task A_version_past_the_limit_is_refused_until_an_old_one_is_deleted()
+    {
+        var name = StorageFixture.UniqueName("capped");
+        for (var i = 0; i < 3; i++)
+        {
+            await DeployAsync(DefaultTenant, name, maxVersions: 3);
+        }
+
+        await Assert.ThrowsAsync<VersionLimitExceededException>(() => DeployAsync(DefaultTenant, name, maxVersions: 3));
+        Assert.Equal(3, (await Store.GetAsync(DefaultTenant, name, CancellationToken.None))!.VersionCount);
+
+        Assert.Equal(VersionDeletion.Deleted, await Store.DeleteVersionAsync(DefaultTenant, name, 1, CancellationToken.None));
+        var next = await DeployAsync(DefaultTenant, name, maxVersions: 3);
+        Assert.Equal(4, next.Version);
+    }
+
+    [Fact]
+    public async Task The_latest_and_the_serving_version_stay_and_another_tenant_cannot_delete_any()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var name = StorageFixture.UniqueName("keep");
+        await DeployAsync(tenant, name);
+        await DeployAsync(tenant, name);
+        await Store.AddVersionAsync(tenant, name, "wasm", VersionState.Building, null, null, new FunctionConfig(), "", CancellationToken.None);
+
+        Assert.Equal(VersionDeletion.Latest, await Store.DeleteVersionAsync(tenant, name, 3, CancellationToken.None));
+        Assert.Equal(VersionDeletion.Serving, await Store.DeleteVersionAsync(tenant, name, 2, CancellationToken.None));
+        Assert.Equal(VersionDeletion.NotFound, await Store.DeleteVersionAsync(tenant, name, 9, CancellationToken.None));
+        Assert.Equal(VersionDeletion.NotFound, await Store.DeleteVersionAsync(DefaultTenant, name, 1, CancellationToken.None));
+        Assert.Equal(VersionDeletion.Deleted, await Store.DeleteVersionAsync(tenant, name, 1, CancellationToken.None));
+        Assert.Null(await Store.GetVersionAsync(tenant, name, 1, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_page_cut_short_continues_right_after_its_last_item()
+    {
+        var name = StorageFixture.UniqueName("cut");
+        for (var i = 0; i < 5; i++)
+        {
+            await DeployAsync(DefaultTenant, name);
+        }
+
+        var page = (await Store.ListVersionsAsync(DefaultTenant, name, 10, null, CancellationToken.None))!;
+        var cut = page.Take(2);
+        var rest = (await Store.ListVersionsAsync(DefaultTenant, name, 10, cut.NextPageToken, CancellationToken.None))!;
+
+        Assert.Equal([5, 4], cut.Items.Select(v => v.Version));
+        Assert.Equal([3, 2, 1], rest.Items.Select(v => v.Version));
+        Assert.Null(rest.NextPageToken);
+    }
+
+    [Theory]
+    [InlineData(600)]
+    [InlineData(0)]
+    public async Task A_page_token_longer_than_any_store_makes_or_holding_a_nul_is_invalid(int length)
+    {
+        var token = length > 0 ? new string('A', length) : "AA"; // "AA" decodes to a NUL
+
+        await Assert.ThrowsAsync<InvalidPageTokenException>(() => Store.ListAsync(DefaultTenant, 10, token, CancellationToken.None));
+    }
+
+    private Task<FunctionVersion> DeployAsync(Guid tenant, string name, FunctionConfig? config = null, string description = "", int maxVersions = int.MaxValue) =>
+        Store.AddVersionAsync(
+            tenant, name, "wat", VersionState.Ready, null, "(module)", config ?? new FunctionConfig(), description, CancellationToken.None, maxVersions: maxVersions);
 }
