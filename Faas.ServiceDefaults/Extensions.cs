@@ -100,38 +100,11 @@ public static class Extensions
     {
         app.MapHealthChecks("/health");
         app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") });
-        ProtectMetrics(app);
+        Faas.ServiceDefaults.Metrics.MetricsAccess.From(app.Configuration).Protect(app);
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;
-    }
-
-    /// <summary>
-    /// With <c>Metrics:BearerToken</c> set, a scrape of /metrics must send <c>Authorization: Bearer &lt;that token&gt;</c>
-    /// (401 otherwise); without it /metrics is open, like /health and /alive.
-    /// </summary>
-    private static void ProtectMetrics(WebApplication app)
-    {
-        var token = app.Configuration["Metrics:BearerToken"];
-        if (string.IsNullOrEmpty(token))
-        {
-            return;
-        }
-
-        var expected = System.Text.Encoding.UTF8.GetBytes("Bearer " + token);
-        app.UseWhen(context => context.Request.Path.StartsWithSegments("/metrics"), metrics => metrics.Use(async (context, next) =>
-        {
-            var presented = System.Text.Encoding.UTF8.GetBytes(context.Request.Headers.Authorization.ToString());
-            if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(presented, expected))
-            {
-                context.Response.StatusCode = Microsoft.AspNetCore.Http.StatusCodes.Status401Unauthorized;
-                context.Response.Headers.WWWAuthenticate = "Bearer";
-                return;
-            }
-
-            await next(context);
-        }));
     }
 
     private static bool IsInfrastructurePath(Microsoft.AspNetCore.Http.PathString path) =>

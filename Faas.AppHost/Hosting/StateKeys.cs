@@ -4,7 +4,7 @@ namespace Faas.AppHost.Hosting;
 
 /// <summary>
 /// The keys a local mesh needs, generated on first start under the state directory and kept across restarts:
-/// the service-token key and the user-token key (each 64 random bytes, base64, mode 0600) in a directory only the
+/// the service-token key, the user-token key, the sink-token key and the metrics token (each 64 random bytes, base64, mode 0600) in a directory only the
 /// owner can enter, which also holds the Data Protection key ring.
 /// </summary>
 public static class StateKeys
@@ -19,6 +19,7 @@ public static class StateKeys
         EnsureKeyFile(state.ServiceKeyFile);
         EnsureKeyFile(state.UserTokenKeyFile);
         EnsureKeyFile(state.SinkTokenKeyFile);
+        EnsureKeyFile(state.MetricsTokenFile);
     }
 
     private static void CreateOwnerOnlyDirectory(string path)

@@ -85,6 +85,7 @@ public sealed class FaasAppModel
         {
             ["ServiceAuth__KeyFile"] = state.ServiceKeyFile,
             ["DataProtection__KeyDirectory"] = state.DataProtectionKeys,
+            ["Metrics__BearerTokenFile"] = state.MetricsTokenFile,
         };
         foreach (var (key, value) in options.ServiceEnvironment)
         {

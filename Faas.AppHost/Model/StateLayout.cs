@@ -35,6 +35,9 @@ public sealed record StateLayout(string Root)
     /// <summary>The administrator's API key, written on first start (mode 0600).</summary>
     public string AdminKeyFile => Path.Combine(Root, "admin.key");
 
+    /// <summary>The operator's token for scraping every service's /metrics.</summary>
+    public string MetricsTokenFile => Path.Combine(Secrets, "metrics.token");
+
     /// <summary>The key the sink manager signs sink tokens with.</summary>
     public string SinkTokenKeyFile => Path.Combine(Secrets, "sink-token.key");
 

@@ -191,7 +191,7 @@ public sealed class AsyncTests(MeshFixture mesh)
         var id = await EnqueueAsync("async-metrics", "m");
         await WaitForStatusAsync(id, "SUCCEEDED");
 
-        using var scheduler = mesh.App.CreateHttpClient("scheduler", "http", bearer: MeshFixture.MetricsToken);
+        using var scheduler = mesh.App.CreateHttpClient("scheduler", "http", bearer: mesh.MetricsToken);
         var metrics = await MeshFixture.EventuallyAsync(
             () => scheduler.GetStringAsync("/metrics"),
             text => text.Contains("faas_async_completed", StringComparison.Ordinal) && text.Contains("function=\"async-metrics\",state=\"queued\"", StringComparison.Ordinal),

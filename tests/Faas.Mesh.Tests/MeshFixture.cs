@@ -15,8 +15,8 @@ public sealed class MeshFixture : IAsyncLifetime
 {
     public const int BuildTimeoutSeconds = 20;
 
-    /// <summary>The operator's token for /metrics on every service of this mesh.</summary>
-    public const string MetricsToken = "scrape-token-for-tests";
+    /// <summary>The operator's token for /metrics on every service of this mesh, as the AppHost generated it.</summary>
+    public string MetricsToken => File.ReadAllText(App.Model.State.MetricsTokenFile).Trim();
 
     /// <summary>Versions one function may have (<c>Gateway:MaxVersionsPerFunction</c>), low enough for a test to reach.</summary>
     public const int MaxVersionsPerFunction = 20;
@@ -52,7 +52,6 @@ public sealed class MeshFixture : IAsyncLifetime
             o.ConfigureAppHost = appHost =>
             {
                 appHost.BuildTimeoutSeconds = BuildTimeoutSeconds;
-                appHost.ServiceEnvironment["Metrics__BearerToken"] = MetricsToken;
                 // Callbacks reach the tests' listeners on this loopback address only: never the mesh's own 127.0.0.1.
                 appHost.ServiceEnvironment["Callbacks__AllowedDestinations__0"] = CallbackListener.AllowedAddress;
                 appHost.ServiceEnvironment["Gateway__MaxVersionsPerFunction"] = MaxVersionsPerFunction.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -46,7 +46,7 @@ public sealed class OverloadTests(MeshFixture mesh)
         }
 
         // Rejections, queue waits, depth and in-flight are exported per function.
-        using var scheduler = mesh.App.CreateHttpClient("scheduler", "http", bearer: MeshFixture.MetricsToken);
+        using var scheduler = mesh.App.CreateHttpClient("scheduler", "http", bearer: mesh.MetricsToken);
         var metrics = await scheduler.GetStringAsync("/metrics");
         var lines = metrics.Split('\n');
         Assert.Contains(lines, l => l.StartsWith("faas_scheduler_rejections", StringComparison.Ordinal) && l.Contains("/overloaded\"", StringComparison.Ordinal));

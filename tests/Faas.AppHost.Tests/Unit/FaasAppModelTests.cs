@@ -32,6 +32,7 @@ public sealed class FaasAppModelTests
         foreach (var project in model.Projects)
         {
             Assert.Equal("/repo/.faas/secrets/service.key", project.Environment["ServiceAuth__KeyFile"]);
+            Assert.Equal("/repo/.faas/secrets/metrics.token", project.Environment["Metrics__BearerTokenFile"]);
             Assert.Equal("/repo/.faas/secrets/data-protection", project.Environment["DataProtection__KeyDirectory"]);
         }
 

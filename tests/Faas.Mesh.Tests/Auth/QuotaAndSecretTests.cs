@@ -94,7 +94,7 @@ public sealed class QuotaAndSecretTests(MeshFixture mesh) : IAsyncLifetime
         var spinning = bob.Rest.PostAsync("/v1/functions/busy:invoke", new StringContent(""));
 
         // Wait until the scheduler counts the spinning run against bob's tenant.
-        using var scheduler = mesh.App.CreateHttpClient("scheduler", "http", bearer: MeshFixture.MetricsToken);
+        using var scheduler = mesh.App.CreateHttpClient("scheduler", "http", bearer: mesh.MetricsToken);
         bool Counted(string text) => text.Split('\n').Any(line =>
             line.StartsWith("faas_scheduler_tenant_in_flight{", StringComparison.Ordinal)
             && line.Contains($"tenant=\"{bob.TenantId}\"", StringComparison.Ordinal) && line.EndsWith(" 1", StringComparison.Ordinal));

@@ -260,7 +260,7 @@ public sealed class TenancyTests(MeshFixture mesh, ITestOutputHelper output) : I
                 Assert.Equal(HttpStatusCode.Unauthorized, metrics.StatusCode);
             }
 
-            using var operatorClient = mesh.App.CreateHttpClient(resource, "http", bearer: MeshFixture.MetricsToken);
+            using var operatorClient = mesh.App.CreateHttpClient(resource, "http", bearer: mesh.MetricsToken);
             using var scraped = await operatorClient.GetAsync("/metrics");
             Assert.Equal(HttpStatusCode.OK, scraped.StatusCode);
         }
