@@ -46,6 +46,7 @@ public static class AppHostApplication
         });
 
         var app = builder.Build();
+        app.Services.GetRequiredService<DashboardAccess>().Protect(app);
         app.MapDashboard();
         return app;
     }
@@ -66,6 +67,7 @@ public static class AppHostApplication
         }
 
         services.AddSingleton<IValidateOptions<AppHostOptions>, AppHostOptionsValidator>();
+        services.AddSingleton<DashboardAccess>();
         services.AddSingleton<IPortAllocator, LoopbackPortAllocator>();
         services.AddSingleton(_ => ServiceProjectCatalog.FromAppHostAssembly());
         services.AddSingleton(sp => new AppHostContext(

@@ -15,6 +15,7 @@ public sealed class AppHostRunner(
     FaasAppModel model,
     IServer server,
     IHostApplicationLifetime lifetime,
+    Dashboard.DashboardAccess access,
     ILogger<AppHostRunner> logger) : BackgroundService
 {
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -44,7 +45,7 @@ public sealed class AppHostRunner(
             }
 
             await orchestrator.StartAsync(stoppingToken);
-            Log.Ready(logger, ReadyBanner.Format(model, dashboard));
+            Log.Ready(logger, ReadyBanner.Format(model, access.LoginUri(dashboard)));
             if (model.Projects.Any())
             {
                 if (File.Exists(model.State.AdminKeyFile))

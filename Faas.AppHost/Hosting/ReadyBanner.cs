@@ -5,9 +5,10 @@ namespace Faas.AppHost.Hosting;
 /// <summary>The one line printed when every resource is healthy.</summary>
 public static class ReadyBanner
 {
-    public static string Format(FaasAppModel model, Uri dashboard)
+    /// <param name="dashboardLogin">The dashboard's login link (it carries the dashboard's token).</param>
+    public static string Format(FaasAppModel model, Uri dashboardLogin)
     {
-        var dashboardAddress = dashboard.GetLeftPart(UriPartial.Authority);
+        var dashboardAddress = dashboardLogin.ToString();
         if (!model.Projects.Any())
         {
             // Infrastructure only: name the servers (never the external connection strings, which may hold secrets).

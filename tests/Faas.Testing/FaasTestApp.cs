@@ -41,6 +41,10 @@ public sealed class FaasTestApp : IAsyncDisposable
     /// <summary>The dashboard's address, once started.</summary>
     public Uri DashboardUri { get; private set; } = null!;
 
+    /// <summary>A client of the dashboard, signed in with its token.</summary>
+    public HttpClient CreateDashboardClient() =>
+        new(BearerHandler(_app.Services.GetRequiredService<Faas.AppHost.Dashboard.DashboardAccess>().Token, new SocketsHttpHandler())) { BaseAddress = DashboardUri };
+
     private ResourceRegistry Registry => _app.Services.GetRequiredService<ResourceRegistry>();
 
     /// <summary>

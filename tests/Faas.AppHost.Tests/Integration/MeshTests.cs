@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Faas.AppHost.Resources;
 using Faas.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Faas.AppHost.Tests.Integration;
@@ -94,7 +95,7 @@ public sealed class MeshTests(MeshFixture mesh)
     [Fact]
     public async Task Dashboard_page_lists_every_resource()
     {
-        using var client = new HttpClient { BaseAddress = App.DashboardUri };
+        using var client = App.CreateDashboardClient();
 
         var html = await client.GetStringAsync(new Uri("/", UriKind.Relative));
 
@@ -105,9 +106,40 @@ public sealed class MeshTests(MeshFixture mesh)
     }
 
     [Fact]
+    [Trait("Category", "Security")]
+    public async Task Dashboard_refuses_everything_without_its_token_and_the_login_link_signs_a_browser_in()
+    {
+        var scheduler = App.GetResource("scheduler");
+        using var anonymous = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = App.DashboardUri };
+
+        foreach (var path in new[] { "/", "/api/resources", "/resources/gateway", "/api/sinks", "/login?t=guess" })
+        {
+            using var page = await anonymous.GetAsync(new Uri(path, UriKind.Relative));
+            Assert.Equal(HttpStatusCode.Unauthorized, page.StatusCode);
+        }
+
+        using (var restart = await anonymous.PostAsync(new Uri("/api/resources/scheduler/restart", UriKind.Relative), null))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, restart.StatusCode);
+        }
+
+        Assert.Equal((scheduler.Pid, scheduler.Restarts), (App.GetResource("scheduler").Pid, App.GetResource("scheduler").Restarts));
+        var token = App.Services.GetRequiredService<Faas.AppHost.Dashboard.DashboardAccess>().Token;
+        using var login = await anonymous.GetAsync(new Uri($"/login?t={token}", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+        var cookie = login.Headers.GetValues("Set-Cookie").Single();
+        Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        using var signedIn = new HttpRequestMessage(HttpMethod.Get, new Uri("/", UriKind.Relative));
+        signedIn.Headers.Add("Cookie", cookie.Split(';')[0]);
+        using var home = await anonymous.SendAsync(signedIn);
+        Assert.Equal(HttpStatusCode.OK, home.StatusCode);
+    }
+
+    [Fact]
     public async Task Dashboard_api_lists_every_resource_with_state_and_pid()
     {
-        using var client = new HttpClient { BaseAddress = App.DashboardUri };
+        using var client = App.CreateDashboardClient();
 
         var resources = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/resources", UriKind.Relative));
 
@@ -121,7 +153,7 @@ public sealed class MeshTests(MeshFixture mesh)
     [Fact]
     public async Task Resource_page_shows_the_tail_of_its_log()
     {
-        using var client = new HttpClient { BaseAddress = App.DashboardUri };
+        using var client = App.CreateDashboardClient();
 
         var html = await client.GetStringAsync(new Uri("/resources/scheduler", UriKind.Relative));
 
@@ -132,7 +164,7 @@ public sealed class MeshTests(MeshFixture mesh)
     [Fact]
     public async Task Unknown_resource_page_is_not_found()
     {
-        using var client = new HttpClient { BaseAddress = App.DashboardUri };
+        using var client = App.CreateDashboardClient();
 
         using var response = await client.GetAsync(new Uri("/resources/nope", UriKind.Relative));
 

@@ -14,10 +14,10 @@ public sealed class ReadyBannerTests
             new FakePortAllocator(),
             ServiceProjectCatalog.FromAppHostAssembly());
 
-        var line = ReadyBanner.Format(model, new Uri("http://127.0.0.1:18888"));
+        var line = ReadyBanner.Format(model, new Faas.AppHost.Dashboard.DashboardAccess("t0ken").LoginUri(new Uri("http://127.0.0.1:18888")));
 
         Assert.Equal(
-            "Faas is ready: REST http://127.0.0.1:8080 · gRPC http://127.0.0.1:8081 (HTTP/2 cleartext) · dashboard http://127.0.0.1:18888",
+            "Faas is ready: REST http://127.0.0.1:8080 · gRPC http://127.0.0.1:8081 (HTTP/2 cleartext) · dashboard http://127.0.0.1:18888/login?t=t0ken",
             line);
     }
 
@@ -30,10 +30,10 @@ public sealed class ReadyBannerTests
             new FakePortAllocator(),
             new ServiceProjectCatalog([]));
 
-        var line = ReadyBanner.Format(model, new Uri("http://127.0.0.1:18888"));
+        var line = ReadyBanner.Format(model, new Faas.AppHost.Dashboard.DashboardAccess("t0ken").LoginUri(new Uri("http://127.0.0.1:18888")));
 
         Assert.Equal(
-            "Faas infrastructure is ready: redis tcp://127.0.0.1:20000 · postgres tcp://127.0.0.1:20001 · dashboard http://127.0.0.1:18888",
+            "Faas infrastructure is ready: redis tcp://127.0.0.1:20000 · postgres tcp://127.0.0.1:20001 · dashboard http://127.0.0.1:18888/login?t=t0ken",
             line);
     }
 }

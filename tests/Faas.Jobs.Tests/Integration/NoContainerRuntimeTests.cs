@@ -58,7 +58,7 @@ public sealed class NoContainerRuntimeTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, health.StatusCode); // WARM functions are unaffected
         Assert.Equal("Degraded", await health.Content.ReadAsStringAsync());
 
-        using var dashboard = new HttpClient { BaseAddress = app.DashboardUri };
+        using var dashboard = app.CreateDashboardClient();
         var jobs = JsonDocument.Parse(await dashboard.GetStringAsync("/api/jobs")).RootElement;
         Assert.False(jobs.GetProperty("available").GetBoolean());
         Assert.Contains("runc is not installed", jobs.GetProperty("launcher").GetString());

@@ -42,7 +42,7 @@ public sealed class SinkTests(SinkMeshFixture mesh) : IClassFixture<SinkMeshFixt
         }
 
         // The dashboard shows them too.
-        using var dashboard = new HttpClient { BaseAddress = mesh.App.DashboardUri };
+        using var dashboard = mesh.App.CreateDashboardClient();
         var rows = await dashboard.GetFromJsonAsync<JsonElement>("/api/sinks");
         Assert.Contains(rows.EnumerateArray(), r => r.GetProperty("name").GetString() == "runtime-0" && r.GetProperty("state").GetString() == "ONLINE");
         Assert.Contains("<h2>Sinks</h2>", await dashboard.GetStringAsync("/"));
