@@ -14,6 +14,7 @@ namespace Faas.Compiler.Tests;
 /// </summary>
 [Collection(CompilerCollection.Name)]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+[Trait("Category", "Security")]
 public sealed class SandboxEscapeTests(CompilerFixture fixture, SandboxEscapeTests.HostState state) : IClassFixture<SandboxEscapeTests.HostState>
 {
     public static TheoryData<SourceLanguage, string> Attacks()

@@ -152,6 +152,7 @@ public sealed class AsyncFaultTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Category", "Security")]
     public async Task An_attempt_cut_short_by_a_killed_scheduler_counts_and_with_none_left_the_invocation_is_dead_lettered()
     {
         // One attempt allowed (maxRetries 0); the scheduler running it dies, so the attempt leaves no result and the

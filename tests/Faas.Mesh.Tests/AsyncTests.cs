@@ -203,6 +203,7 @@ public sealed class AsyncTests(MeshFixture mesh)
     }
 
     [Fact]
+    [Trait("Category", "Security")]
     public async Task An_invocation_whose_module_no_worker_can_load_uses_its_attempts_and_is_dead_lettered()
     {
         // READY, yet refused by every worker's instance pool: a module stored before deploys checked the workers' limits.

@@ -69,6 +69,7 @@ public sealed class DeployTests(MeshFixture mesh)
     }
 
     [Fact]
+    [Trait("Category", "Security")]
     public async Task A_module_beyond_the_workers_limits_is_400_naming_the_limit()
     {
         // Valid WebAssembly, but no worker's instance pool takes a table this large: refused here, not at every run.

@@ -72,6 +72,7 @@ public sealed class FailureTests(MeshFixture mesh)
     }
 
     [Fact]
+    [Trait("Category", "Security")]
     public async Task A_warm_function_passing_2_GiB_to_fd_write_gets_a_prompt_504_and_its_worker_serves_the_next_call()
     {
         // fd_write over and over with 2 GiB of iovecs: one such call used to hold the worker for half a minute, and the

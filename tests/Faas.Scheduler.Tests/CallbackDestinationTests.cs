@@ -10,6 +10,7 @@ namespace Faas.Scheduler.Tests;
 /// Where a tenant's callback may lead. Classification needs no traffic; every connection these tests make goes to
 /// a listener of their own on loopback, which is allowed only where a test says so.
 /// </summary>
+[Trait("Category", "Security")]
 public sealed class CallbackDestinationTests
 {
     [Theory]

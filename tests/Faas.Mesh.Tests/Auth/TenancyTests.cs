@@ -19,6 +19,7 @@ namespace Faas.Mesh.Tests.Auth;
 /// internal services called directly. The methods come from the protos, so a new one fails these tests until it is classified.
 /// </summary>
 [Collection(MeshCollection.Name)]
+[Trait("Category", "Security")]
 public sealed class TenancyTests(MeshFixture mesh, ITestOutputHelper output) : IAsyncLifetime
 {
     private TenantSession alice = null!;

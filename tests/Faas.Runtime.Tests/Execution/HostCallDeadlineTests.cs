@@ -20,6 +20,7 @@ namespace Faas.Runtime.Tests.Execution;
 /// bounds checks and reach the host's work.
 /// </summary>
 [Collection(WasmRuntimeCollection.Name)]
+[Trait("Category", "Security")]
 public sealed class HostCallDeadlineTests : IAsyncDisposable
 {
     /// <summary>The stated margin (docs/architecture.md, "Host calls are bounded"): a run ends within this of its timeout.</summary>
