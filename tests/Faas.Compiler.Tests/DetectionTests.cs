@@ -26,7 +26,7 @@ public sealed class DetectionTests(CompilerFixture fixture)
     {
         var inventory = await fixture.Detector.GetInventoryAsync();
 
-        Assert.True(inventory.Sandboxed, "bubblewrap is installed by .ci/run, so builds must run sandboxed");
+        Assert.True(inventory.Sandboxed, $"bubblewrap is installed by .ci/run, so builds must run sandboxed: {inventory[SourceLanguage.C].Describe()}");
     }
 
     [Fact]
@@ -80,6 +80,7 @@ public sealed class DetectionTests(CompilerFixture fixture)
 
         var inventory = await detector.GetInventoryAsync();
 
+        Assert.True(inventory.Sandboxed, inventory[SourceLanguage.C].Describe());
         Assert.Equal(["wasi-libc"], inventory[SourceLanguage.C].InstallPackages);
         Assert.Equal(["wasi-libc", "libc++-dev-wasm32"], inventory[SourceLanguage.Cpp].InstallPackages);
     }

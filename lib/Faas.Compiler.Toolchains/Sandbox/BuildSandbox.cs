@@ -25,6 +25,8 @@ internal sealed partial class BuildSandbox
     private static readonly (string Link, string Target)[] SystemLinks =
         [("/bin", "usr/bin"), ("/sbin", "usr/sbin"), ("/lib", "usr/lib"), ("/lib64", "usr/lib64")];
 
+    private const int ProbeAttempts = 3;
+
     private readonly string bwrap;
     private readonly string? setpriv;
     private readonly CompilerOptions options;
@@ -65,17 +67,38 @@ internal sealed partial class BuildSandbox
         }
 
         var candidate = new BuildSandbox(bwrap, setpriv, options, null);
+        var problem = "";
+        // A machine busy enough can make one start slow or fail: a sandbox is declared missing only if it never starts.
+        for (var attempt = 1; attempt <= ProbeAttempts; attempt++)
+        {
+            problem = await candidate.TryStartAsync(cancellationToken).ConfigureAwait(false);
+            if (problem.Length == 0)
+            {
+                return candidate;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken).ConfigureAwait(false);
+        }
+
+        return Unavailable(options, problem);
+    }
+
+    /// <summary>Runs <c>true</c> in a sandbox like a build's; empty when it worked, else what went wrong.</summary>
+    private async Task<string> TryStartAsync(CancellationToken cancellationToken)
+    {
         var scratch = Path.Combine(Path.GetTempPath(), $"faas-sandbox-probe-{Guid.NewGuid():N}");
         Directory.CreateDirectory(scratch);
         try
         {
-            candidate.HandOver(scratch);
-            var outcome = await new SandboxedProcess(candidate)
-                .RunAsync("/usr/bin/true", [], scratch, TimeSpan.FromSeconds(10), 4096, null, cancellationToken)
+            HandOver(scratch);
+            var outcome = await new SandboxedProcess(this)
+                .RunAsync("/usr/bin/true", [], scratch, TimeSpan.FromSeconds(30), 4096, null, cancellationToken)
                 .ConfigureAwait(false);
             return outcome is { TimedOut: false, ExitCode: 0 }
-                ? candidate
-                : Unavailable(options, $"bubblewrap could not start a sandboxed process (exit code {outcome.ExitCode}): {outcome.Log.Trim()}");
+                ? ""
+                : outcome.TimedOut
+                    ? "bubblewrap did not start a sandboxed process within 30 s"
+                    : $"bubblewrap could not start a sandboxed process (exit code {outcome.ExitCode}): {outcome.Log.Trim()}";
         }
         finally
         {
