@@ -23,7 +23,7 @@ public sealed class AsyncFaultTests(ITestOutputHelper output) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        app = FaasTestingBuilder.Create(o =>
+        app = await FaasTestingBuilder.Create(o =>
         {
             o.Workers = 2;
             o.ConfigureAppHost = a =>
@@ -33,7 +33,7 @@ public sealed class AsyncFaultTests(ITestOutputHelper output) : IAsyncLifetime
                 a.ServiceEnvironment["Scheduler__Async__MaxRetryDelay"] = "00:00:02";
                 a.ServiceEnvironment["Queues__ReaperPeriod"] = "00:00:00.500";
             };
-        }).Build();
+        }).BuildAsync();
         await app.StartAsync();
         channel = app.CreateGatewayChannel();
     }
