@@ -61,19 +61,19 @@ public static class SinkBenchmark
         var credential = (await created.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("secret").GetString()!;
 
         // Started as the AppHost starts runtime-0, with its environment, then turned into a pulling worker.
-        var (project, environment) = await app.GetProjectAsync("runtime-0");
-        var start = new ProcessStartInfo("dotnet")
+        var worker = await app.GetProcessAsync("runtime-0");
+        var start = new ProcessStartInfo(worker.CommandLine[0])
         {
-            WorkingDirectory = Path.GetDirectoryName(project)!,
+            WorkingDirectory = worker.WorkingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var argument in new[] { "run", "--project", project, "--no-build", "--no-launch-profile" })
+        foreach (var argument in worker.CommandLine.Skip(1))
         {
             start.ArgumentList.Add(argument);
         }
 
-        foreach (var (key, value) in environment)
+        foreach (var (key, value) in worker.Environment)
         {
             start.Environment[key] = value;
         }

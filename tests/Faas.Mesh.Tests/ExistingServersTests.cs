@@ -17,8 +17,8 @@ public sealed class ExistingServersTests
         await app.StartAsync();
 
         Assert.DoesNotContain("redis", app.ResourceNames);
-        var (_, scheduler) = await app.GetProjectAsync("scheduler");
-        Assert.Equal(redis.ConnectionString, scheduler["ConnectionStrings__redis"]);
+        var scheduler = await app.GetProcessAsync("scheduler");
+        Assert.Equal(redis.ConnectionString, scheduler.Environment["ConnectionStrings__redis"]);
 
         using var rest = app.CreateHttpClient("gateway");
         await MeshFixture.DeployAsync(rest, "through-redis", "echo");

@@ -112,7 +112,7 @@ public sealed class SelfHealingTests(ITestOutputHelper output) : IAsyncLifetime
                 }
             }
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (Exception e) when (stop.IsCancellationRequested && e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
         {
         }
         finally

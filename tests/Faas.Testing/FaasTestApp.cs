@@ -55,7 +55,8 @@ public sealed class FaasTestApp : IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(_options.HealthTimeoutSeconds) + TimeSpan.FromSeconds(30));
+        // Generous: on two cores shared with other test assemblies starting meshes of their own, a start can take minutes.
+        timeout.CancelAfter(TimeSpan.FromSeconds(_options.HealthTimeoutSeconds) + TimeSpan.FromSeconds(150));
         try
         {
             await _app.StartAsync(timeout.Token);
@@ -136,12 +137,11 @@ public sealed class FaasTestApp : IAsyncDisposable
     };
 
     /// <summary>
-    /// A running project resource's path and the environment its process was started with (read from the process
-    /// itself), to start another process like it.
+    /// A running service's command line, working directory and the environment its process was started with (read
+    /// from the process itself), to start another process like it.
     /// </summary>
-    public async Task<(string ProjectPath, IReadOnlyDictionary<string, string> Environment)> GetProjectAsync(string resourceName)
+    public async Task<ServiceProcess> GetProcessAsync(string resourceName)
     {
-        var resource = Model.Resources.OfType<ProjectResource>().Single(r => r.Name == resourceName);
         var pid = GetResource(resourceName).Pid ?? throw new InvalidOperationException($"'{resourceName}' has no process.");
         var environment = (await File.ReadAllTextAsync($"/proc/{pid}/environ"))
             .Split('\0', StringSplitOptions.RemoveEmptyEntries)
@@ -149,7 +149,10 @@ public sealed class FaasTestApp : IAsyncDisposable
             .Where(pair => pair.Length == 2)
             .GroupBy(pair => pair[0], StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Last()[1], StringComparer.Ordinal);
-        return (resource.GetProjectMetadata().ProjectPath, environment);
+        var commandLine = (await File.ReadAllTextAsync($"/proc/{pid}/cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        var workingDirectory = new DirectoryInfo($"/proc/{pid}/cwd").ResolveLinkTarget(returnFinalTarget: false)?.FullName
+            ?? throw new InvalidOperationException($"'{resourceName}' has no working directory.");
+        return new ServiceProcess(commandLine, workingDirectory, environment);
     }
 
     /// <summary>The console log of a resource so far (what the dashboard's Console logs shows), as one text.</summary>
@@ -317,3 +320,6 @@ public sealed record ResourceSnapshot(string Name, string? State, bool IsHealthy
 
     public override string ToString() => $"{Name} ({State}, {(IsHealthy ? "healthy" : "not healthy")}, pid {Pid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"})";
 }
+
+/// <summary>How a service's process was started: its command line (program first), working directory and environment.</summary>
+public sealed record ServiceProcess(IReadOnlyList<string> CommandLine, string WorkingDirectory, IReadOnlyDictionary<string, string> Environment);

@@ -44,6 +44,10 @@ public sealed partial class DotnetRunTests(ITestOutputHelper output)
             start.Environment.Remove(key);
         }
 
+        // The key of the dashboard's telemetry API (Aspire generates one when it is not given).
+        var dashboardApiKey = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        start.Environment["AppHost__DashboardApiKey"] = dashboardApiKey;
+
         var lines = new List<string>();
         var ready = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var clock = Stopwatch.StartNew();
@@ -89,11 +93,14 @@ public sealed partial class DotnetRunTests(ITestOutputHelper output)
                 Assert.True(signIn.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.Found or HttpStatusCode.OK, $"{signIn.StatusCode}");
             }
 
-            using (var anonymous = await client.GetAsync(new Uri($"http://127.0.0.1:{dashboard}/")))
+            using var stranger = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
+            using (var anonymous = await stranger.GetAsync(new Uri($"http://127.0.0.1:{dashboard}/")))
             {
                 Assert.True(anonymous.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.Found or HttpStatusCode.Unauthorized, $"{anonymous.StatusCode}");
                 Assert.Contains("login", anonymous.Headers.Location?.ToString() ?? "login", StringComparison.OrdinalIgnoreCase);
             }
+
+            await One_invoke_is_one_trace_across_the_mesh_in_the_dashboard(client, state, http, dashboard, dashboardApiKey);
         }
         finally
         {
@@ -118,6 +125,125 @@ public sealed partial class DotnetRunTests(ITestOutputHelper output)
 
         Assert.Empty(ProcessTable.Mentioning(state));
         Directory.Delete(state, recursive: true);
+    }
+
+    /// <summary>
+    /// A synchronous invoke, read back from the dashboard's telemetry API (what its Traces view shows): one trace
+    /// with spans from the gateway, the scheduler and the worker.
+    /// </summary>
+    private async Task One_invoke_is_one_trace_across_the_mesh_in_the_dashboard(HttpClient client, string state, int http, int dashboard, string apiKey)
+    {
+        var token = (await File.ReadAllTextAsync(Path.Combine(state, "admin.key"))).Trim();
+        var source = await File.ReadAllTextAsync(Path.Combine(Repository(), "samples", "functions", "wat", "echo.wat"));
+        using (var deploy = new HttpRequestMessage(HttpMethod.Post, new Uri($"http://127.0.0.1:{http}/v1/functions?wait=true")))
+        {
+            deploy.Headers.Authorization = new("Bearer", token);
+            deploy.Content = System.Net.Http.Json.JsonContent.Create(new { name = "traced", language = "wat", source });
+            using var deployed = await client.SendAsync(deploy);
+            Assert.True(deployed.IsSuccessStatusCode, $"{deployed.StatusCode}: {await deployed.Content.ReadAsStringAsync()}");
+        }
+
+        var traceId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        var callerSpanId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+        using (var invoke = new HttpRequestMessage(HttpMethod.Post, new Uri($"http://127.0.0.1:{http}/v1/functions/traced:invoke")))
+        {
+            invoke.Headers.Authorization = new("Bearer", token);
+            invoke.Headers.Add("traceparent", $"00-{traceId}-{callerSpanId}-01");
+            invoke.Content = new StringContent("hello");
+            using var invoked = await client.SendAsync(invoke);
+            Assert.Equal(HttpStatusCode.OK, invoked.StatusCode);
+            Assert.Equal("hello", await invoked.Content.ReadAsStringAsync());
+        }
+
+        // Without the key the telemetry API answers nothing.
+        using var stranger = new HttpClient(new SocketsHttpHandler { UseCookies = false });
+        using (var anonymous = await stranger.GetAsync(new Uri($"http://127.0.0.1:{dashboard}/api/telemetry/traces/{traceId}")))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        }
+
+        // Services export in batches (every 5 s): the trace fills in over a few seconds. Read until every service has
+        // shown its part and one more export has passed.
+        var expected = new[] { "gateway", "scheduler", "runtime-0" };
+        var services = new HashSet<string>(StringComparer.Ordinal);
+        var spans = new List<string>();
+        DateTime? settled = null;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline && (settled is null || DateTime.UtcNow < settled))
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://127.0.0.1:{dashboard}/api/telemetry/traces/{traceId}"));
+            request.Headers.Add("x-api-key", apiKey);
+            using var response = await client.SendAsync(request);
+            if (response.IsSuccessStatusCode)
+            {
+                using var trace = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                services.Clear();
+                spans.Clear();
+                Collect(trace.RootElement, services, spans, traceId);
+                if (settled is null && expected.All(services.Contains))
+                {
+                    settled = DateTime.UtcNow + TimeSpan.FromSeconds(6);
+                }
+            }
+
+            await Task.Delay(500);
+        }
+
+        output.WriteLine($"trace {traceId}: services {string.Join(", ", services)}; spans {string.Join(" | ", spans)}");
+        foreach (var service in expected)
+        {
+            Assert.Contains(service, services);
+        }
+
+        // The gateway's server span is the child of the caller's: the trace starts where the request came in.
+        Assert.Contains(spans, span => span.StartsWith("gateway: ", StringComparison.Ordinal) && span.EndsWith($" <- {callerSpanId}", StringComparison.Ordinal));
+    }
+
+    /// <summary>Walks OTLP JSON: each resource's <c>service.name</c> that has spans of the trace, and the spans' names.</summary>
+    private static void Collect(System.Text.Json.JsonElement element, HashSet<string> services, List<string> spans, string traceId)
+    {
+        if (element.ValueKind == System.Text.Json.JsonValueKind.Array)
+        {
+            foreach (var item in element.EnumerateArray())
+            {
+                Collect(item, services, spans, traceId);
+            }
+
+            return;
+        }
+
+        if (element.ValueKind != System.Text.Json.JsonValueKind.Object)
+        {
+            return;
+        }
+
+        if (element.TryGetProperty("resource", out var resource) && element.TryGetProperty("scopeSpans", out var scopeSpans))
+        {
+            var name = resource.TryGetProperty("attributes", out var attributes)
+                ? attributes.EnumerateArray()
+                    .Where(a => a.GetProperty("key").GetString() == "service.name")
+                    .Select(a => a.GetProperty("value").GetProperty("stringValue").GetString())
+                    .FirstOrDefault()
+                : null;
+            var ofTrace = scopeSpans.EnumerateArray()
+                .SelectMany(scope => scope.TryGetProperty("spans", out var list) ? list.EnumerateArray() : Enumerable.Empty<System.Text.Json.JsonElement>())
+                .Where(span => string.Equals(span.GetProperty("traceId").GetString(), traceId, StringComparison.OrdinalIgnoreCase))
+                .Select(span => $"{name}: {span.GetProperty("name").GetString()}"
+                    + (span.TryGetProperty("parentSpanId", out var parent) && parent.GetString() is { Length: > 0 } parentId ? $" <- {parentId.ToLowerInvariant()}" : ""))
+                .ToList();
+            if (name is not null && ofTrace.Count > 0)
+            {
+                services.Add(name);
+                spans.AddRange(ofTrace);
+            }
+
+            return;
+        }
+
+        foreach (var property in element.EnumerateObject())
+        {
+            Collect(property.Value, services, spans, traceId);
+        }
     }
 
     private static string Repository()
