@@ -21,6 +21,7 @@ public static class FaasServiceExtensions
             .WithLoopbackEndpoint("http", httpPort, "Http1")
             .WithLoopbackEndpoint("grpc", grpcPort, "Http2")
             .WithOtlpExporter()
+            .WithoutOtlpExporterWhenNoDashboard()
             .WithEnvironment("DOTNET_ENVIRONMENT", builder.Environment.EnvironmentName)
             .WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName)
             .WithEnvironment("ServiceAuth__KeyFile", state.ServiceKeyFile)
@@ -39,6 +40,25 @@ public static class FaasServiceExtensions
         }
 
         return service;
+    }
+
+    /// <summary>
+    /// With the dashboard disabled (the tests and the benchmark), nothing receives OTLP: Aspire would still point the
+    /// service at its default collector address, and every service would record every span and keep failing to
+    /// export it. Without an endpoint the service records no traces for export at all.
+    /// </summary>
+    public static IResourceBuilder<ExecutableResource> WithoutOtlpExporterWhenNoDashboard(this IResourceBuilder<ExecutableResource> service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        return service.WithEnvironment(context =>
+        {
+            if (context.ExecutionContext.Services.GetService<DistributedApplicationOptions>() is { DisableDashboard: true })
+            {
+                context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
+                context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_PROTOCOL");
+                context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_HEADERS");
+            }
+        });
     }
 
     /// <summary>

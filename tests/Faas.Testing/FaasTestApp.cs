@@ -24,6 +24,7 @@ public sealed class FaasTestApp : IAsyncDisposable
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Text.StringBuilder> _consoleLogs = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private bool _disposed;
+    private bool _started;
 
     internal FaasTestApp(DistributedApplication app, StateLayout state, AppHostOptions options, bool ownsStateDirectory, TimeSpan defaultWaitTimeout)
     {
@@ -44,7 +45,8 @@ public sealed class FaasTestApp : IAsyncDisposable
 
     private ResourceNotificationService Notifications => _app.Services.GetRequiredService<ResourceNotificationService>();
 
-    private DistributedApplicationModel Model => _app.Services.GetRequiredService<DistributedApplicationModel>();
+    /// <summary>The app model as the AppHost declared it (resources and their annotations).</summary>
+    public DistributedApplicationModel Model => _app.Services.GetRequiredService<DistributedApplicationModel>();
 
     /// <summary>The resources the app model starts, by name (not Aspire's own, nor those that wait for a command).</summary>
     public IReadOnlyList<string> ResourceNames =>
@@ -59,6 +61,7 @@ public sealed class FaasTestApp : IAsyncDisposable
         timeout.CancelAfter(TimeSpan.FromSeconds(_options.HealthTimeoutSeconds) + TimeSpan.FromSeconds(150));
         try
         {
+            _started = true;
             await _app.StartAsync(timeout.Token);
             FollowConsoleLogs();
             await Task.WhenAll(ResourceNames.Select(name => Notifications.WaitForResourceHealthyAsync(name, timeout.Token)));
@@ -267,7 +270,11 @@ public sealed class FaasTestApp : IAsyncDisposable
 
         _disposed = true;
         await _stopping.CancelAsync();
-        await _app.StopAsync(CancellationToken.None);
+        if (_started)
+        {
+            await _app.StopAsync(CancellationToken.None);
+        }
+
         await _app.DisposeAsync();
         _stopping.Dispose();
         if (_ownsStateDirectory)

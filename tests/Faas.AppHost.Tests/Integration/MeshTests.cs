@@ -52,6 +52,8 @@ public sealed class MeshTests(MeshFixture mesh)
         Assert.Equal(App.GetConnectionString("redis"), environment["ConnectionStrings__redis"]);
         Assert.Equal(App.GetConnectionString("faasdb"), environment["ConnectionStrings__faasdb"]);
         Assert.Equal("scheduler", environment["OTEL_SERVICE_NAME"]);
+        // No dashboard here, so no collector: the service exports nothing rather than failing to.
+        Assert.False(environment.ContainsKey("OTEL_EXPORTER_OTLP_ENDPOINT"), environment.GetValueOrDefault("OTEL_EXPORTER_OTLP_ENDPOINT"));
         Assert.Equal(App.State.ServiceKeyFile, environment["ServiceAuth__KeyFile"]);
         Assert.Equal(App.GetEndpoint("scheduler", "grpc").ToString().TrimEnd('/'), environment["Kestrel__Endpoints__grpc__Url"]);
     }
