@@ -45,7 +45,8 @@ public static class FaasServiceExtensions
     /// <summary>
     /// With the dashboard disabled (the tests and the benchmark), nothing receives OTLP: Aspire would still point the
     /// service at its default collector address, and every service would record every span and keep failing to
-    /// export it. Without an endpoint the service records no traces for export at all.
+    /// export it. Without an endpoint the service records no traces for export at all, and runs with the
+    /// OpenTelemetry SDK's defaults rather than those Aspire sets for a local dashboard.
     /// </summary>
     public static IResourceBuilder<ExecutableResource> WithoutOtlpExporterWhenNoDashboard(this IResourceBuilder<ExecutableResource> service)
     {
@@ -54,9 +55,15 @@ public static class FaasServiceExtensions
         {
             if (context.ExecutionContext.Services.GetService<DistributedApplicationOptions>() is { DisableDashboard: true })
             {
-                context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
-                context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_PROTOCOL");
-                context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_HEADERS");
+                // The exporter's address and the settings Aspire gives it for a local dashboard (a one-second export
+                // interval, every trace sampled, exemplars on every measurement made inside a trace); the service's
+                // name and instance stay.
+                foreach (var variable in context.EnvironmentVariables.Keys
+                    .Where(k => k.StartsWith("OTEL_", StringComparison.Ordinal) && k is not ("OTEL_SERVICE_NAME" or "OTEL_RESOURCE_ATTRIBUTES"))
+                    .ToList())
+                {
+                    context.EnvironmentVariables.Remove(variable);
+                }
             }
         });
     }
