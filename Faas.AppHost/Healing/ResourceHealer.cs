@@ -63,16 +63,23 @@ internal sealed partial class ResourceHealer(
     {
         try
         {
-            await Task.Delay(backoff, stoppingToken).ConfigureAwait(false);
-            var restarts = Interlocked.Increment(ref track.Restarts);
-            var result = await commands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, stoppingToken).ConfigureAwait(false);
-            if (!result.Success)
+            // A start can fail without the resource ever running again (a dependency it waits for is itself being
+            // restarted, so it ends FailedToStart): then no further state change would bring it back, so try again,
+            // with a longer backoff each time, until it starts or the AppHost stops.
+            while (true)
             {
+                await Task.Delay(backoff, stoppingToken).ConfigureAwait(false);
+                var result = await commands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, stoppingToken).ConfigureAwait(false);
+                if (result.Success)
+                {
+                    break;
+                }
+
                 LogRestartFailed(logger, resource.Name, result.Message ?? "no reason given");
-                track.Restarting = false;
-                track.RunningSince = DateTimeOffset.UtcNow; // so the next death is seen, with a longer backoff
-                return;
+                backoff = track.NextBackoff();
             }
+
+            var restarts = Interlocked.Increment(ref track.Restarts);
 
             await notifications.PublishUpdateAsync(resource, snapshot => snapshot with
             {
