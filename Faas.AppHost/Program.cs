@@ -1,4 +1,10 @@
+using Faas.AppHost.Garnet;
+using Faas.AppHost.Healing;
 using Faas.AppHost.Hosting;
+using Faas.AppHost.Jobs;
+using Faas.AppHost.Postgres;
+using Faas.AppHost.Services;
+using Faas.AppHost.Status;
 
 if (CommandLineSwitches.IsHelp(args))
 {
@@ -6,21 +12,77 @@ if (CommandLineSwitches.IsHelp(args))
     return 0;
 }
 
-WebApplication app;
+var builder = DistributedApplication.CreateBuilder(args);
+AppHostSettings settings;
 try
 {
-    app = AppHostApplication.Create(args);
-    AppHostPreflight.Run(app.Services);
+    settings = builder.AddFaasSettings(args);
 }
-catch (Exception e) when (AppHostPreflight.Explain(e) is { } reason)
+catch (AppHostConfigurationException e)
 {
-    Console.Error.WriteLine(reason);
+    Console.Error.WriteLine(e.Message);
     return 2;
 }
 
-await using (app)
+var (options, state) = (settings.Options, settings.State);
+
+// Data: an existing server when one is given, else the embedded one, run as a process of its own (there is no
+// container engine to run Redis or PostgreSQL images).
+var redis = options.RedisConnectionString is { Length: > 0 }
+    ? FaasConnection.External(builder.AddConnectionString(ResourceNames.Redis))
+    : builder.AddGarnet(ResourceNames.Redis, options.GarnetPersistence ? state.Garnet : null);
+var faasdb = options.FaasDbConnectionString is { Length: > 0 }
+    ? FaasConnection.External(builder.AddConnectionString(ResourceNames.FaasDb))
+    : builder.AddLocalPostgres(ResourceNames.Postgres, ResourceNames.FaasDb, state, options);
+
+if (!options.InfrastructureOnly)
 {
-    var runner = app.Services.GetRequiredService<AppHostRunner>();
-    await app.RunAsync();
-    return runner.ExitCode;
+    // The membership of execution capacity: first, so the workers register with it as they start.
+    var sinkManager = builder.AddFaasService(ResourceNames.SinkManager, "Faas.SinkManager", settings)
+        .WithConnection(faasdb)
+        .WithEnvironment("SinkManager__SigningKeyFile", state.SinkTokenKeyFile)
+        .WithEnvironment("SinkManager__BootstrapCredentialFile", state.WorkerCredentialFile);
+
+    var workers = Enumerable.Range(0, options.Workers)
+        .Select(i => builder.AddFaasService(ResourceNames.RuntimeWorker(i), "Faas.Runtime.Worker", settings)
+            .WithConnection(faasdb)
+            .WithServiceReference(sinkManager)
+            .WithEnvironment("Runtime__WorkerId", ResourceNames.RuntimeWorker(i))
+            .WithEnvironment("Runtime__CacheDirectory", state.ModuleCache)
+            .WithEnvironment("Sink__CredentialFile", state.WorkerCredentialFile)
+            .WithOwnGrpcAddressAs("Sink__PushAddress")
+            .WithDrainCommand())
+        .ToList();
+
+    var scheduler = builder.AddFaasService(ResourceNames.Scheduler, "Faas.Scheduler", settings)
+        .WithConnection(redis)
+        .WithConnection(faasdb)
+        .WithServiceReference(sinkManager)
+        .WithEnvironment("Jobs__StateDirectory", state.Jobs)
+        .WithJobRuntime(settings);
+
+    var compiler = builder.AddFaasService(ResourceNames.Compiler, "Faas.Compiler", settings)
+        .WithConnection(redis)
+        .WithConnection(faasdb)
+        .WithEnvironment("Builds__MaxParallelBuilds", options.Compilers.ToString(System.Globalization.CultureInfo.InvariantCulture))
+        .WithEnvironment("Compiler__BuildTimeout", TimeSpan.FromSeconds(options.BuildTimeoutSeconds).ToString("c", System.Globalization.CultureInfo.InvariantCulture))
+        .WithEnvironment("Compiler__ScratchRoot", state.Builds)
+        .WithAssemblyScript(state);
+
+    builder.AddFaasService(ResourceNames.Gateway, "Faas.Gateway", settings, options.GatewayHttpPort, options.GatewayGrpcPort)
+        .WithConnection(redis)
+        .WithConnection(faasdb)
+        .WithServiceReference(scheduler)
+        .WithServiceReference(compiler)
+        .WithServiceReference(sinkManager)
+        .WithEnvironment("Auth__SigningKeyFile", state.UserTokenKeyFile)
+        .WithEnvironment("Auth__BootstrapAdminKeyFile", state.AdminKeyFile);
 }
+
+// A resource that dies is started again, with backoff; the ready line is printed once every resource is healthy.
+builder.Services.AddResourceHealing();
+builder.Services.AddReadyLine(settings);
+builder.Services.AddMeshStatus();
+
+await builder.Build().RunAsync();
+return 0;

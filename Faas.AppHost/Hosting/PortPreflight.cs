@@ -1,4 +1,5 @@
-using Faas.AppHost.Networking;
+using System.Net;
+using System.Net.Sockets;
 
 namespace Faas.AppHost.Hosting;
 
@@ -10,11 +11,11 @@ public static class PortPreflight
 {
     public static void EnsurePortsAreFree(AppHostOptions options, Func<int, bool>? isInUse = null)
     {
-        isInUse ??= PortProbe.IsInUse;
-        var checks = new List<(int Port, string What, string Key, string Switch)>
-        {
-            (options.DashboardPort, "the dashboard", "AppHost:DashboardPort", "--dashboard-port"),
-        };
+        ArgumentNullException.ThrowIfNull(options);
+        isInUse ??= IsInUse;
+        var checks = DashboardPorts.For(options.DashboardPort)
+            .Select(p => (Port: p, What: "the dashboard", Key: "AppHost:DashboardPort", Switch: "--dashboard-port"))
+            .ToList();
         if (!options.InfrastructureOnly)
         {
             checks.Add((options.GatewayHttpPort, "the gateway's REST endpoint", "AppHost:GatewayHttpPort", "--gateway-http-port"));
@@ -29,6 +30,21 @@ public static class PortPreflight
         if (taken.Count > 0)
         {
             throw new AppHostConfigurationException(string.Join(Environment.NewLine, taken));
+        }
+    }
+
+    /// <summary>Whether something listens on, or holds, the loopback port.</summary>
+    public static bool IsInUse(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return false;
+        }
+        catch (SocketException)
+        {
+            return true;
         }
     }
 }

@@ -1,4 +1,3 @@
-using Faas.AppHost.Model;
 
 namespace Faas.AppHost.Hosting;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using Faas.AppHost.Processes;
 
 namespace Faas.AppHost.Jobs;
 
@@ -81,9 +80,25 @@ public static class OneShotPublisher
         }
     }
 
+    /// <summary>The dotnet of the SDK that runs this AppHost: the one <c>dotnet run</c> names, else the runtime's own root.</summary>
+    private static string DotNetExecutable
+    {
+        get
+        {
+            if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host))
+            {
+                return host;
+            }
+
+            // <root>/shared/Microsoft.NETCore.App/<version>/ → <root>/dotnet
+            var root = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
+            return File.Exists(Path.Combine(root, "dotnet")) ? Path.Combine(root, "dotnet") : "dotnet";
+        }
+    }
+
     private static async Task<string> PublishAsync(string project, string output, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(DotNetHost.Path)
+        var start = new ProcessStartInfo(DotNetExecutable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Faas.AppHost.Model;
 
 namespace Faas.AppHost.Jobs;
 
@@ -20,10 +19,10 @@ public sealed record OneShotRuntimeBuild(string ProjectPath, string OutputDirect
 
     public bool IsPublished => File.Exists(Executable) && File.Exists(Path.Combine(OutputDirectory, "libwasmtime.so"));
 
-    /// <summary>The build of <paramref name="project"/> (the one-shot runtime's project), keyed by its current sources.</summary>
-    public static OneShotRuntimeBuild For(ServiceProject project)
+    /// <summary>The build of the one-shot runtime's project at <paramref name="projectPath"/>, keyed by its current sources.</summary>
+    public static OneShotRuntimeBuild For(string projectPath)
     {
-        var projectDirectory = project.ProjectDirectory;
+        var projectDirectory = Path.GetDirectoryName(Path.GetFullPath(projectPath))!;
         var repository = FindRepository(projectDirectory);
         var runtimeLibrary = Path.Combine(Path.GetDirectoryName(projectDirectory)!, "Faas.Runtime");
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -35,7 +34,7 @@ public sealed record OneShotRuntimeBuild(string ProjectPath, string OutputDirect
         }
 
         var key = Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
-        return new OneShotRuntimeBuild(project.ProjectPath, Path.Combine(repository, ".faas", "oneshot", key));
+        return new OneShotRuntimeBuild(projectPath, Path.Combine(repository, ".faas", "oneshot", key));
     }
 
     private static IEnumerable<string> SourcesOf(string directory) =>

@@ -11,6 +11,8 @@ internal sealed record PostgresBinaries(string Directory)
 
     public string PgCtl => Path.Combine(Directory, "pg_ctl");
 
+    public string Server => Path.Combine(Directory, "postgres");
+
     /// <summary>The configured folder, else the highest <c>/usr/lib/postgresql/N/bin</c>, else pg_ctl's folder on PATH.</summary>
     public static PostgresBinaries? Locate(string? configured)
     {
@@ -53,7 +55,7 @@ internal sealed record PostgresBinaries(string Directory)
     }
 
     private static bool HasServerPrograms(string folder) =>
-        File.Exists(Path.Combine(folder, "pg_ctl")) && File.Exists(Path.Combine(folder, "initdb"));
+        File.Exists(Path.Combine(folder, "pg_ctl")) && File.Exists(Path.Combine(folder, "initdb")) && File.Exists(Path.Combine(folder, "postgres"));
 
     private static decimal? ParseVersion(string name) =>
         decimal.TryParse(name, NumberStyles.Number, CultureInfo.InvariantCulture, out var version) ? version : null;

@@ -24,7 +24,7 @@ public static class AsyncBenchmark
     public static async Task RunAsync(BenchOptions options, bool acceptanceOnly, CancellationToken cancellationToken)
     {
         AnsiConsole.MarkupLine($"[grey]Starting the mesh with {options.Workers} worker(s)…[/]");
-        await using var app = BenchMesh.Create(options, o =>
+        await using var app = await BenchMesh.CreateAsync(options, o =>
         {
             o.Workers = options.Workers;
             if (acceptanceOnly)

@@ -10,7 +10,7 @@ public static class BenchMesh
 {
     public const string EnvironmentName = "Production";
 
-    public static FaasTestApp Create(BenchOptions? options, Action<FaasTestingOptions>? configure = null) =>
+    public static Task<FaasTestApp> CreateAsync(BenchOptions? options, Action<FaasTestingOptions>? configure = null) =>
         FaasTestingBuilder.Create(o =>
         {
             o.EnvironmentName = EnvironmentName;
@@ -24,5 +24,5 @@ public static class BenchMesh
                     appHost.ServiceEnvironment[key] = value;
                 }
             };
-        }).Build();
+        }).BuildAsync();
 }

@@ -18,7 +18,7 @@ public static class DeployBenchmark
     public static async Task RunAsync(int iterations, int workers, string? markdownPath, CancellationToken cancellationToken)
     {
         AnsiConsole.MarkupLine($"[grey]Starting the mesh with {workers} worker(s)…[/]");
-        await using var app = BenchMesh.Create(null, o => o.Workers = workers);
+        await using var app = await BenchMesh.CreateAsync(null, o => o.Workers = workers);
         await app.StartAsync(cancellationToken);
         using var rest = app.CreateHttpClient("gateway", "http");
         rest.Timeout = TimeSpan.FromMinutes(3);

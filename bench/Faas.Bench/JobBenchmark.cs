@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Faas.Bench.Load;
 using Faas.AppHost.Jobs;
-using Faas.AppHost.Model;
+using Faas.Testing;
 using Faas.Protos.V1;
 using Faas.Scheduler.Jobs.Oci;
 using Google.Api;
@@ -30,9 +30,9 @@ public static class JobBenchmark
     {
         AnsiConsole.MarkupLine("[grey]Publishing the one-shot runtime if needed…[/]");
         await OneShotPublisher.EnsurePublishedAsync(
-            OneShotRuntimeBuild.For(ServiceProjectCatalog.FromAppHostAssembly().Get(ServiceProjectCatalog.OneShotRuntimeProject)), cancellationToken);
+            FaasTestingBuilder.OneShotRuntime, cancellationToken);
         AnsiConsole.MarkupLine($"[grey]Starting the mesh with {options.Workers} worker(s)…[/]");
-        await using var app = BenchMesh.Create(options, o => o.Workers = options.Workers);
+        await using var app = await BenchMesh.CreateAsync(options, o => o.Workers = options.Workers);
         await app.StartAsync(cancellationToken);
 
         using var gateway = app.CreateGatewayChannel();

@@ -22,7 +22,7 @@ public static class OverloadBenchmark
     public static async Task RunAsync(BenchOptions options, CancellationToken cancellationToken)
     {
         AnsiConsole.MarkupLine($"[grey]Starting the mesh with {options.Workers} worker(s)…[/]");
-        await using var app = BenchMesh.Create(options, o => o.Workers = options.Workers);
+        await using var app = await BenchMesh.CreateAsync(options, o => o.Workers = options.Workers);
         await app.StartAsync(cancellationToken);
         using var gateway = app.CreateGatewayChannel();
         using var rest = app.CreateHttpClient("gateway", "http");

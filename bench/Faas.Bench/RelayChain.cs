@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Sockets;
-using Faas.AppHost.Model;
 using Faas.Bench.Load;
 using Faas.Testing;
 
@@ -28,10 +27,10 @@ public sealed class RelayChain : IAsyncDisposable
         var chain = new RelayChain();
         try
         {
-            var next = app.GetEndpoint(worker, EndpointDefinition.Grpc);
+            var next = app.GetEndpoint(worker, "grpc");
             foreach (var name in new[] { "relay-1", "relay-0" })
             {
-                next = await chain.StartRelayAsync(name, next, app.Model.State.ServiceKeyFile, options, cancellationToken);
+                next = await chain.StartRelayAsync(name, next, app.State.ServiceKeyFile, options, cancellationToken);
             }
 
             chain.Front = next;

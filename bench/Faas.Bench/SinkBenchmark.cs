@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Runtime.Versioning;
 using System.Text.Json;
-using Faas.AppHost.Model;
 using Faas.Bench.Load;
 using Faas.Protos.V1;
 using Faas.Testing;
@@ -31,7 +30,7 @@ public static class SinkBenchmark
     public static async Task RunAsync(BenchOptions options, int failovers, CancellationToken cancellationToken)
     {
         AnsiConsole.MarkupLine("[grey]Starting the mesh with 2 built-in workers…[/]");
-        await using var app = BenchMesh.Create(options, o =>
+        await using var app = await BenchMesh.CreateAsync(options, o =>
         {
             o.Workers = 2;
             o.ConfigureAppHost = appHost => appHost.ServiceEnvironment["Sink__MemoryMb"] = BuiltInMemoryMb.ToString(CultureInfo.InvariantCulture);
@@ -61,14 +60,20 @@ public static class SinkBenchmark
         created.EnsureSuccessStatusCode();
         var credential = (await created.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("secret").GetString()!;
 
-        var template = app.Model.Resources.OfType<ProjectResourceDefinition>().First(r => r.Name == "runtime-0");
-        var start = new ProcessStartInfo("dotnet", $"\"{template.Project.AssemblyPath}\"")
+        // Started as the AppHost starts runtime-0, with its environment, then turned into a pulling worker.
+        var worker = await app.GetProcessAsync("runtime-0");
+        var start = new ProcessStartInfo(worker.CommandLine[0])
         {
-            WorkingDirectory = template.Project.ProjectDirectory,
+            WorkingDirectory = worker.WorkingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var (key, value) in template.Environment)
+        foreach (var argument in worker.CommandLine.Skip(1))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in worker.Environment)
         {
             start.Environment[key] = value;
         }

@@ -9,18 +9,23 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
-using StackExchange.Redis;
 
 namespace Faas.Storage;
 
 public static class StorageExtensions
 {
-    /// <summary>Registers the PostgreSQL data source (ConnectionStrings:faasdb) and the stores.</summary>
+    /// <summary>
+    /// Registers the PostgreSQL data source (ConnectionStrings:faasdb) through Aspire's Npgsql integration (health check,
+    /// traces, metrics) and the stores.
+    /// </summary>
     public static IHostApplicationBuilder AddFaasDatabase(this IHostApplicationBuilder builder)
     {
-        var connectionString = builder.Configuration.GetConnectionString(StorageOptions.DatabaseConnectionName)
-            ?? throw new InvalidOperationException($"ConnectionStrings:{StorageOptions.DatabaseConnectionName} is not set.");
-        builder.Services.AddSingleton(_ => CreateDataSource(connectionString));
+        if (string.IsNullOrEmpty(builder.Configuration.GetConnectionString(StorageOptions.DatabaseConnectionName)))
+        {
+            throw new InvalidOperationException($"ConnectionStrings:{StorageOptions.DatabaseConnectionName} is not set.");
+        }
+
+        builder.AddNpgsqlDataSource(StorageOptions.DatabaseConnectionName, configureDataSourceBuilder: PrepareOftenRunStatements);
         builder.Services.AddSingleton<DatabaseMigrator>();
         builder.Services.AddSingleton<ArtifactStore>();
         builder.Services.AddSingleton<FunctionStore>();
@@ -29,24 +34,29 @@ public static class StorageExtensions
         builder.Services.AddSingleton<BuildStore>();
         builder.Services.AddSingleton<Identity.IdentityStore>();
         builder.Services.AddSingleton<Sinks.SinkCredentialStore>();
-        builder.Services.AddOpenTelemetry().WithTracing(t => t.AddNpgsql());
         return builder;
     }
 
     /// <summary>
-    /// The data source of every service. Unless the connection string says otherwise, statements run often are prepared
-    /// automatically: the execution journal's upsert, thousands of times a second under asynchronous load, is otherwise
-    /// parsed and planned by PostgreSQL on every batch, and that planning was most of the database's CPU.
+    /// Unless the connection string says otherwise, statements run often are prepared automatically: the execution
+    /// journal's upsert, thousands of times a second under asynchronous load, is otherwise parsed and planned by
+    /// PostgreSQL on every batch, and that planning was most of the database's CPU.
     /// </summary>
-    public static NpgsqlDataSource CreateDataSource(string connectionString)
+    public static void PrepareOftenRunStatements(NpgsqlDataSourceBuilder builder)
     {
-        var builder = new NpgsqlDataSourceBuilder(connectionString);
-        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        ArgumentNullException.ThrowIfNull(builder);
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = builder.ConnectionString };
         if (!given.ContainsKey("Max Auto Prepare") && !given.ContainsKey("MaxAutoPrepare"))
         {
             builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
         }
+    }
 
+    /// <summary>A data source as the services make theirs (for tools and tests outside a service).</summary>
+    public static NpgsqlDataSource CreateDataSource(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        PrepareOftenRunStatements(builder);
         return builder.Build();
     }
 
@@ -57,17 +67,19 @@ public static class StorageExtensions
         return builder;
     }
 
-    /// <summary>Registers the Redis connection (ConnectionStrings:redis) and the change notifier.</summary>
+    /// <summary>
+    /// Registers the Redis connection (ConnectionStrings:redis) through Aspire's StackExchange.Redis integration (health
+    /// check, traces) and the change notifier. The connection is made even while the server is away and recovers when it
+    /// is back.
+    /// </summary>
     public static IHostApplicationBuilder AddFaasRedis(this IHostApplicationBuilder builder)
     {
-        var connectionString = builder.Configuration.GetConnectionString(StorageOptions.RedisConnectionName)
-            ?? throw new InvalidOperationException($"ConnectionStrings:{StorageOptions.RedisConnectionName} is not set.");
-        builder.Services.AddSingleton<IConnectionMultiplexer>(_ =>
+        if (string.IsNullOrEmpty(builder.Configuration.GetConnectionString(StorageOptions.RedisConnectionName)))
         {
-            var options = ConfigurationOptions.Parse(connectionString);
-            options.AbortOnConnectFail = false;
-            return ConnectionMultiplexer.Connect(options);
-        });
+            throw new InvalidOperationException($"ConnectionStrings:{StorageOptions.RedisConnectionName} is not set.");
+        }
+
+        builder.AddRedisClient(StorageOptions.RedisConnectionName, configureOptions: options => options.AbortOnConnectFail = false);
         builder.Services.AddSingleton<FunctionChangeNotifier>();
         return builder;
     }

@@ -23,7 +23,7 @@ public sealed class AsyncFaultTests(ITestOutputHelper output) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        app = FaasTestingBuilder.Create(o =>
+        app = await FaasTestingBuilder.Create(o =>
         {
             o.Workers = 2;
             o.ConfigureAppHost = a =>
@@ -33,7 +33,7 @@ public sealed class AsyncFaultTests(ITestOutputHelper output) : IAsyncLifetime
                 a.ServiceEnvironment["Scheduler__Async__MaxRetryDelay"] = "00:00:02";
                 a.ServiceEnvironment["Queues__ReaperPeriod"] = "00:00:00.500";
             };
-        }).Build();
+        }).BuildAsync();
         await app.StartAsync();
         channel = app.CreateGatewayChannel();
     }
@@ -121,6 +121,18 @@ public sealed class AsyncFaultTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine(string.Join("; ", faults));
         output.WriteLine($"statuses: {string.Join(", ", statuses.Select(kv => $"{kv.Key} {kv.Value}"))}");
         output.WriteLine($"executions with more than one attempt: {redelivered}; ran to completion twice (a lease expired while it ran): {twiceSucceeded}; most attempts: {maxAttempts}");
+        if (statuses.GetValueOrDefault("Succeeded") != ids.Length)
+        {
+            // What the mesh looked like when it stopped finishing work: every resource and the consumers' last words.
+            output.WriteLine(string.Join(Environment.NewLine, app.GetResources().Select(r => $"{r} restarts {r.Restarts} exit {r.ExitCode}")));
+            foreach (var resource in new[] { "scheduler", "runtime-0", "redis" })
+            {
+                var log = app.GetConsoleLog(resource);
+                output.WriteLine($"--- {resource}, last 6,000 characters of its console log:");
+                output.WriteLine(log.Length > 6_000 ? log[^6_000..] : log);
+            }
+        }
+
 
         Assert.Equal(ids.Length, statuses.GetValueOrDefault("Succeeded")); // none lost, none dead: nap never fails by itself
         Assert.Equal(3, faults.Count);

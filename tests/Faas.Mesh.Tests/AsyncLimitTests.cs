@@ -12,11 +12,11 @@ public sealed class AsyncLimitTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        app = FaasTestingBuilder.Create(o =>
+        app = await FaasTestingBuilder.Create(o =>
         {
             o.Workers = 1;
             o.ConfigureAppHost = a => a.ServiceEnvironment["Gateway__MaxAsyncBacklog"] = "3";
-        }).Build();
+        }).BuildAsync();
         await app.StartAsync();
         rest = app.CreateHttpClient("gateway", "http");
     }

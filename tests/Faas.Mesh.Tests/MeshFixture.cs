@@ -16,7 +16,7 @@ public sealed class MeshFixture : IAsyncLifetime
     public const int BuildTimeoutSeconds = 20;
 
     /// <summary>The operator's token for /metrics on every service of this mesh, as the AppHost generated it.</summary>
-    public string MetricsToken => File.ReadAllText(App.Model.State.MetricsTokenFile).Trim();
+    public string MetricsToken => File.ReadAllText(App.State.MetricsTokenFile).Trim();
 
     /// <summary>Versions one function may have (<c>Gateway:MaxVersionsPerFunction</c>), low enough for a test to reach.</summary>
     public const int MaxVersionsPerFunction = 20;
@@ -46,7 +46,7 @@ public sealed class MeshFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        App = FaasTestingBuilder.Create(o =>
+        App = await FaasTestingBuilder.Create(o =>
         {
             o.Workers = 2;
             o.ConfigureAppHost = appHost =>
@@ -59,7 +59,7 @@ public sealed class MeshFixture : IAsyncLifetime
                 appHost.ServiceEnvironment["Auth__AccountRequestsPerAddress"] = AccountRequestsPerAddress.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 appHost.ServiceEnvironment["Auth__AccountRequestsPerGateway"] = "10000";
             };
-        }).Build();
+        }).BuildAsync();
         await App.StartAsync();
         Rest = App.CreateHttpClient("gateway", "http");
         channel = App.CreateGatewayChannel();

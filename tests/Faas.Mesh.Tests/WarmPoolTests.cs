@@ -18,7 +18,7 @@ public sealed class WarmPoolTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        app = FaasTestingBuilder.Create(o =>
+        app = await FaasTestingBuilder.Create(o =>
         {
             o.Workers = 2;
             o.ConfigureAppHost = a =>
@@ -27,7 +27,7 @@ public sealed class WarmPoolTests : IAsyncLifetime
                 a.ServiceEnvironment["Scheduler__WarmPool__Interval"] = "00:00:00.250";
                 a.ServiceEnvironment["SinkManager__HeartbeatInterval"] = "00:00:00.5";
             };
-        }).Build();
+        }).BuildAsync();
         await app.StartAsync();
         rest = app.CreateHttpClient("gateway", "http");
     }

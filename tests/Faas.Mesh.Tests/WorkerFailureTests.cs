@@ -13,7 +13,7 @@ public sealed class WorkerFailureTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        app = FaasTestingBuilder.Create(o => o.Workers = 2).Build();
+        app = await FaasTestingBuilder.Create(o => o.Workers = 2).BuildAsync();
         await app.StartAsync();
         rest = app.CreateHttpClient("gateway", "http");
     }

@@ -31,11 +31,11 @@ public sealed class StorageFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        app = FaasTestingBuilder.Create(o =>
+        app = await FaasTestingBuilder.Create(o =>
         {
             o.InfrastructureOnly = true;
             o.ConfigureAppHost = a => a.GarnetPersistence = false;
-        }).Build();
+        }).BuildAsync();
         await app.StartAsync();
 
         DatabaseConnectionString = app.GetConnectionString(StorageOptions.DatabaseConnectionName);

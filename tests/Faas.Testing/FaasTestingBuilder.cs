@@ -1,12 +1,16 @@
+using System.Globalization;
+using Aspire.Hosting.Testing;
 using Faas.AppHost.Hosting;
+using Faas.AppHost.Jobs;
 
 namespace Faas.Testing;
 
 /// <summary>
-/// Creates a <see cref="FaasTestApp"/>: the AppHost's real app model (Garnet, PostgreSQL, workers,
-/// scheduler, gateway, dashboard) with every port free-picked and a fresh temporary state directory.
+/// Creates a <see cref="FaasTestApp"/>: Faas.AppHost's real app model (Garnet, PostgreSQL, sink manager, workers,
+/// scheduler, compiler, gateway) started by <see cref="DistributedApplicationTestingBuilder"/>, with every port
+/// free-picked, no dashboard and a fresh temporary state directory.
 /// <code>
-/// await using var app = FaasTestingBuilder.Create(o => o.Workers = 1).Build();
+/// await using var app = await FaasTestingBuilder.Create(o => o.Workers = 1).BuildAsync();
 /// await app.StartAsync();
 /// var gateway = app.GetEndpoint("gateway", "http");
 /// </code>
@@ -18,6 +22,9 @@ public sealed class FaasTestingBuilder
 
     public FaasTestingOptions Options { get; }
 
+    /// <summary>Where JOB mode's one-shot runtime is (or will be) published for the current sources.</summary>
+    public static OneShotRuntimeBuild OneShotRuntime => OneShotRuntimeBuild.For(new Projects.Faas_Runtime_OneShot().ProjectPath);
+
     public static FaasTestingBuilder Create(Action<FaasTestingOptions>? configure = null)
     {
         var options = new FaasTestingOptions();
@@ -25,45 +32,80 @@ public sealed class FaasTestingBuilder
         return new FaasTestingBuilder(options);
     }
 
-    public FaasTestApp Build()
+    public async Task<FaasTestApp> BuildAsync(CancellationToken cancellationToken = default)
     {
         var ownsState = Options.StateDirectory is null;
         var state = Options.StateDirectory ?? CreateTemporaryStateDirectory();
-        var options = Options;
+        var appHost = new AppHostOptions
+        {
+            Workers = Options.Workers,
+            InfrastructureOnly = Options.InfrastructureOnly,
+            GatewayHttpPort = 0,
+            GatewayGrpcPort = 0,
+            DashboardPort = 0,
+            StateDirectory = state,
+            HealthTimeoutSeconds = (int)Math.Ceiling(Options.HealthTimeout.TotalSeconds),
+            RedisConnectionString = Options.RedisConnectionString,
+            FaasDbConnectionString = Options.FaasDbConnectionString,
+            PublishJobRuntime = Options.PublishJobRuntime,
+        };
+        Options.ConfigureAppHost?.Invoke(appHost);
         try
         {
-            var app = AppHostApplication.Create(
-                [],
-                appHost =>
-                {
-                    appHost.Workers = options.Workers;
-                    appHost.InfrastructureOnly = options.InfrastructureOnly;
-                    appHost.GatewayHttpPort = 0;
-                    appHost.GatewayGrpcPort = 0;
-                    appHost.DashboardPort = 0;
-                    appHost.StateDirectory = state;
-                    appHost.HealthTimeoutSeconds = (int)Math.Ceiling(options.HealthTimeout.TotalSeconds);
-                    appHost.RedisConnectionString = options.RedisConnectionString;
-                    appHost.FaasDbConnectionString = options.FaasDbConnectionString;
-                    appHost.PublishJobRuntime = options.PublishJobRuntime;
-                    options.ConfigureAppHost?.Invoke(appHost);
-                },
-                options.EnvironmentName);
-            return new FaasTestApp(app, state, ownsState, options.DefaultWaitTimeout);
+            // As the AppHost's own start does, so a taken port or a bad setting is this exception, not a failed start.
+            AppHostSettingsExtensions.Check(appHost);
+            var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Faas_AppHost>(
+                [.. Arguments(appHost), $"--environment={Options.EnvironmentName}"],
+                (application, _) => application.DisableDashboard = true,
+                cancellationToken);
+            var app = await builder.BuildAsync(cancellationToken);
+            return new FaasTestApp(app, new StateLayout(Path.GetFullPath(state)), appHost, ownsState, Options.DefaultWaitTimeout);
         }
-        catch (Exception e)
+        catch
         {
             if (ownsState)
             {
                 Directory.Delete(state, recursive: true);
             }
 
-            if (AppHostPreflight.Explain(e) is { } reason && e is not AppHostConfigurationException)
-            {
-                throw new AppHostConfigurationException(reason);
-            }
-
             throw;
+        }
+    }
+
+    /// <summary>The AppHost's settings as the command line it reads them from.</summary>
+    internal static IEnumerable<string> Arguments(AppHostOptions options)
+    {
+        string Setting(string name, object value) => $"--{AppHostOptions.SectionName}:{name}={Convert.ToString(value, CultureInfo.InvariantCulture)}";
+        yield return Setting(nameof(options.Workers), options.Workers);
+        yield return Setting(nameof(options.Compilers), options.Compilers);
+        yield return Setting(nameof(options.BuildTimeoutSeconds), options.BuildTimeoutSeconds);
+        yield return Setting(nameof(options.GatewayHttpPort), options.GatewayHttpPort);
+        yield return Setting(nameof(options.GatewayGrpcPort), options.GatewayGrpcPort);
+        yield return Setting(nameof(options.DashboardPort), options.DashboardPort);
+        yield return Setting(nameof(options.StateDirectory), options.StateDirectory);
+        yield return Setting(nameof(options.HealthTimeoutSeconds), options.HealthTimeoutSeconds);
+        yield return Setting(nameof(options.ShutdownGraceSeconds), options.ShutdownGraceSeconds);
+        yield return Setting(nameof(options.PublishJobRuntime), options.PublishJobRuntime);
+        yield return Setting(nameof(options.GarnetPersistence), options.GarnetPersistence);
+        yield return Setting(nameof(options.InfrastructureOnly), options.InfrastructureOnly);
+        if (options.PostgresBinDirectory is { Length: > 0 } bin)
+        {
+            yield return Setting(nameof(options.PostgresBinDirectory), bin);
+        }
+
+        if (options.RedisConnectionString is { Length: > 0 } redis)
+        {
+            yield return $"--ConnectionStrings:{ResourceNames.Redis}={redis}";
+        }
+
+        if (options.FaasDbConnectionString is { Length: > 0 } faasdb)
+        {
+            yield return $"--ConnectionStrings:{ResourceNames.FaasDb}={faasdb}";
+        }
+
+        foreach (var (key, value) in options.ServiceEnvironment)
+        {
+            yield return $"--{AppHostOptions.SectionName}:{nameof(options.ServiceEnvironment)}:{key}={value}";
         }
     }
 

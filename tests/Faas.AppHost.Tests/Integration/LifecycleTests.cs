@@ -13,15 +13,15 @@ public sealed class LifecycleTests
     [Fact]
     public async Task Disposing_the_app_stops_every_process_and_postgres()
     {
-        var app = FaasTestingBuilder.Create(o => o.Workers = 1).Build();
+        var app = await FaasTestingBuilder.Create(o => o.Workers = 1).BuildAsync();
         int[] pids;
         string state;
         try
         {
             await app.StartAsync();
             state = app.StateDirectory;
-            pids = [.. app.GetResources().Where(r => r.Name != "redis").Select(r => r.Pid!.Value)];
-            Assert.Equal(6, pids.Length); // postmaster, sinkmanager, runtime-0, scheduler, compiler, gateway
+            pids = [.. app.GetResources().Select(r => r.Pid!.Value)];
+            Assert.Equal(7, pids.Length); // garnet, postmaster (through runuser as root), sinkmanager, runtime-0, scheduler, compiler, gateway
             Assert.All(pids, pid => Assert.True(ProcessTable.IsAlive(pid), $"pid {pid} should be running"));
             Assert.True(File.Exists(Path.Combine(state, "postgres", "postmaster.pid")));
         }
@@ -38,11 +38,11 @@ public sealed class LifecycleTests
     [Fact]
     public async Task Infrastructure_only_starts_garnet_and_postgres_and_no_service()
     {
-        await using var app = FaasTestingBuilder.Create(o => o.InfrastructureOnly = true).Build();
+        await using var app = await FaasTestingBuilder.Create(o => o.InfrastructureOnly = true).BuildAsync();
 
         await app.StartAsync();
 
-        Assert.Equal(["redis", "postgres"], app.GetResources().Select(r => r.Name));
+        Assert.Equal(["postgres", "redis"], app.GetResources().Select(r => r.Name).Order());
         Assert.All(app.GetResources(), r => Assert.True(r.IsHealthy, $"{r.Name} should be healthy"));
         await using var connection = new NpgsqlConnection(app.GetConnectionString("faasdb"));
         await connection.OpenAsync();
@@ -56,9 +56,8 @@ public sealed class LifecycleTests
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        await using var app = FaasTestingBuilder.Create(o => o.ConfigureAppHost = a => a.GatewayGrpcPort = port).Build();
-
-        var error = await Assert.ThrowsAsync<AppHostConfigurationException>(() => app.StartAsync());
+        var error = await Assert.ThrowsAsync<AppHostConfigurationException>(
+            () => FaasTestingBuilder.Create(o => o.ConfigureAppHost = a => a.GatewayGrpcPort = port).BuildAsync());
 
         Assert.Contains($"Port {port}", error.Message);
         Assert.Contains("--gateway-grpc-port", error.Message);

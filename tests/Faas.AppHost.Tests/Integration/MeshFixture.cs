@@ -13,7 +13,7 @@ public sealed class MeshFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        App = FaasTestingBuilder.Create(o => o.Workers = 2).Build();
+        App = await FaasTestingBuilder.Create(o => o.Workers = 2).BuildAsync();
         await App.StartAsync();
     }
 

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using Faas.AppHost.Resources;
 using Faas.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -21,7 +20,7 @@ public sealed class MeshTests(MeshFixture mesh)
         foreach (var name in MeshFixture.AllResources)
         {
             var resource = await App.WaitForResourceHealthyAsync(name);
-            Assert.Equal(ResourceState.Running, resource.State);
+            Assert.Equal("Running", resource.State);
         }
     }
 
@@ -53,7 +52,10 @@ public sealed class MeshTests(MeshFixture mesh)
         Assert.Equal(App.GetConnectionString("redis"), environment["ConnectionStrings__redis"]);
         Assert.Equal(App.GetConnectionString("faasdb"), environment["ConnectionStrings__faasdb"]);
         Assert.Equal("scheduler", environment["OTEL_SERVICE_NAME"]);
-        Assert.Equal(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), environment["FAAS_PARENT_PID"]);
+        // No dashboard here, so no collector: the service exports nothing rather than failing to.
+        Assert.False(environment.ContainsKey("OTEL_EXPORTER_OTLP_ENDPOINT"), environment.GetValueOrDefault("OTEL_EXPORTER_OTLP_ENDPOINT"));
+        Assert.Equal(App.State.ServiceKeyFile, environment["ServiceAuth__KeyFile"]);
+        Assert.Equal(App.GetEndpoint("scheduler", "grpc").ToString().TrimEnd('/'), environment["Kestrel__Endpoints__grpc__Url"]);
     }
 
     [Fact]
@@ -93,93 +95,40 @@ public sealed class MeshTests(MeshFixture mesh)
     }
 
     [Fact]
-    public async Task Dashboard_page_lists_every_resource()
+    public async Task The_ready_line_names_the_gateways_addresses()
     {
-        using var client = App.CreateDashboardClient();
+        var line = await App.Services.GetRequiredService<Faas.AppHost.Hosting.ReadyLine>().Line.WaitAsync(TimeSpan.FromSeconds(60));
 
-        var html = await client.GetStringAsync(new Uri("/", UriKind.Relative));
-
-        foreach (var name in MeshFixture.AllResources)
-        {
-            Assert.Contains($"href=\"/resources/{name}\"", html);
-        }
+        Assert.Equal(
+            $"Faas is ready: REST {App.GetEndpoint("gateway", "http").ToString().TrimEnd('/')} · gRPC {App.GetEndpoint("gateway", "grpc").ToString().TrimEnd('/')} (HTTP/2 cleartext) · dashboard off",
+            line);
     }
 
     [Fact]
-    [Trait("Category", "Security")]
-    public async Task Dashboard_refuses_everything_without_its_token_and_the_login_link_signs_a_browser_in()
+    public async Task The_dashboard_shows_sinks_toolchains_and_job_mode_as_resource_properties()
     {
-        var scheduler = App.GetResource("scheduler");
-        using var anonymous = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = App.DashboardUri };
+        var worker = await App.WaitForResourceAsync("runtime-0", r => r.Properties.GetValueOrDefault("faas.sink.state") == "ONLINE");
+        var compiler = await App.WaitForResourceAsync("compiler", r => r.Properties.ContainsKey("faas.toolchain.c"));
+        var scheduler = await App.WaitForResourceAsync("scheduler", r => r.Properties.ContainsKey("faas.jobMode"));
 
-        foreach (var path in new[] { "/", "/api/resources", "/resources/gateway", "/api/sinks", "/login?t=guess" })
-        {
-            using var page = await anonymous.GetAsync(new Uri(path, UriKind.Relative));
-            Assert.Equal(HttpStatusCode.Unauthorized, page.StatusCode);
-        }
-
-        using (var restart = await anonymous.PostAsync(new Uri("/api/resources/scheduler/restart", UriKind.Relative), null))
-        {
-            Assert.Equal(HttpStatusCode.Unauthorized, restart.StatusCode);
-        }
-
-        Assert.Equal((scheduler.Pid, scheduler.Restarts), (App.GetResource("scheduler").Pid, App.GetResource("scheduler").Restarts));
-        var token = App.Services.GetRequiredService<Faas.AppHost.Dashboard.DashboardAccess>().Token;
-        using var login = await anonymous.GetAsync(new Uri($"/login?t={token}", UriKind.Relative));
-        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
-        var cookie = login.Headers.GetValues("Set-Cookie").Single();
-        Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
-        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
-        using var signedIn = new HttpRequestMessage(HttpMethod.Get, new Uri("/", UriKind.Relative));
-        signedIn.Headers.Add("Cookie", cookie.Split(';')[0]);
-        using var home = await anonymous.SendAsync(signedIn);
-        Assert.Equal(HttpStatusCode.OK, home.StatusCode);
+        Assert.StartsWith("push http://127.0.0.1:", worker.Properties["faas.sink.mode"], StringComparison.Ordinal);
+        Assert.StartsWith("available: ", compiler.Properties["faas.toolchain.c"], StringComparison.Ordinal);
+        Assert.StartsWith("bubblewrap", compiler.Properties["faas.buildSandbox"], StringComparison.Ordinal);
+        Assert.Matches("^(available|unavailable): ", scheduler.Properties["faas.jobMode"]);
     }
 
     [Fact]
-    public async Task Dashboard_api_lists_every_resource_with_state_and_pid()
+    public async Task Draining_a_worker_from_the_dashboard_takes_its_sink_out_of_the_membership()
     {
-        using var client = App.CreateDashboardClient();
+        await App.WaitForResourceAsync("runtime-1", r => r.Properties.GetValueOrDefault("faas.sink.state") == "ONLINE");
 
-        var resources = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/resources", UriKind.Relative));
+        var result = await App.Services.GetRequiredService<Aspire.Hosting.ApplicationModel.ResourceCommandService>()
+            .ExecuteCommandAsync("runtime-1", "drain-sink");
 
-        var names = resources.EnumerateArray().Select(r => r.GetProperty("name").GetString()).ToList();
-        Assert.Equal(MeshFixture.AllResources, names);
-        var gateway = resources.EnumerateArray().Single(r => r.GetProperty("name").GetString() == "gateway");
-        Assert.Equal("Running", gateway.GetProperty("state").GetString());
-        Assert.True(gateway.GetProperty("pid").GetInt32() > 0);
-    }
-
-    [Fact]
-    public async Task Resource_page_shows_the_tail_of_its_log()
-    {
-        using var client = App.CreateDashboardClient();
-
-        var html = await client.GetStringAsync(new Uri("/resources/scheduler", UriKind.Relative));
-
-        Assert.Contains("Last 50 log lines", html);
-        Assert.Contains("started pid", html);
-    }
-
-    [Fact]
-    public async Task Unknown_resource_page_is_not_found()
-    {
-        using var client = App.CreateDashboardClient();
-
-        using var response = await client.GetAsync(new Uri("/resources/nope", UriKind.Relative));
-
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-    }
-
-    [Fact]
-    public async Task Logs_of_every_resource_go_to_the_state_directory()
-    {
-        await App.WaitForResourceHealthyAsync("gateway");
-
-        foreach (var name in MeshFixture.AllResources)
-        {
-            Assert.True(File.Exists(Path.Combine(App.StateDirectory, "logs", name + ".log")), name);
-        }
+        Assert.True(result.Success, result.Message);
+        using var admin = App.CreateHttpClient("gateway");
+        var sinks = await admin.GetFromJsonAsync<JsonElement>(new Uri("/v1/sinks", UriKind.Relative));
+        Assert.DoesNotContain(sinks.GetProperty("sinks").EnumerateArray(), s => s.GetProperty("name").GetString() == "runtime-1" && s.GetProperty("state").GetString() == "SINK_ONLINE");
     }
 
     [Fact]

@@ -1,6 +1,5 @@
 using Faas.AppHost.Hosting;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Configuration;
 
 namespace Faas.AppHost.Tests.Unit;
 
@@ -62,23 +61,19 @@ public sealed class AppHostOptionsParsingTests
     [Fact]
     public void A_value_that_is_not_a_number_is_explained()
     {
-        var error = Assert.ThrowsAny<Exception>(() => Parse("--workers", "many"));
+        var error = Assert.Throws<AppHostConfigurationException>(() => Parse("--workers", "many"));
 
-        var reason = AppHostPreflight.Explain(error);
-        Assert.NotNull(reason);
-        Assert.Contains("AppHost:Workers", reason);
-        Assert.Contains("many", reason);
+        Assert.Contains("AppHost:Workers", error.Message);
+        Assert.Contains("many", error.Message);
     }
 
     [Fact]
     public void Invalid_values_are_all_reported_with_their_switches()
     {
-        var error = Assert.ThrowsAny<Exception>(() => Parse("--workers", "-1", "--dashboard-port", "70000"));
+        var error = Assert.Throws<AppHostConfigurationException>(() => AppHostSettingsExtensions.Check(Parse("--workers", "-1", "--dashboard-port", "70000")));
 
-        var reason = AppHostPreflight.Explain(error);
-        Assert.NotNull(reason);
-        Assert.Contains("--workers", reason);
-        Assert.Contains("--dashboard-port", reason);
+        Assert.Contains("--workers", error.Message);
+        Assert.Contains("--dashboard-port", error.Message);
     }
 
     [Theory]
@@ -95,9 +90,10 @@ public sealed class AppHostOptionsParsingTests
         }
     }
 
-    private static AppHostOptions Parse(params string[] args)
-    {
-        var app = AppHostApplication.Create(args);
-        return app.Services.GetRequiredService<IOptions<AppHostOptions>>().Value;
-    }
+    /// <summary>The options as the AppHost reads them: its appsettings.json, then the command line.</summary>
+    private static AppHostOptions Parse(params string[] args) =>
+        AppHostSettingsExtensions.ReadOptions(new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddCommandLine(args, CommandLineSwitches.Mappings.ToDictionary())
+            .Build());
 }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using Faas.AppHost.Hosting;
-using Faas.AppHost.Networking;
 
 namespace Faas.AppHost.Tests.Unit;
 
@@ -12,7 +11,7 @@ public sealed class PortPreflightTests
     {
         using var listener = ListenOnFreePort(out var port);
 
-        Assert.True(PortProbe.IsInUse(port));
+        Assert.True(PortPreflight.IsInUse(port));
     }
 
     [Fact]
@@ -23,7 +22,7 @@ public sealed class PortPreflightTests
         {
         }
 
-        Assert.False(PortProbe.IsInUse(port));
+        Assert.False(PortPreflight.IsInUse(port));
     }
 
     [Fact]
@@ -59,39 +58,6 @@ public sealed class PortPreflightTests
     public void Gateway_ports_are_not_checked_when_only_the_infrastructure_runs() =>
         PortPreflight.EnsurePortsAreFree(
             new AppHostOptions { InfrastructureOnly = true, GatewayHttpPort = 1, GatewayGrpcPort = 2, DashboardPort = 0 }, isInUse: _ => true);
-
-    [Fact]
-    public void The_allocator_never_hands_out_the_same_port_twice()
-    {
-        var allocator = new LoopbackPortAllocator();
-
-        var ports = Enumerable.Range(0, 50).Select(_ => allocator.GetFreePort()).ToList();
-
-        Assert.Equal(ports.Count, ports.Distinct().Count());
-    }
-
-    [Fact]
-    public void Ports_are_picked_below_the_kernels_ephemeral_range_where_outgoing_connections_cannot_take_them()
-    {
-        var allocator = new LoopbackPortAllocator(ephemeralStart: 32_768);
-
-        var ports = Enumerable.Range(0, 20).Select(_ => allocator.GetFreePort()).ToList();
-
-        Assert.All(ports, p => Assert.InRange(p, LoopbackPortAllocator.LowestPort, 32_767));
-        foreach (var port in ports)
-        {
-            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            probe.Bind(new IPEndPoint(IPAddress.Loopback, port)); // free: nothing holds it after the check
-        }
-    }
-
-    [Fact]
-    public void Without_room_below_the_ephemeral_range_the_kernel_picks()
-    {
-        var allocator = new LoopbackPortAllocator(ephemeralStart: 0);
-
-        Assert.InRange(allocator.GetFreePort(), 1, 65_535);
-    }
 
     private static TcpListener ListenOnFreePort(out int port)
     {

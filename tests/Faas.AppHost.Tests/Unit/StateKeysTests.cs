@@ -1,6 +1,6 @@
 using System.Runtime.Versioning;
 using Faas.AppHost.Hosting;
-using Faas.AppHost.Model;
+
 
 namespace Faas.AppHost.Tests.Unit;
 

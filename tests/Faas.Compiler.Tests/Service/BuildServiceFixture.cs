@@ -42,11 +42,11 @@ public sealed class BuildServiceFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        app = FaasTestingBuilder.Create(o =>
+        app = await FaasTestingBuilder.Create(o =>
         {
             o.InfrastructureOnly = true;
             o.ConfigureAppHost = a => a.GarnetPersistence = false;
-        }).Build();
+        }).BuildAsync();
         await app.StartAsync();
 
         DataSource = NpgsqlDataSource.Create(app.GetConnectionString(StorageOptions.DatabaseConnectionName));

@@ -20,7 +20,7 @@ public sealed class JobMeshFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await OneShotRuntimeFixture.GetAsync();
-        App = FaasTestingBuilder.Create(o =>
+        App = await FaasTestingBuilder.Create(o =>
         {
             o.Workers = 1;
             o.ConfigureAppHost = appHost =>
@@ -28,7 +28,7 @@ public sealed class JobMeshFixture : IAsyncLifetime
                 appHost.ServiceEnvironment["Jobs__ContainerPrefix"] = Containers.MeshPrefix;
                 appHost.ServiceEnvironment["Metrics__BearerToken"] = MetricsToken;
             };
-        }).Build();
+        }).BuildAsync();
         await App.StartAsync();
         Rest = App.CreateHttpClient("gateway", "http");
     }

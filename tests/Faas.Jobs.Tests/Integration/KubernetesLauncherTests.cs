@@ -17,7 +17,7 @@ public sealed class KubernetesLauncherTests
     public async Task Echo_runs_as_a_kubernetes_job_and_the_job_is_deleted()
     {
         // Modules come from a real artifact store, like the scheduler's.
-        await using var app = FaasTestingBuilder.Create(o => o.InfrastructureOnly = true).Build();
+        await using var app = await FaasTestingBuilder.Create(o => o.InfrastructureOnly = true).BuildAsync();
         await app.StartAsync();
         await using var dataSource = NpgsqlDataSource.Create(app.GetConnectionString("faasdb"));
         await new DatabaseMigrator(dataSource, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);

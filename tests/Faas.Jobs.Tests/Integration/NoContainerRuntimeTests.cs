@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
 using Faas.Testing;
 
 namespace Faas.Jobs.Tests.Integration;
@@ -16,11 +15,11 @@ public sealed class NoContainerRuntimeTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        app = FaasTestingBuilder.Create(o =>
+        app = await FaasTestingBuilder.Create(o =>
         {
             o.Workers = 1;
             o.ConfigureAppHost = appHost => appHost.ServiceEnvironment["Jobs__RuncPath"] = "/nonexistent/runc";
-        }).Build();
+        }).BuildAsync();
         await app.StartAsync();
         rest = app.CreateHttpClient("gateway", "http");
     }
@@ -58,9 +57,9 @@ public sealed class NoContainerRuntimeTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, health.StatusCode); // WARM functions are unaffected
         Assert.Equal("Degraded", await health.Content.ReadAsStringAsync());
 
-        using var dashboard = app.CreateDashboardClient();
-        var jobs = JsonDocument.Parse(await dashboard.GetStringAsync("/api/jobs")).RootElement;
-        Assert.False(jobs.GetProperty("available").GetBoolean());
-        Assert.Contains("runc is not installed", jobs.GetProperty("launcher").GetString());
+        // The dashboard shows it on the scheduler's resource.
+        var shown = await app.WaitForResourceAsync("scheduler", r => r.Properties.ContainsKey("faas.jobMode"));
+        Assert.StartsWith("unavailable: ", shown.Properties["faas.jobMode"], StringComparison.Ordinal);
+        Assert.Contains("runc is not installed", shown.Properties["faas.jobMode"], StringComparison.Ordinal);
     }
 }

@@ -1,5 +1,5 @@
 using Faas.AppHost.Jobs;
-using Faas.AppHost.Model;
+using Faas.Testing;
 
 namespace Faas.Jobs.Tests.Integration;
 
@@ -15,8 +15,7 @@ public static class OneShotRuntimeFixture
 
     private static async Task<OneShotRuntimeBuild> PublishAsync()
     {
-        var project = ServiceProjectCatalog.FromAppHostAssembly().Get(ServiceProjectCatalog.OneShotRuntimeProject);
-        var build = OneShotRuntimeBuild.For(project);
+        var build = FaasTestingBuilder.OneShotRuntime;
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         await OneShotPublisher.EnsurePublishedAsync(build, timeout.Token);
         return build;

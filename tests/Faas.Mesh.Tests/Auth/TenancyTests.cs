@@ -459,7 +459,7 @@ public sealed class TenancyTests(MeshFixture mesh, ITestOutputHelper output) : I
     }
 
     private SymmetricSecurityKey UserTokenKey() =>
-        new(Convert.FromBase64String(File.ReadAllText(mesh.App.Model.State.UserTokenKeyFile).Trim()));
+        new(Convert.FromBase64String(File.ReadAllText(mesh.App.State.UserTokenKeyFile).Trim()));
 
     private static SymmetricSecurityKey RandomKey() => new(System.Security.Cryptography.RandomNumberGenerator.GetBytes(64));
 

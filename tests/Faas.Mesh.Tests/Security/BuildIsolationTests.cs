@@ -26,7 +26,7 @@ public sealed class BuildIsolationTests(MeshFixture mesh) : IAsyncLifetime
     [Fact]
     public async Task Source_that_includes_the_platforms_key_files_learns_nothing_of_them()
     {
-        var state = mesh.App.Model.State;
+        var state = mesh.App.State;
         var targets = new List<string> { state.AdminKeyFile, state.ServiceKeyFile, state.UserTokenKeyFile, state.SinkTokenKeyFile, state.WorkerCredentialFile };
         targets.AddRange(Directory.EnumerateFiles(state.DataProtectionKeys));
         targets.Add($"/proc/{CompilerPid()}/environ");

@@ -25,7 +25,7 @@ public sealed class SinkMeshFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        App = FaasTestingBuilder.Create(o =>
+        App = await FaasTestingBuilder.Create(o =>
         {
             o.Workers = 2;
             o.ConfigureAppHost = appHost =>
@@ -36,7 +36,7 @@ public sealed class SinkMeshFixture : IAsyncLifetime
                 appHost.ServiceEnvironment["SinkManager__UnplaceableAfter"] = "00:00:02";
                 appHost.ServiceEnvironment["Sink__MemoryMb"] = WorkerMemoryMb.ToString(System.Globalization.CultureInfo.InvariantCulture);
             };
-        }).Build();
+        }).BuildAsync();
         await App.StartAsync();
         Rest = App.CreateHttpClient("gateway", "http");
         SinkManager = GrpcChannel.ForAddress(App.GetEndpoint("sinkmanager", "grpc"));

@@ -41,11 +41,11 @@ public sealed class SinkTests(SinkMeshFixture mesh) : IClassFixture<SinkMeshFixt
             Assert.True(DateTimeOffset.UtcNow - lastHeartbeat < TimeSpan.FromSeconds(10), $"last heartbeat {lastHeartbeat:O}");
         }
 
-        // The dashboard shows them too.
-        using var dashboard = mesh.App.CreateDashboardClient();
-        var rows = await dashboard.GetFromJsonAsync<JsonElement>("/api/sinks");
-        Assert.Contains(rows.EnumerateArray(), r => r.GetProperty("name").GetString() == "runtime-0" && r.GetProperty("state").GetString() == "ONLINE");
-        Assert.Contains("<h2>Sinks</h2>", await dashboard.GetStringAsync("/"));
+        // The dashboard shows them too: each worker's sink on its resource, every sink on the sink manager's.
+        var worker = await mesh.App.WaitForResourceAsync("runtime-0", r => r.Properties.GetValueOrDefault("faas.sink.state") == "ONLINE");
+        Assert.Contains("slots", worker.Properties["faas.sink.capacity"], StringComparison.Ordinal);
+        var sinkManager = await mesh.App.WaitForResourceAsync("sinkmanager", r => r.Properties.ContainsKey("faas.sinks"));
+        Assert.Contains("runtime-0 ONLINE", sinkManager.Properties["faas.sinks"], StringComparison.Ordinal);
 
         using var one = await Rest.GetAsync($"/v1/sinks/{sinks[0].GetProperty("sinkId").GetString()}");
         Assert.Equal(HttpStatusCode.OK, one.StatusCode);
@@ -84,7 +84,7 @@ public sealed class SinkTests(SinkMeshFixture mesh) : IClassFixture<SinkMeshFixt
         var client = new SinkProtocol.SinkProtocolClient(mesh.SinkManager);
 
         // A token signed with the sink manager's real key, for this credential, that expired a minute ago.
-        var key = new SymmetricSecurityKey(Convert.FromBase64String(File.ReadAllText(mesh.App.Model.State.SinkTokenKeyFile).Trim()));
+        var key = new SymmetricSecurityKey(Convert.FromBase64String(File.ReadAllText(mesh.App.State.SinkTokenKeyFile).Trim()));
         var expired = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Subject = new ClaimsIdentity([new Claim("sub", id)]),

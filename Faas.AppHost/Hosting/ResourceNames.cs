@@ -1,0 +1,27 @@
+namespace Faas.AppHost.Hosting;
+
+/// <summary>Resource names, which are also the Aspire names services resolve each other by.</summary>
+public static class ResourceNames
+{
+    /// <summary>The Redis-protocol server; also the connection string name.</summary>
+    public const string Redis = "redis";
+
+    /// <summary>The PostgreSQL server.</summary>
+    public const string Postgres = "postgres";
+
+    /// <summary>The Faas database on <see cref="Postgres"/>; the connection string name.</summary>
+    public const string FaasDb = "faasdb";
+
+    /// <summary>The database's name inside PostgreSQL.</summary>
+    public const string FaasDatabaseName = "faas";
+
+    public const string Gateway = "gateway";
+    public const string Scheduler = "scheduler";
+    public const string Compiler = "compiler";
+    public const string SinkManager = "sinkmanager";
+
+    /// <summary>The service name of the runtime workers (<c>services__runtime__grpc__N</c>).</summary>
+    public const string RuntimeService = "runtime";
+
+    public static string RuntimeWorker(int index) => $"{RuntimeService}-{index}";
+}

@@ -1,8 +1,0 @@
-namespace Faas.AppHost.Resources;
-
-public enum HealthStatus
-{
-    Unknown,
-    Healthy,
-    Unhealthy,
-}
