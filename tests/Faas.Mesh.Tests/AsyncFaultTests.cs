@@ -168,10 +168,12 @@ public sealed class AsyncFaultTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task An_attempt_cut_short_by_a_killed_scheduler_counts_and_with_none_left_the_invocation_is_dead_lettered()
     {
         // One attempt allowed (maxRetries 0); the scheduler running it dies, so the attempt leaves no result and the
-        // message comes back when its lease runs out. Running it again would be a second attempt.
-        await DeployAsync("doze-once", "doze", new { maxRetries = 0, timeoutMs = 20_000 });
+        // message comes back when its lease runs out. Running it again would be a second attempt. A 30 s run: the
+        // RUNNING record reaches the database through the journal, which on a loaded machine can lag by seconds, so a
+        // shorter run could end before the test sees it start.
+        await DeployAsync("slumber-once", "slumber", new { maxRetries = 0, timeoutMs = 60_000 });
         var client = new Invocations.InvocationsClient(channel);
-        var id = Guid.Parse((await client.EnqueueAsync(new EnqueueRequest { Name = "doze-once", Body = new Google.Api.HttpBody { Data = ByteString.CopyFromUtf8("x") } })).ExecutionId);
+        var id = Guid.Parse((await client.EnqueueAsync(new EnqueueRequest { Name = "slumber-once", Body = new Google.Api.HttpBody { Data = ByteString.CopyFromUtf8("x") } })).ExecutionId);
         await using var database = NpgsqlDataSource.Create(app.GetConnectionString("faasdb"));
         await MeshFixture.EventuallyAsync(() => StatusesAsync(database, [id]), s => s.ContainsKey("Running"), TimeSpan.FromSeconds(30));
 
