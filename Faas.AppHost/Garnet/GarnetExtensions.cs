@@ -1,5 +1,5 @@
+using Faas.AppHost.Health;
 using Faas.AppHost.Services;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Faas.AppHost.Garnet;
 
@@ -26,8 +26,7 @@ public static class GarnetExtensions
 
         var endpoint = garnet.GetEndpoint("tcp");
         var check = $"{name}_ping";
-        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(check, _ => new RespPingHealthCheck(endpoint), failureStatus: null, tags: null));
-        garnet.WithHealthCheck(check);
+        garnet.WithPromptHealthCheck(check, () => new RespPingHealthCheck(endpoint));
         return FaasConnection.Embedded(name, garnet, ReferenceExpression.Create($"{endpoint.Property(EndpointProperty.Host)}:{endpoint.Property(EndpointProperty.Port)}"));
     }
 }

@@ -1,6 +1,6 @@
 using Faas.AppHost.Hosting;
+using Faas.AppHost.Health;
 using Faas.AppHost.Services;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Faas.AppHost.Postgres;
 
@@ -38,9 +38,7 @@ public static class PostgresExtensions
         builder.Services.AddSingleton<IServerShutdown>(sp => new PostgresShutdown(server, sp.GetRequiredService<ResourceLoggerService>().GetLogger(postgres.Resource)));
 
         var check = $"{name}_ready";
-        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
-            check, _ => new PostgresReadyHealthCheck(endpoint, PostgresServer.ServiceUser, ResourceNames.FaasDatabaseName), failureStatus: null, tags: null));
-        postgres.WithHealthCheck(check);
+        postgres.WithPromptHealthCheck(check, () => new PostgresReadyHealthCheck(endpoint, PostgresServer.ServiceUser, ResourceNames.FaasDatabaseName));
 
         return FaasConnection.Embedded(connectionName, postgres, ReferenceExpression.Create(
             $"Host={endpoint.Property(EndpointProperty.Host)};Port={endpoint.Property(EndpointProperty.Port)};Username={PostgresServer.ServiceUser};Database={ResourceNames.FaasDatabaseName}"));

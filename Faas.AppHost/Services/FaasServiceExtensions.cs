@@ -1,3 +1,4 @@
+using Faas.AppHost.Health;
 using Faas.AppHost.Hosting;
 
 namespace Faas.AppHost.Services;
@@ -32,8 +33,9 @@ public static class FaasServiceExtensions
             .WithEnvironment("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit", "0")
             // Console logs one line per entry (the dashboard's console view); structured logs go over OTLP.
             .WithEnvironment("Logging__Console__FormatterName", "simple")
-            .WithEnvironment("Logging__Console__FormatterOptions__SingleLine", "true")
-            .WithHttpHealthCheck("/health", endpointName: "http");
+            .WithEnvironment("Logging__Console__FormatterOptions__SingleLine", "true");
+        var http = service.GetEndpoint("http");
+        service.WithPromptHealthCheck($"{name}_health", () => new HttpHealthCheck(http, "/health"));
         foreach (var (key, value) in settings.Options.ServiceEnvironment)
         {
             service.WithEnvironment(key, value);
