@@ -5,6 +5,7 @@ using Faas.Compiler.Toolchains.Options;
 namespace Faas.Compiler.Tests;
 
 [Collection(CompilerCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class DetectionTests(CompilerFixture fixture)
 {
     [Theory]

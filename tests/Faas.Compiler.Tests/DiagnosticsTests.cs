@@ -4,6 +4,7 @@ using Faas.Compiler.Toolchains.Languages;
 namespace Faas.Compiler.Tests;
 
 [Collection(CompilerCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class DiagnosticsTests(CompilerFixture fixture)
 {
     [Theory]

@@ -5,6 +5,7 @@ using Faas.Runtime.Execution;
 namespace Faas.Compiler.Tests;
 
 [Collection(CompilerCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class EchoSampleTests(CompilerFixture fixture)
 {
     [Theory]

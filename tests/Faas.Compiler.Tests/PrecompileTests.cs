@@ -7,6 +7,7 @@ using Wasmtime;
 namespace Faas.Compiler.Tests;
 
 [Collection(CompilerCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class PrecompileTests(CompilerFixture fixture)
 {
     [Fact]

@@ -15,6 +15,7 @@ namespace Faas.Compiler.Tests;
 [Collection(CompilerCollection.Name)]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 [Trait("Category", "Security")]
+[Trait("Category", "Integration")]
 public sealed class SandboxEscapeTests(CompilerFixture fixture, SandboxEscapeTests.HostState state) : IClassFixture<SandboxEscapeTests.HostState>
 {
     public static TheoryData<SourceLanguage, string> Attacks()

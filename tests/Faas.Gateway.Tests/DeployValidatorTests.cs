@@ -125,16 +125,25 @@ public class DeployValidatorTests
         Assert.Throws<InvalidRequestException>(() => DeployValidator.Validate(
             Wat(config: new FunctionConfig { Env = new Dictionary<string, string> { ["BIG"] = new string('x', DeployValidator.MaxEnvBytes) } }), Limit));
 
-    [Fact]
-    public void Job_mode_is_accepted() =>
-        DeployValidator.Validate(Wat(config: new FunctionConfig { Mode = ExecutionMode.Job }), Limit);
+    [Theory]
+    [InlineData("wat", true)]
+    [InlineData("javascript", false)]
+    public void Job_mode_is_for_webassembly_only(string language, bool accepted)
+    {
+        var command = (language == "wat" ? Wat() : JavaScript()) with { Config = new FunctionConfig { Mode = ExecutionMode.Job } };
+        var error = Record.Exception(() => DeployValidator.Validate(command, Limit, maxSourceBytes: Limit));
+        if (accepted)
+        {
+            Assert.Null(error);
+        }
+        else
+        {
+            Assert.Contains("JOB mode runs WebAssembly only", Assert.IsType<InvalidRequestException>(error).Message);
+        }
+    }
 
     private static DeployCommand JavaScript(string? source = "export default async (input) => input;", FunctionConfig? config = null) =>
         new("greet", "javascript", source, null, config ?? new FunctionConfig(), "");
-
-    [Fact]
-    public void JavaScript_source_is_accepted() =>
-        DeployValidator.Validate(JavaScript(), Limit, maxSourceBytes: Limit);
 
     [Fact]
     public void JavaScript_is_listed_among_the_supported_languages()
@@ -165,9 +174,22 @@ public class DeployValidatorTests
         Assert.Equal(413, error.HttpStatus);
     }
 
-    [Fact]
-    public void JavaScript_source_at_the_source_limit_is_accepted() =>
-        DeployValidator.Validate(JavaScript("//" + new string('x', Limit - 2)), Limit, maxSourceBytes: Limit);
+    [Theory]
+    [InlineData(0, true)]
+    [InlineData(1, false)]
+    public void JavaScript_source_may_fill_the_source_limit_and_not_one_byte_more(int over, bool accepted)
+    {
+        var source = "//" + new string('x', Limit - 2 + over);
+        var error = Record.Exception(() => DeployValidator.Validate(JavaScript(source), Limit, maxSourceBytes: Limit));
+        if (accepted)
+        {
+            Assert.Null(error);
+        }
+        else
+        {
+            Assert.Contains($"{Limit + over} bytes", Assert.IsType<SourceTooLargeException>(error).Message);
+        }
+    }
 
     [Fact]
     public void JavaScript_takes_no_module()
@@ -183,14 +205,6 @@ public class DeployValidatorTests
         var error = Assert.Throws<InvalidRequestException>(() =>
             DeployValidator.Validate(JavaScript() with { Archive = [0x1f, 0x8b] }, Limit, maxSourceBytes: Limit));
         Assert.Contains("'archive'", error.Message);
-    }
-
-    [Fact]
-    public void JavaScript_refuses_job_mode()
-    {
-        var error = Assert.Throws<InvalidRequestException>(() =>
-            DeployValidator.Validate(JavaScript(config: new FunctionConfig { Mode = ExecutionMode.Job }), Limit, maxSourceBytes: Limit));
-        Assert.Contains("JOB mode runs WebAssembly only", error.Message);
     }
 
     [Fact]

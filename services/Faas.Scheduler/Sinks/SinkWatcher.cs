@@ -37,8 +37,9 @@ public sealed partial class SinkWatcher(SinkDirectory.SinkDirectoryClient client
             {
                 LogWatchFailed(logger, ex.Status.StatusCode, ex.Status.Detail);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (stoppingToken.IsCancellationRequested && ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
             {
+                // Stopping: the stream ends as a cancelled call.
                 return;
             }
 

@@ -13,6 +13,7 @@ namespace Faas.AppHost.Tests.Integration;
 /// </summary>
 [Collection(MeshCollection.Name)]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+[Trait("Category", "Integration")]
 public sealed partial class DotnetRunTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan StartLimit = TimeSpan.FromMinutes(4);

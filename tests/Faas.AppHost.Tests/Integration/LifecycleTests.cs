@@ -8,6 +8,7 @@ namespace Faas.AppHost.Tests.Integration;
 
 /// <summary>Tests that need a mesh of their own: they start it and take it down.</summary>
 [Collection(MeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class LifecycleTests
 {
     [Fact]

@@ -10,6 +10,7 @@ using Npgsql;
 namespace Faas.AppHost.Tests.Integration;
 
 [Collection(MeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class MeshTests(MeshFixture mesh)
 {
     private FaasTestApp App => mesh.App;

@@ -9,6 +9,7 @@ namespace Faas.AppHost.Tests.Unit;
 /// The app model Faas.AppHost declares, built and read without starting anything: which resources exist, what each
 /// waits for, how its endpoints are exposed, how its health is judged and what an operator can do to it.
 /// </summary>
+[Trait("Category", "Integration")] // builds the AppHost's real app model (tens of seconds), starts nothing
 public sealed class AppModelTests(AppModelTests.ThreeWorkers threeWorkers) : IClassFixture<AppModelTests.ThreeWorkers>
 {
     private static readonly string[] Services = ["sinkmanager", "scheduler", "compiler", "gateway"];

@@ -7,6 +7,7 @@ using Faas.Storage.Queues;
 namespace Faas.Compiler.Tests.Service;
 
 [Collection(BuildServiceCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class BuildProcessorTests(BuildServiceFixture fixture)
 {
     [Fact]

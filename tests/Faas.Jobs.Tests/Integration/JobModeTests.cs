@@ -6,6 +6,7 @@ namespace Faas.Jobs.Tests.Integration;
 
 /// <summary>JOB-mode functions through the whole mesh (gateway, scheduler, runc), each invocation in a fresh container.</summary>
 [Collection(JobMeshCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class JobModeTests(JobMeshFixture mesh)
 {
     [Fact]

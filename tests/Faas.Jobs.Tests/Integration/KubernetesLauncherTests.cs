@@ -11,6 +11,7 @@ using Npgsql;
 namespace Faas.Jobs.Tests.Integration;
 
 /// <summary>The Kubernetes launcher against a real cluster; skipped (and says so) where none is configured.</summary>
+[Trait("Category", "Integration")]
 public sealed class KubernetesLauncherTests
 {
     [KubernetesFact]

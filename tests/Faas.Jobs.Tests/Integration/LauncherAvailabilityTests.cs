@@ -8,6 +8,7 @@ using Npgsql;
 namespace Faas.Jobs.Tests.Integration;
 
 /// <summary>Where no container runtime is available the launcher says so, and refuses to run rather than run without isolation.</summary>
+[Trait("Category", "Integration")]
 public sealed class LauncherAvailabilityTests
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace Faas.Jobs.Tests.Integration;
 /// A mesh whose scheduler finds no runc: JOB functions still deploy, their invocations are refused with
 /// UNAVAILABLE naming what is missing (never run without isolation), and health and the dashboard say so.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class NoContainerRuntimeTests : IAsyncLifetime
 {
     private FaasTestApp app = null!;

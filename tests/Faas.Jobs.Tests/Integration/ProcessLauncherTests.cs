@@ -14,6 +14,7 @@ namespace Faas.Jobs.Tests.Integration;
 /// The operator-only process launcher: the NativeAOT one-shot runtime as a plain child process, with the
 /// precompiled module already in the launcher's cache (so no artifact store is reached).
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class ProcessLauncherTests : IDisposable
 {
     private readonly string state = Path.Combine(Path.GetTempPath(), "faas-process-launcher-" + Guid.NewGuid().ToString("N")[..8]);

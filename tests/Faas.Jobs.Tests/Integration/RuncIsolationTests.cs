@@ -8,6 +8,7 @@ namespace Faas.Jobs.Tests.Integration;
 /// The container every job runs in, checked with a shell in place of the one-shot runtime: the same spec
 /// (<see cref="OciSpec"/>), read-only root holding only what the image puts there, no network, pids limit.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class RuncIsolationTests : IAsyncLifetime
 {
     private readonly List<string> started = [];

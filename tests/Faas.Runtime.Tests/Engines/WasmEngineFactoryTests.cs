@@ -6,6 +6,7 @@ using Wasmtime;
 namespace Faas.Runtime.Tests.Engines;
 
 [Collection(WasmRuntimeCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class WasmEngineFactoryTests(WasmRuntimeFixture runtime)
 {
     [Fact]

@@ -21,6 +21,7 @@ namespace Faas.Runtime.Tests.Execution;
 /// </summary>
 [Collection(WasmRuntimeCollection.Name)]
 [Trait("Category", "Security")]
+[Trait("Category", "Integration")]
 public sealed class HostCallDeadlineTests : IAsyncDisposable
 {
     /// <summary>The stated margin (docs/architecture.md, "Host calls are bounded"): a run ends within this of its timeout.</summary>

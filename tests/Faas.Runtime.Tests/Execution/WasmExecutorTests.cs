@@ -6,6 +6,7 @@ using Faas.Runtime.Options;
 namespace Faas.Runtime.Tests.Execution;
 
 [Collection(WasmRuntimeCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class WasmExecutorTests(WasmRuntimeFixture runtime)
 {
     private static ExecutionRequest Request(string payload = "", int timeoutMs = 5_000, int memoryMb = 64) => new()

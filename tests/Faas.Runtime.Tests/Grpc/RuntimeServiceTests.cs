@@ -14,6 +14,7 @@ namespace Faas.Runtime.Tests.Grpc;
 
 /// <summary>The worker's gRPC surface, in process: a TestServer running the worker's services with in-memory modules.</summary>
 [Collection(WasmRuntimeCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class RuntimeServiceTests : IAsyncLifetime
 {
     private readonly WasmRuntimeFixture runtime;

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Faas.Runtime.Tests.Modules;
 
 [Collection(WasmRuntimeCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class ModuleCacheTests(WasmRuntimeFixture runtime) : IDisposable
 {
     private readonly string directory = Directory.CreateTempSubdirectory("faas-module-cache-").FullName;

@@ -1,7 +1,7 @@
 using Faas.Protos.V1;
 using Faas.Runtime.Modules;
 using Faas.Sinks.Client;
-using Faas.Sinks.Tests;
+using Faas.Sinks.Client.Tests;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
@@ -14,6 +14,7 @@ namespace Faas.Runtime.Tests.Sinks;
 
 /// <summary>The worker registering with a (fake) sink manager: pushed to, pulling, or not registering at all.</summary>
 [Collection(WasmRuntimeCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class WorkerSinkTests(WasmRuntimeFixture runtime) : IAsyncLifetime
 {
     private readonly string cacheDirectory = Directory.CreateTempSubdirectory("faas-worker-sink-cache-").FullName;

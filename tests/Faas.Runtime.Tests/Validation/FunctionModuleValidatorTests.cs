@@ -4,6 +4,7 @@ using Faas.Runtime.Validation;
 namespace Faas.Runtime.Tests.Validation;
 
 [Collection(WasmRuntimeCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class FunctionModuleValidatorTests : IDisposable
 {
     private readonly WasmRuntimeFixture runtime;

@@ -6,6 +6,7 @@ namespace Faas.Storage.Tests.Executions;
 
 /// <summary>The recorder as a service runs it: a hosted BackgroundService writing to the real database.</summary>
 [Collection(StorageCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class ExecutionRecorderTests(StorageFixture fixture)
 {
     [Fact]

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.DataProtection;
 namespace Faas.Storage.Tests.Identity;
 
 [Collection(StorageCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class IdentityStoreTests(StorageFixture fixture)
 {
     private IdentityStore Store => new(fixture.DataSource);

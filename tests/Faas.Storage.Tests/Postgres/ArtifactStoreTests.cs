@@ -4,6 +4,7 @@ using Faas.Storage.Postgres;
 namespace Faas.Storage.Tests.Postgres;
 
 [Collection(StorageCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class ArtifactStoreTests(StorageFixture fixture)
 {
     private ArtifactStore Store => fixture.Artifacts;

@@ -7,6 +7,7 @@ namespace Faas.Storage.Tests.Postgres;
 
 /// <summary>Transitions of asynchronous executions against real PostgreSQL: idempotent, ordered, never resurrecting.</summary>
 [Collection(StorageCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class AsyncExecutionStoreTests(StorageFixture fixture)
 {
     private readonly AsyncExecutionStore store = new(fixture.DataSource);

@@ -5,6 +5,7 @@ using Faas.Storage.Postgres;
 namespace Faas.Storage.Tests.Postgres;
 
 [Collection(StorageCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class BuildStoreTests(StorageFixture fixture)
 {
     private static readonly Guid Tenant = Tenants.Default;

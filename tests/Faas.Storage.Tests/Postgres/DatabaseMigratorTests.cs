@@ -5,6 +5,7 @@ using Npgsql;
 namespace Faas.Storage.Tests.Postgres;
 
 [Collection(StorageCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class DatabaseMigratorTests(StorageFixture fixture)
 {
     private static readonly string[] SchemaTables =

@@ -5,6 +5,7 @@ using Faas.Storage.Tests.Executions;
 namespace Faas.Storage.Tests.Postgres;
 
 [Collection(StorageCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class ExecutionStoreTests(StorageFixture fixture)
 {
     private ExecutionStore Store => fixture.Executions;
@@ -24,7 +25,17 @@ public sealed class ExecutionStoreTests(StorageFixture fixture)
     }
 
     [Fact]
-    public async Task An_empty_batch_is_a_no_op() => await Store.UpsertAsync([], CancellationToken.None);
+    public async Task An_empty_batch_makes_no_round_trip_to_the_database()
+    {
+        // A data source whose every connection fails: only a batch that never asks for one can complete.
+        await using var unreachable = Npgsql.NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Username=faas;Database=faas;Timeout=1");
+        var store = new ExecutionStore(unreachable);
+
+        await store.UpsertAsync([], CancellationToken.None);
+
+        var executions = ExecutionBuilder.ForNewFunction();
+        await Assert.ThrowsAnyAsync<Npgsql.NpgsqlException>(() => store.UpsertAsync([executions.Next()], CancellationToken.None));
+    }
 
     [Fact]
     public async Task An_execution_of_another_tenant_is_not_found()

@@ -4,6 +4,7 @@ using Faas.Storage.Postgres;
 namespace Faas.Storage.Tests.Postgres;
 
 [Collection(StorageCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class FunctionStoreTests(StorageFixture fixture)
 {
     private static readonly Guid DefaultTenant = Tenants.Default;

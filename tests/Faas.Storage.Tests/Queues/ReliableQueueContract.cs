@@ -13,6 +13,7 @@ namespace Faas.Storage.Tests.Queues;
 /// What a <see cref="ReliableQueue"/> promises, run once against Garnet and once against Redis by the two
 /// subclasses. Every test has a queue of its own; the reaper host is started only by the test about it.
 /// </summary>
+[Trait("Category", "Integration")]
 public abstract class ReliableQueueContract(string redisConnectionString) : IAsyncLifetime
 {
     private ServiceHost host = null!;

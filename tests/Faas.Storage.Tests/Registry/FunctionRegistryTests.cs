@@ -10,6 +10,7 @@ namespace Faas.Storage.Tests.Registry;
 /// PostgreSQL and Garnet. Cache ages are an hour, so only a change notification can refresh an entry.
 /// </summary>
 [Collection(StorageCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class FunctionRegistryTests(StorageFixture fixture) : IAsyncLifetime
 {
     private static readonly Guid Tenant = Tenants.Default;

@@ -3,6 +3,7 @@ using Faas.Storage.Sinks;
 namespace Faas.Storage.Tests.Sinks;
 
 [Collection(StorageCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class SinkCredentialStoreTests(StorageFixture fixture)
 {
     private SinkCredentialStore Store => new(fixture.DataSource);
