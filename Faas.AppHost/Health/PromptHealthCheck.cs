@@ -7,7 +7,7 @@ namespace Faas.AppHost.Health;
 /// A resource's health check that notices a starting resource become healthy at once. Aspire checks a resource that is
 /// not healthy yet again after 1, 2, 3, 4 and then every 5 seconds, so a service healthy 3.5 s after it started was seen
 /// at 6 s, one healthy at 6.5 s at 10 s; with four levels of <c>WaitFor</c> (the database, the sink manager, the
-/// scheduler, the gateway) those gaps were half of the start-up. Unless its last answer was healthy, this check asks
+/// scheduler, the gateway) those gaps were a third of a warm start. Unless its last answer was healthy, this check asks
 /// again every <see cref="DefaultInterval"/> for up to <see cref="DefaultPatience"/> before it answers unhealthy, so Aspire hears of
 /// health within <see cref="DefaultInterval"/> of it. A resource that was healthy and stops being so is reported at once.
 /// </summary>

@@ -9,11 +9,13 @@ namespace Faas.EndToEnd.Tests;
 
 /// <summary>
 /// One mesh for the whole collection: every service in its own process, real PostgreSQL and Garnet, the real
-/// compilers. Builds are limited to <see cref="BuildTimeoutSeconds"/>, so a compile bomb ends within a test.
+/// compilers. Builds are limited to <see cref="BuildTimeoutSeconds"/>, so a compile bomb ends within a test; the limit
+/// leaves room for an ordinary build on a machine busy with other test meshes (an AssemblyScript build, a Node.js
+/// process, took more than 20 s on two shared cores).
 /// </summary>
 public sealed class MeshFixture : IAsyncLifetime
 {
-    public const int BuildTimeoutSeconds = 20;
+    public const int BuildTimeoutSeconds = 45;
 
     /// <summary>The operator's token for /metrics on every service of this mesh, as the AppHost generated it.</summary>
     public string MetricsToken => File.ReadAllText(App.State.MetricsTokenFile).Trim();
