@@ -97,6 +97,11 @@ public sealed class SelfHealingTests(ITestOutputHelper output) : IAsyncLifetime
         await using var database = NpgsqlDataSource.Create(app.GetConnectionString("faasdb"));
         var succeeded = await MeshFixture.EventuallyAsync(() => CountSucceededAsync(database, ids), n => n == ids.Length, TimeSpan.FromSeconds(180));
         output.WriteLine($"{ids.Length} accepted, {succeeded} succeeded");
+        if (succeeded != ids.Length)
+        {
+            output.WriteLine(await DescribeUnfinishedAsync(database, ids));
+        }
+
         Assert.Equal(ids.Length, succeeded);
     }
 
@@ -140,6 +145,24 @@ public sealed class SelfHealingTests(ITestOutputHelper output) : IAsyncLifetime
         {
             await Task.Delay(20);
         }
+    }
+
+    /// <summary>What became of each accepted invocation that did not succeed: no record at all, or its status, attempts and error.</summary>
+    private static async Task<string> DescribeUnfinishedAsync(NpgsqlDataSource database, Guid[] ids)
+    {
+        await using var command = database.CreateCommand(
+            "SELECT i, e.status, e.attempts, e.error, e.attempt_log::text FROM unnest(@ids) AS i LEFT JOIN executions e ON e.id = i WHERE e.status IS DISTINCT FROM 'Succeeded'");
+        command.Parameters.AddWithValue("ids", ids);
+        await using var reader = await command.ExecuteReaderAsync();
+        var lines = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            lines.Add(reader.IsDBNull(1)
+                ? $"{reader.GetGuid(0)}: no record"
+                : $"{reader.GetGuid(0)}: {reader.GetString(1)} after {reader.GetInt32(2)} attempts; {reader.GetString(3)}; {reader.GetString(4)}");
+        }
+
+        return string.Join(Environment.NewLine, lines);
     }
 
     private static async Task<int> CountSucceededAsync(NpgsqlDataSource database, Guid[] ids)
