@@ -194,6 +194,14 @@ public sealed partial class Dispatcher
             // Nothing ran: no sink at all is online.
             throw new NoWorkerAvailableException(ex.Status.Detail);
         }
+        catch (RpcException ex) when (NeverReachedWorker(ex))
+        {
+            // The sink manager is down (restarting): the task never left, so nothing ran and no attempt is spent. Were it
+            // taken for a sink lost mid-call, an asynchronous invocation would be retried at once, again and again, and
+            // use up its retries in the moment the sink manager is away.
+            LogWorkerUnreachable(logger, PulledWorkerName, executionId, ex.Status.Detail);
+            throw new NoWorkerAvailableException($"The sink manager could not be reached: {ex.Status.Detail}");
+        }
         catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.DeadlineExceeded)
         {
             LogWorkerCallFailed(logger, PulledWorkerName, executionId, ex.Status.Detail);
