@@ -47,7 +47,8 @@ internal sealed partial class GarnetHost(IOptions<GarnetHostOptions> options, IL
         if (!string.IsNullOrEmpty(options.DataDirectory))
         {
             Directory.CreateDirectory(options.DataDirectory);
-            // Every write goes to the AOF, committed per operation; --recover replays it at the next start.
+            // Every write goes to the AOF, committed per operation (an enqueue is answered after a COMMITAOF, see
+            // ReliableQueue); --recover replays the file at the next start.
             arguments.AddRange(["--aof", "--aof-commit-freq", "0", "--recover", "--checkpointdir", options.DataDirectory]);
         }
 

@@ -14,8 +14,9 @@ public sealed class GarnetHostOptions
     public int Port { get; set; }
 
     /// <summary>
-    /// Folder of the append-only file: every write is committed to it before it is acknowledged and replayed at the next
-    /// start, so acknowledged data survives a restart. Empty: memory only.
+    /// Folder of the append-only file: every write is committed to it as it is executed, and the file is replayed at the
+    /// next start. Garnet may answer a write just before its commit is written; the reliable queue answers an enqueue only
+    /// after a <c>COMMITAOF</c>, so an acknowledged enqueue survives a kill. Empty: memory only.
     /// </summary>
     public string? DataDirectory { get; set; }
 }

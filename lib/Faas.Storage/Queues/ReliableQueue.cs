@@ -17,6 +17,7 @@ public sealed class ReliableQueue
     private readonly ReliableQueueOptions options;
     private readonly TimeProvider timeProvider;
     private readonly QueueMetrics metrics;
+    private readonly AppendOnlyFileCommit commit;
     private const int MaxBatch = 256;
     private const int MaxFlushesInFlight = 2;
 
@@ -25,8 +26,9 @@ public sealed class ReliableQueue
     private TaskCompletionSource enqueuedHere = NewSignal();
     private int registered;
 
-    internal ReliableQueue(string name, IConnectionMultiplexer redis, ReliableQueueOptions options, TimeProvider timeProvider, QueueMetrics metrics)
+    internal ReliableQueue(string name, IConnectionMultiplexer redis, ReliableQueueOptions options, TimeProvider timeProvider, QueueMetrics metrics, AppendOnlyFileCommit commit)
     {
+        this.commit = commit;
         QueueKeys.Validate(name);
         Name = name;
         keys = QueueKeys.For(name);
@@ -47,6 +49,7 @@ public sealed class ReliableQueue
         ArgumentException.ThrowIfNullOrEmpty(id);
         await RegisterAsync().ConfigureAwait(false);
         var added = (long)await EvaluateAsync(QueueScripts.Enqueue, id, payload).ConfigureAwait(false) == 1;
+        await commit.CommitAsync().ConfigureAwait(false);
         if (added)
         {
             metrics.Enqueued(Name);
@@ -97,6 +100,7 @@ public sealed class ReliableQueue
         }
 
         var result = (RedisResult[])(await Database.ScriptEvaluateAsync(QueueScripts.EnqueueMany, scriptKeys, arguments).ConfigureAwait(false))!;
+        await commit.CommitAsync().ConfigureAwait(false); // one per flight: the whole batch is answered once it is on disk
         var results = new EnqueueResult[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {

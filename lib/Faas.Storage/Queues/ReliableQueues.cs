@@ -10,10 +10,11 @@ public sealed class ReliableQueues(IConnectionMultiplexer redis, IOptions<Reliab
 {
     private readonly ConcurrentDictionary<string, ReliableQueue> queues = new(StringComparer.Ordinal);
     private readonly QueueMetrics metrics = new(meterFactory);
+    private readonly AppendOnlyFileCommit commit = new(redis);
 
     /// <summary>The queue called <paramref name="name"/> (no braces); it exists in Redis from its first enqueue.</summary>
     public ReliableQueue Get(string name) =>
-        queues.GetOrAdd(name, n => new ReliableQueue(n, redis, options.Value, timeProvider, metrics));
+        queues.GetOrAdd(name, n => new ReliableQueue(n, redis, options.Value, timeProvider, metrics, commit));
 
     /// <summary>Every queue anyone enqueued to, as listed in Redis.</summary>
     public async Task<IReadOnlyList<ReliableQueue>> ListAsync()
