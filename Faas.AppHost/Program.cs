@@ -54,12 +54,19 @@ if (!options.InfrastructureOnly)
             .WithDrainCommand())
         .ToList();
 
-    var scheduler = builder.AddFaasService(ResourceNames.Scheduler, "Faas.Scheduler", settings)
-        .WithConnection(redis)
+    // JOB mode: a sink like the workers, serving modes [JOB] by running each invocation in a container of its own.
+    builder.AddFaasService(ResourceNames.Jobs, "Faas.JobSink", settings)
         .WithConnection(faasdb)
         .WithServiceReference(sinkManager)
         .WithEnvironment("Jobs__StateDirectory", state.Jobs)
+        .WithEnvironment("Sink__CredentialFile", state.WorkerCredentialFile)
+        .WithOwnGrpcAddressAs("Sink__PushAddress")
         .WithJobRuntime(settings);
+
+    var scheduler = builder.AddFaasService(ResourceNames.Scheduler, "Faas.Scheduler", settings)
+        .WithConnection(redis)
+        .WithConnection(faasdb)
+        .WithServiceReference(sinkManager);
 
     var compiler = builder.AddFaasService(ResourceNames.Compiler, "Faas.Compiler", settings)
         .WithConnection(redis)

@@ -15,6 +15,19 @@ public static class SinkContract
     /// <summary>Trailer on the sink manager's UNAVAILABLE for a task refused because no sink at all is online (nothing ran).</summary>
     public const string NoSinkTrailer = "faas-no-sink";
 
+    /// <summary>
+    /// Trailer on a sink's error for a call it refused before running anything (<c>not_run</c> on a multiplexed stream):
+    /// the caller may say why and try again later, knowing the function did not run.
+    /// </summary>
+    public const string NotRunTrailer = "faas-not-run";
+
+    /// <summary>An error whose sink says the function did not run (<see cref="NotRunTrailer"/>).</summary>
+    public static Grpc.Core.RpcException NotRunError(Grpc.Core.StatusCode code, string detail) =>
+        new(new Grpc.Core.Status(code, detail), new Grpc.Core.Metadata { { NotRunTrailer, "1" } });
+
+    /// <summary>Whether the sink said the function did not run.</summary>
+    public static bool NotRun(Grpc.Core.RpcException error) => error.Trailers.GetValue(NotRunTrailer) is not null;
+
     /// <summary>The runtime the function needs: <c>wasm</c> unless it names another.</summary>
     public static string RuntimeName(this FunctionSpec function) => string.IsNullOrEmpty(function.Runtime) ? DefaultRuntime : function.Runtime;
 

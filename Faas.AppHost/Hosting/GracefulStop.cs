@@ -42,7 +42,7 @@ internal sealed partial class GracefulStop(
     /// <summary>The running service processes (not the servers, which stop on their own terms).</summary>
     private IEnumerable<int> ServicePids()
     {
-        foreach (var name in new[] { ResourceNames.Gateway, ResourceNames.Compiler, ResourceNames.Scheduler, ResourceNames.SinkManager }
+        foreach (var name in new[] { ResourceNames.Gateway, ResourceNames.Compiler, ResourceNames.Scheduler, ResourceNames.Jobs, ResourceNames.SinkManager }
             .Concat(Enumerable.Range(0, settings.Options.Workers).Select(ResourceNames.RuntimeWorker)))
         {
             if (notifications.TryGetCurrentState(name, out var current)

@@ -20,6 +20,9 @@ public static class ResourceNames
     public const string Compiler = "compiler";
     public const string SinkManager = "sinkmanager";
 
+    /// <summary>The job sink: JOB mode, each invocation in a container of its own.</summary>
+    public const string Jobs = "jobs";
+
     /// <summary>The service name of the runtime workers (<c>services__runtime__grpc__N</c>).</summary>
     public const string RuntimeService = "runtime";
 

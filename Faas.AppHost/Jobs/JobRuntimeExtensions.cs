@@ -5,21 +5,21 @@ namespace Faas.AppHost.Jobs;
 public static class JobRuntimeExtensions
 {
     /// <summary>
-    /// Gives the scheduler JOB mode's one-shot runtime, publishing it with NativeAOT in the background when it is not
+    /// Gives the job sink JOB mode's one-shot runtime, publishing it with NativeAOT in the background when it is not
     /// there yet (about a minute, first start only): the mesh comes up meanwhile, JOB-mode invocations say the runtime
-    /// is missing until it is done, and the scheduler sees the files appear.
+    /// is missing until it is done, and the job sink sees the files appear.
     /// </summary>
-    public static IResourceBuilder<ExecutableResource> WithJobRuntime(this IResourceBuilder<ExecutableResource> scheduler, AppHostSettings settings)
+    public static IResourceBuilder<ExecutableResource> WithJobRuntime(this IResourceBuilder<ExecutableResource> jobs, AppHostSettings settings)
     {
-        ArgumentNullException.ThrowIfNull(scheduler);
+        ArgumentNullException.ThrowIfNull(jobs);
         ArgumentNullException.ThrowIfNull(settings);
         var build = settings.OneShotRuntime;
-        scheduler.WithEnvironment("Jobs__RuntimeDirectory", build.OutputDirectory);
+        jobs.WithEnvironment("Jobs__RuntimeDirectory", build.OutputDirectory);
         if (settings.Options.PublishJobRuntime && !build.IsPublished)
         {
-            scheduler.ApplicationBuilder.Services.AddHostedService(sp => new OneShotRuntimePublisher(build, sp.GetRequiredService<ILogger<OneShotRuntimePublisher>>()));
+            jobs.ApplicationBuilder.Services.AddHostedService(sp => new OneShotRuntimePublisher(build, sp.GetRequiredService<ILogger<OneShotRuntimePublisher>>()));
         }
 
-        return scheduler;
+        return jobs;
     }
 }

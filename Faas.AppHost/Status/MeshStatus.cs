@@ -9,14 +9,14 @@ namespace Faas.AppHost.Status;
 /// What the platform knows beyond its processes, shown as resource properties in the Aspire dashboard and refreshed
 /// every <see cref="Period"/>: each sink's state, capacity and load on the resource of the same name (the built-in
 /// workers) and all of them on the sink manager; the languages the compiler can build on the compiler; whether JOB
-/// mode can run on the scheduler.
+/// mode can run on the job sink.
 /// </summary>
 internal sealed class MeshStatus(
     DistributedApplicationModel model, ResourceNotificationService notifications, GatewayAdmin gateway) : BackgroundService
 {
     public const string Prefix = "faas.";
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(2);
-    private readonly HttpClient scheduler = new() { Timeout = TimeSpan.FromSeconds(3) };
+    private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(3) };
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -43,7 +43,7 @@ internal sealed class MeshStatus(
 
     public override void Dispose()
     {
-        scheduler.Dispose();
+        http.Dispose();
         base.Dispose();
     }
 
@@ -86,7 +86,7 @@ internal sealed class MeshStatus(
 
     private async Task PublishJobModeAsync(CancellationToken cancellationToken)
     {
-        if (model.Resources.OfType<ExecutableResource>().FirstOrDefault(r => r.Name == ResourceNames.Scheduler) is not { } resource
+        if (model.Resources.OfType<ExecutableResource>().FirstOrDefault(r => r.Name == ResourceNames.Jobs) is not { } resource
             || !resource.GetEndpoint("http").IsAllocated)
         {
             return;
@@ -94,10 +94,10 @@ internal sealed class MeshStatus(
 
         try
         {
-            using var response = await scheduler.GetAsync(new Uri(new Uri(resource.GetEndpoint("http").Url), "/jobs/status"), cancellationToken).ConfigureAwait(false);
+            using var response = await http.GetAsync(new Uri(new Uri(resource.GetEndpoint("http").Url), "/jobs/status"), cancellationToken).ConfigureAwait(false);
             using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
             var available = json.RootElement.TryGetProperty("available", out var a) && a.ValueKind == JsonValueKind.True;
-            await PublishAsync(ResourceNames.Scheduler, [("jobMode", $"{(available ? "available" : "unavailable")}: {Text(json.RootElement, "description")}")], cancellationToken)
+            await PublishAsync(ResourceNames.Jobs, [("jobMode", $"{(available ? "available" : "unavailable")}: {Text(json.RootElement, "description")}")], cancellationToken)
                 .ConfigureAwait(false);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException && !cancellationToken.IsCancellationRequested)

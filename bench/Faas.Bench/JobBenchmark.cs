@@ -3,7 +3,7 @@ using Faas.Bench.Load;
 using Faas.AppHost.Jobs;
 using Faas.Testing;
 using Faas.Protos.V1;
-using Faas.Scheduler.Jobs.Oci;
+using Faas.JobSink.Jobs.Oci;
 using Google.Api;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
@@ -135,7 +135,7 @@ public static class JobBenchmark
     private sealed class RuncFloor : IDisposable
     {
         private readonly string root;
-        private readonly Runc runc = new(Options.Create(new Scheduler.Jobs.JobOptions()));
+        private readonly Runc runc = new(Options.Create(new JobSink.Jobs.JobOptions()));
         private readonly string runcPath;
 
         private RuncFloor(string root)

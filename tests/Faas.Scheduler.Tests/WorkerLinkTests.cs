@@ -71,6 +71,21 @@ public sealed class WorkerLinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_refusal_marked_not_run_keeps_its_mark_on_the_stream_and_unary()
+    {
+        using var link = Link(new MultiplexingOptions { MaxStreamedPayloadBytes = 11 });
+
+        var streamed = await Assert.ThrowsAsync<RpcException>(() => link.ExecuteAsync(Request("not-run 14"), "exec-s", "", In(TimeSpan.FromSeconds(30)), CancellationToken.None));
+        var unary = await Assert.ThrowsAsync<RpcException>(() => link.ExecuteAsync(Request("not-run 0014"), "exec-u", "", In(TimeSpan.FromSeconds(30)), CancellationToken.None));
+        var plain = await Assert.ThrowsAsync<RpcException>(() => link.ExecuteAsync(Request("status 14"), "exec-p", "", In(TimeSpan.FromSeconds(30)), CancellationToken.None));
+
+        Assert.Equal((StatusCode.Unavailable, "nothing ran", true), (streamed.StatusCode, streamed.Status.Detail, SinkContract.NotRun(streamed)));
+        Assert.Equal((StatusCode.Unavailable, true), (unary.StatusCode, SinkContract.NotRun(unary)));
+        Assert.False(SinkContract.NotRun(plain));
+        Assert.Equal((1, 1), (runtime.StreamsOpened, runtime.UnaryCalls));
+    }
+
+    [Fact]
     public async Task A_worker_without_the_stream_is_called_unary()
     {
         runtime.StreamUnimplemented = true;
@@ -218,7 +233,9 @@ public sealed class WorkerLinkTests : IAsyncLifetime
         {
             Interlocked.Increment(ref unaryCalls);
             var (response, status) = await AnswerAsync(request, context.RequestHeaders.GetValue("x-execution-id") ?? "", context.CancellationToken);
-            return status is { } failed ? throw new RpcException(failed) : WithSuffix(response!, " (unary)");
+            return status is { } failed
+                ? throw (NotRun(request) ? SinkContract.NotRunError(failed.StatusCode, failed.Detail) : new RpcException(failed))
+                : WithSuffix(response!, " (unary)");
         }
 
         public override async Task ExecuteStream(
@@ -261,6 +278,7 @@ public sealed class WorkerLinkTests : IAsyncLifetime
                         {
                             answer.StatusCode = (int)failed.StatusCode;
                             answer.StatusDetail = failed.Detail;
+                            answer.NotRun = NotRun(message.Request);
                         }
 
                         await writeGate.WaitAsync();
@@ -284,12 +302,20 @@ public sealed class WorkerLinkTests : IAsyncLifetime
 
         }
 
+        /// <summary>"not-run &lt;code&gt;": the call is refused with that status and the not-run mark.</summary>
+        private static bool NotRun(ExecuteRequest request) => request.Payload.ToStringUtf8().StartsWith("not-run ", StringComparison.Ordinal);
+
         private async Task<(ExecuteResponse? Response, Status? Status)> AnswerAsync(ExecuteRequest request, string executionId, CancellationToken cancellationToken)
         {
             var payload = request.Payload.ToStringUtf8();
             if (payload.StartsWith("status ", StringComparison.Ordinal))
             {
                 return (null, new Status((StatusCode)int.Parse(payload[7..], System.Globalization.CultureInfo.InvariantCulture), "refused by the script"));
+            }
+
+            if (payload.StartsWith("not-run ", StringComparison.Ordinal))
+            {
+                return (null, new Status((StatusCode)int.Parse(payload[8..], System.Globalization.CultureInfo.InvariantCulture), "nothing ran"));
             }
 
             if (payload is "hang" or "linger")

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Faas.Runtime.Modules;
+using Faas.Protos.V1;
 using Grpc.Core;
 
 namespace Faas.Runtime.Worker.Grpc;
@@ -20,7 +21,8 @@ internal static class RpcErrors
         ModuleNotFoundException notFound => new RpcException(new Status(StatusCode.NotFound, notFound.Message)),
         ModuleLoadException unreadable => new RpcException(new Status(StatusCode.FailedPrecondition, unreadable.Message)),
         ArgumentException invalid => new RpcException(new Status(StatusCode.InvalidArgument, invalid.Message)),
-        DbException unavailable => new RpcException(new Status(StatusCode.Unavailable, $"The artifact store is unavailable: {unavailable.Message}")),
+        // Nothing ran: the scheduler tells the caller why, and does not take the worker for lost.
+        DbException unavailable => SinkContract.NotRunError(StatusCode.Unavailable, $"The artifact store is unavailable: {unavailable.Message}"),
         _ => null,
     };
 }

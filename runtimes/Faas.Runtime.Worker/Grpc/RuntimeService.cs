@@ -91,7 +91,7 @@ public sealed class RuntimeService(
         public TimeSpan TimeoutOf(ExecuteStreamRequest request) => TimeSpan.FromMilliseconds(request.TimeoutMs);
 
         public ExecuteStreamResponse Failed(ulong callId, RpcException error) =>
-            new() { CallId = callId, StatusCode = (int)error.StatusCode, StatusDetail = error.Status.Detail };
+            new() { CallId = callId, StatusCode = (int)error.StatusCode, StatusDetail = error.Status.Detail, NotRun = SinkContract.NotRun(error) };
     }
 
     public override async Task<PrewarmResponse> Prewarm(PrewarmRequest request, ServerCallContext context)

@@ -17,3 +17,7 @@ public sealed class WorkerFailedException(string worker, string reason, Exceptio
     /// <summary>The sink went offline or left mid-call (rather than the call breaking): retrying elsewhere at once is right.</summary>
     public bool SinkLost { get; } = sinkLost;
 }
+
+/// <summary>The sink refused the call before running anything, and said why (JOB mode with no container runtime, say).</summary>
+public sealed class SinkCouldNotRunException(string sink, string reason, Exception inner)
+    : Exception($"Sink {sink} could not run the invocation: {reason}", inner);

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Faas.Protos.V1;
-using Faas.Scheduler.Jobs;
 using Faas.Scheduler.Placement;
 using Faas.Scheduler.Queues;
 using Faas.Scheduler.Sinks;
@@ -14,7 +13,7 @@ namespace Faas.Scheduler.Dispatch;
 /// <summary>
 /// Runs one invocation: a slot from the function's queue, a worker from placement, the worker call with
 /// `x-execution-id` and `x-trace-id` metadata and a deadline of the function's timeout plus a grace.
-/// JOB-mode functions take their slot the same way, then run in a container (<see cref="JobDispatcher"/>).
+/// JOB-mode functions are placed like any other: on a sink that serves the JOB mode (the job sink).
 /// </summary>
 public sealed partial class Dispatcher
 {
@@ -26,7 +25,6 @@ public sealed partial class Dispatcher
     private readonly PlacementPolicy placement;
     private readonly SinkView sinks;
     private readonly SinkDirectory.SinkDirectoryClient sinkDirectory;
-    private readonly JobDispatcher jobs;
     private readonly WarmTargets warmTargets;
     private readonly SchedulerOptions options;
     private readonly ILogger<Dispatcher> logger;
@@ -37,7 +35,7 @@ public sealed partial class Dispatcher
 
     public Dispatcher(
         FunctionQueues queues, TenantConcurrency tenants, TenantShares shares, PlacementPolicy placement, SinkView sinks, SinkDirectory.SinkDirectoryClient sinkDirectory,
-        JobDispatcher jobs, WarmTargets warmTargets, IOptions<SchedulerOptions> options, IMeterFactory meterFactory, ILogger<Dispatcher> logger)
+        WarmTargets warmTargets, IOptions<SchedulerOptions> options, IMeterFactory meterFactory, ILogger<Dispatcher> logger)
     {
         this.sinks = sinks;
         this.sinkDirectory = sinkDirectory;
@@ -45,7 +43,6 @@ public sealed partial class Dispatcher
         this.tenants = tenants;
         this.shares = shares;
         this.placement = placement;
-        this.jobs = jobs;
         this.warmTargets = warmTargets;
         this.options = options.Value;
         this.logger = logger;
@@ -83,13 +80,6 @@ public sealed partial class Dispatcher
         queueWait.Record(waited.TotalMilliseconds, new KeyValuePair<string, object?>("function", queueKey));
         try
         {
-            if (function.Mode == ExecutionMode.Job)
-            {
-                // A fresh container per invocation instead of a pooled worker.
-                var result = await jobs.RunAsync(executionId, traceId, function, payload, onStarted, cancellationToken).ConfigureAwait(false);
-                return new DispatchResponse { Result = result, QueueMicros = (ulong)(waited.Ticks / 10) };
-            }
-
             warmTargets.Observe(queueKey, function, queue);
             if (!sinks.IsReady)
             {
@@ -131,6 +121,20 @@ public sealed partial class Dispatcher
                     }
 
                     RetryElsewhere(ref unreachable, sink, executionId, "offline");
+                }
+                catch (RpcException ex) when (SinkContract.NotRun(ex))
+                {
+                    // The sink refused before running anything (JOB mode without a container runtime, a module store it
+                    // cannot reach): the caller hears why; an asynchronous invocation spends an attempt and backs off.
+                    LogWorkerCallFailed(logger, sink.Name, executionId, ex.Status.Detail);
+                    throw new SinkCouldNotRunException(sink.Name, ex.Status.Detail, ex);
+                }
+                catch (RpcException ex) when (ex.StatusCode == StatusCode.Aborted)
+                {
+                    // The sink ran it and lost the result (a container that ended without one): its fate is unknown, and the
+                    // sink is fine, so an asynchronous invocation backs off before it runs again.
+                    LogWorkerCallFailed(logger, sink.Name, executionId, ex.Status.Detail);
+                    throw new WorkerFailedException(sink.Name, ex.Status.Detail, ex);
                 }
                 catch (RpcException ex) when (NeverReachedWorker(ex))
                 {

@@ -1,7 +1,6 @@
 using Faas.Scheduler.Async;
 using Faas.ServiceDefaults.Destinations;
 using Faas.Scheduler.Dispatch;
-using Faas.Scheduler.Jobs;
 using Faas.Scheduler.Placement;
 using Faas.Scheduler.Queues;
 using Faas.Scheduler.Sinks;
@@ -35,7 +34,6 @@ public static class Extensions
         builder.Services.AddOptions<WarmPoolOptions>().BindConfiguration(WarmPoolOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<WarmTargets>();
         builder.Services.AddHostedService<WarmPoolController>();
-        builder.AddJobs();
 
         // Asynchronous invocations: reliable queues in, execution journal out, callbacks.
         builder.Services.AddOptions<AsyncOptions>().BindConfiguration(AsyncOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -44,7 +42,6 @@ public static class Extensions
         builder.AddReliableQueues();
         builder.AddExecutionJournal();
         builder.AddTenantQuotas();
-        builder.AddFunctionSecrets();
         builder.Services.AddHostedService<AsyncConsumer>();
         builder.AddCallbackDestinations();
         builder.Services.AddHostedService<CallbackDispatcher>();

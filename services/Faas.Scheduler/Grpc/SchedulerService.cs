@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using Faas.Protos.V1;
 using Faas.Scheduler.Dispatch;
-using Faas.Scheduler.Jobs;
 using Faas.Scheduler.Queues;
 using Faas.ServiceDefaults.Multiplexing;
 using Grpc.Core;
@@ -61,7 +60,7 @@ public sealed class SchedulerService(Dispatcher dispatcher, IHostApplicationLife
         {
             throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
         }
-        catch (JobLauncherUnavailableException ex)
+        catch (SinkCouldNotRunException ex)
         {
             throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
         }

@@ -55,6 +55,8 @@ public sealed class WorkerLink(Protos.V1.Runtime.RuntimeClient client, Multiplex
         public ExecuteStreamRequest CancelOf(ulong callId) => new() { CallId = callId, Cancel = true };
 
         public RpcException? FailureOf(ExecuteStreamResponse response) =>
-            response.StatusCode == 0 ? null : new RpcException(new Status((StatusCode)response.StatusCode, response.StatusDetail));
+            response.StatusCode == 0 ? null
+            : response.NotRun ? SinkContract.NotRunError((StatusCode)response.StatusCode, response.StatusDetail)
+            : new RpcException(new Status((StatusCode)response.StatusCode, response.StatusDetail));
     }
 }

@@ -25,6 +25,11 @@ public sealed partial class WarmTargets(
     /// <summary>A call of <paramref name="function"/> through <paramref name="queue"/>: cheap, on the invoke path.</summary>
     public void Observe(string key, FunctionSpec function, FunctionQueue queue)
     {
+        if (function.Mode.Normalized() != ExecutionMode.Warm)
+        {
+            return; // a JOB-mode function runs in a fresh container: nothing to keep loaded
+        }
+
         var now = time.GetTimestamp();
         if (called.TryGetValue(key, out var known) && known.FunctionId == function.FunctionId && known.Target.Version >= function.Version && ReferenceEquals(known.Queue, queue))
         {

@@ -110,12 +110,12 @@ public sealed class MeshTests(MeshFixture mesh)
     {
         var worker = await App.WaitForResourceAsync("runtime-0", r => r.Properties.GetValueOrDefault("faas.sink.state") == "ONLINE");
         var compiler = await App.WaitForResourceAsync("compiler", r => r.Properties.ContainsKey("faas.toolchain.c"));
-        var scheduler = await App.WaitForResourceAsync("scheduler", r => r.Properties.ContainsKey("faas.jobMode"));
+        var jobs = await App.WaitForResourceAsync("jobs", r => r.Properties.ContainsKey("faas.jobMode"));
 
         Assert.StartsWith("push http://127.0.0.1:", worker.Properties["faas.sink.mode"], StringComparison.Ordinal);
         Assert.StartsWith("available: ", compiler.Properties["faas.toolchain.c"], StringComparison.Ordinal);
         Assert.StartsWith("bubblewrap", compiler.Properties["faas.buildSandbox"], StringComparison.Ordinal);
-        Assert.Matches("^(available|unavailable): ", scheduler.Properties["faas.jobMode"]);
+        Assert.Matches("^(available|unavailable): ", jobs.Properties["faas.jobMode"]);
     }
 
     [Fact]

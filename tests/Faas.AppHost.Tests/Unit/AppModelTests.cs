@@ -12,7 +12,7 @@ namespace Faas.AppHost.Tests.Unit;
 [Trait("Category", "Integration")] // builds the AppHost's real app model (tens of seconds), starts nothing
 public sealed class AppModelTests(AppModelTests.ThreeWorkers threeWorkers) : IClassFixture<AppModelTests.ThreeWorkers>
 {
-    private static readonly string[] Services = ["sinkmanager", "scheduler", "compiler", "gateway"];
+    private static readonly string[] Services = ["sinkmanager", "jobs", "scheduler", "compiler", "gateway"];
 
     [Fact]
     public async Task The_mesh_is_garnet_postgres_and_every_service_as_a_process_of_its_own()
@@ -39,6 +39,7 @@ public sealed class AppModelTests(AppModelTests.ThreeWorkers threeWorkers) : ICl
         Assert.Equal(["postgres"], WaitsFor(app, "sinkmanager"));
         Assert.Equal(["postgres", "sinkmanager"], WaitsFor(app, "runtime-0"));
         Assert.Equal(["postgres", "sinkmanager"], WaitsFor(app, "runtime-1"));
+        Assert.Equal(["postgres", "sinkmanager"], WaitsFor(app, "jobs"));
         Assert.Equal(["postgres", "redis", "sinkmanager"], WaitsFor(app, "scheduler"));
         Assert.Equal(["postgres", "redis"], WaitsFor(app, "compiler"));
         Assert.Equal(["compiler", "postgres", "redis", "scheduler", "sinkmanager"], WaitsFor(app, "gateway"));

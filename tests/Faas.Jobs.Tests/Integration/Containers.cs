@@ -1,5 +1,5 @@
-using Faas.Scheduler.Jobs;
-using Faas.Scheduler.Jobs.Oci;
+using Faas.JobSink.Jobs;
+using Faas.JobSink.Jobs.Oci;
 using Microsoft.Extensions.Options;
 
 namespace Faas.Jobs.Tests.Integration;

@@ -50,8 +50,8 @@ public sealed class JobModeTests(JobMeshFixture mesh)
         }
 
         Assert.Equal(workers.Count, workers.Distinct().Count());
-        using var scheduler = mesh.App.CreateHttpClient("scheduler", "http", bearer: JobMeshFixture.MetricsToken);
-        var metrics = (await scheduler.GetStringAsync("/metrics")).Split('\n');
+        using var jobs = mesh.App.CreateHttpClient("jobs", "http", bearer: JobMeshFixture.MetricsToken);
+        var metrics = (await jobs.GetStringAsync("/metrics")).Split('\n');
         Assert.Contains(metrics, l => l.StartsWith("faas_jobs_launches", StringComparison.Ordinal) && l.Contains("container=\"prepared\"", StringComparison.Ordinal) && l.Contains("outcome=\"Ok\"", StringComparison.Ordinal));
         Assert.Contains(metrics, l => l.StartsWith("faas_jobs_prepared", StringComparison.Ordinal) && l.Contains("memory_mb=\"", StringComparison.Ordinal));
         await AssertNothingLeftAsync();

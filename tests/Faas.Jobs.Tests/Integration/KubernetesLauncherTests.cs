@@ -1,7 +1,7 @@
 using System.Text;
 using Faas.Runtime.Execution;
-using Faas.Scheduler.Jobs;
-using Faas.Scheduler.Jobs.Kubernetes;
+using Faas.JobSink.Jobs;
+using Faas.JobSink.Jobs.Kubernetes;
 using Faas.Storage.Postgres;
 using Faas.Testing;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,5 +1,5 @@
-using Faas.Scheduler.Jobs;
-using Faas.Scheduler.Jobs.Oci;
+using Faas.JobSink.Jobs;
+using Faas.JobSink.Jobs.Oci;
 using Faas.Storage.Postgres;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

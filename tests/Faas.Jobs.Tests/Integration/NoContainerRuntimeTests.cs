@@ -5,7 +5,7 @@ using Faas.Testing;
 namespace Faas.Jobs.Tests.Integration;
 
 /// <summary>
-/// A mesh whose scheduler finds no runc: JOB functions still deploy, their invocations are refused with
+/// A mesh whose job sink finds no runc: JOB functions still deploy, their invocations are refused with
 /// UNAVAILABLE naming what is missing (never run without isolation), and health and the dashboard say so.
 /// </summary>
 [Trait("Category", "Integration")]
@@ -53,13 +53,13 @@ public sealed class NoContainerRuntimeTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Contains("runc is not installed", body);
 
-        using var scheduler = app.CreateHttpClient("scheduler", "http");
-        using var health = await scheduler.GetAsync("/health");
+        using var jobs = app.CreateHttpClient("jobs", "http");
+        using var health = await jobs.GetAsync("/health");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode); // WARM functions are unaffected
         Assert.Equal("Degraded", await health.Content.ReadAsStringAsync());
 
-        // The dashboard shows it on the scheduler's resource.
-        var shown = await app.WaitForResourceAsync("scheduler", r => r.Properties.ContainsKey("faas.jobMode"));
+        // The dashboard shows it on the job sink's resource.
+        var shown = await app.WaitForResourceAsync("jobs", r => r.Properties.ContainsKey("faas.jobMode"));
         Assert.StartsWith("unavailable: ", shown.Properties["faas.jobMode"], StringComparison.Ordinal);
         Assert.Contains("runc is not installed", shown.Properties["faas.jobMode"], StringComparison.Ordinal);
     }

@@ -1,8 +1,8 @@
 using System.Text;
 using Faas.Runtime.Engines;
 using Faas.Runtime.Execution;
-using Faas.Scheduler.Jobs;
-using Faas.Scheduler.Jobs.Processes;
+using Faas.JobSink.Jobs;
+using Faas.JobSink.Jobs.Processes;
 using Faas.Storage.Postgres;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

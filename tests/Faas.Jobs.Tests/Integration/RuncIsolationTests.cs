@@ -1,6 +1,6 @@
 using System.Text;
-using Faas.Scheduler.Jobs;
-using Faas.Scheduler.Jobs.Oci;
+using Faas.JobSink.Jobs;
+using Faas.JobSink.Jobs.Oci;
 
 namespace Faas.Jobs.Tests.Integration;
 

@@ -1,7 +1,6 @@
 using System.Text;
 using Faas.Runtime.Execution;
-using Faas.Scheduler.Dispatch;
-using Faas.Scheduler.Jobs;
+using Faas.JobSink.Jobs;
 
 namespace Faas.Jobs.Tests.Unit;
 
@@ -41,7 +40,7 @@ public sealed class ContainerProcessTests
     [Fact]
     public void A_container_without_a_result_is_a_platform_failure_with_the_reason()
     {
-        var error = Assert.Throws<WorkerFailedException>(() =>
+        var error = Assert.Throws<JobFailedException>(() =>
             ContainerProcess.Interpret(new ContainerExit(70, [], false, "cannot load the module", false), "job:c", 1000, Limit, true));
         Assert.Contains("cannot load the module", error.Message);
         Assert.Contains("job:c", error.Message);
@@ -50,7 +49,7 @@ public sealed class ContainerProcessTests
     [Fact]
     public void An_oversized_result_is_refused()
     {
-        var error = Assert.Throws<WorkerFailedException>(() =>
+        var error = Assert.Throws<JobFailedException>(() =>
             ContainerProcess.Interpret(new ContainerExit(0, [], StdoutOverflowed: true, "", false), "job:c", 1000, Limit, true));
         Assert.Contains("MaxResultBytes", error.Message);
     }

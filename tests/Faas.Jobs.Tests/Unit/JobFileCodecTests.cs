@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Faas.Runtime.Execution;
 using Faas.Runtime.Jobs;
-using Faas.Scheduler.Jobs;
+using Faas.JobSink.Jobs;
 
 namespace Faas.Jobs.Tests.Unit;
 

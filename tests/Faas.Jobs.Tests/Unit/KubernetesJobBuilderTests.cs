@@ -1,6 +1,6 @@
 using System.Text;
-using Faas.Scheduler.Jobs;
-using Faas.Scheduler.Jobs.Kubernetes;
+using Faas.JobSink.Jobs;
+using Faas.JobSink.Jobs.Kubernetes;
 using k8s.Models;
 
 namespace Faas.Jobs.Tests.Unit;

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Faas.Scheduler.Jobs.Oci;
+using Faas.JobSink.Jobs.Oci;
 
 namespace Faas.Jobs.Tests.Unit;
 

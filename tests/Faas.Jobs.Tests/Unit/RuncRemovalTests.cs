@@ -1,6 +1,6 @@
 using System.Runtime.Versioning;
-using Faas.Scheduler.Jobs;
-using Faas.Scheduler.Jobs.Oci;
+using Faas.JobSink.Jobs;
+using Faas.JobSink.Jobs.Oci;
 using Microsoft.Extensions.Options;
 
 namespace Faas.Jobs.Tests.Unit;
