@@ -40,7 +40,9 @@ public static class SinkContract
 
     /// <summary>Whether a sink of this capacity can run such a function at all (runtime, mode, memory), whatever its load.</summary>
     public static bool CanRun(this SinkCapacity capacity, string runtime, ExecutionMode mode, long memoryMb) =>
-        capacity.Runtimes.Contains(runtime)
-        && (capacity.Modes.Count == 0 ? mode.Normalized() == ExecutionMode.Warm : capacity.Modes.Contains(mode.Normalized()))
-        && memoryMb <= capacity.MaxFunctionMemoryMb();
+        capacity.Runtimes.Contains(runtime) && capacity.Serves(mode) && memoryMb <= capacity.MaxFunctionMemoryMb();
+
+    /// <summary>Whether a sink of this capacity serves the execution mode (WARM when it lists none).</summary>
+    public static bool Serves(this SinkCapacity capacity, ExecutionMode mode) =>
+        capacity.Modes.Count == 0 ? mode.Normalized() == ExecutionMode.Warm : capacity.Modes.Contains(mode.Normalized());
 }

@@ -14,7 +14,7 @@ namespace Faas.Bench.Relay;
 public sealed class RelayService(WorkerLink next, IHostApplicationLifetime lifetime) : Protos.V1.Runtime.RuntimeBase
 {
     public override Task<ExecuteResponse> Execute(ExecuteRequest request, ServerCallContext context) =>
-        next.ExecuteAsync(request, "", "", context.Deadline, context.CancellationToken);
+        next.ExecuteAsync(request, context.RequestHeaders.GetValue("x-execution-id") ?? "", "", context.Deadline, context.CancellationToken);
 
     public override Task ExecuteStream(
         IAsyncStreamReader<ExecuteStreamRequest> requestStream, IServerStreamWriter<ExecuteStreamResponse> responseStream, ServerCallContext context) =>

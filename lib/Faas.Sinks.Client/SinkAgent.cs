@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Faas.Protos.V1;
+using Faas.ServiceDefaults.Retries;
 using Faas.Sinks.Client.Diagnostics;
 using Grpc.Core;
 using Grpc.Net.Client;

@@ -19,22 +19,36 @@ internal static class ExecutionMapping
     public static ExecutionRequest ToExecutionRequest(this ExecuteRequest request, Metadata headers, FunctionSecrets secrets) =>
         ToExecutionRequest(
             request.Function, request.Payload, secrets,
-            headers.GetValue(ExecutionIdHeader) ?? Guid.CreateVersion7().ToString(),
+            RequireExecutionId(headers.GetValue(ExecutionIdHeader)),
             headers.GetValue(TraceIdHeader) ?? Activity.Current?.TraceId.ToHexString() ?? "");
 
     /// <summary>A call on the multiplexed stream: the ids travel in the message instead of the metadata.</summary>
     public static ExecutionRequest ToExecutionRequest(ExecuteStreamRequest message, FunctionSecrets secrets) =>
         ToExecutionRequest(
             message.Request?.Function, message.Request?.Payload ?? ByteString.Empty, secrets,
-            string.IsNullOrEmpty(message.ExecutionId) ? Guid.CreateVersion7().ToString() : message.ExecutionId,
+            RequireExecutionId(message.ExecutionId),
             string.IsNullOrEmpty(message.TraceId) ? Activity.Current?.TraceId.ToHexString() ?? "" : message.TraceId);
 
     /// <summary>A task pulled from the sink manager: its secrets are already in the function's environment.</summary>
     public static ExecutionRequest ToExecutionRequest(this SinkTask task, FunctionSecrets secrets) =>
         ToExecutionRequest(
             task.Function, task.Payload, secrets,
-            string.IsNullOrEmpty(task.ExecutionId) ? Guid.CreateVersion7().ToString() : task.ExecutionId,
+            RequireExecutionId(task.ExecutionId),
             string.IsNullOrEmpty(task.TraceId) ? Activity.Current?.TraceId.ToHexString() ?? "" : task.TraceId);
+
+    /// <summary>Longest execution id accepted (a UUID is 36 characters).</summary>
+    public const int MaxExecutionIdLength = 64;
+
+    /// <summary>
+    /// The caller assigns the execution id (its record, its logs and the run's <c>FAAS_EXECUTION_ID</c> must agree), so a
+    /// call without one is refused rather than given one nobody else knows.
+    /// </summary>
+    private static string RequireExecutionId(string? executionId) =>
+        string.IsNullOrEmpty(executionId)
+            ? throw new RpcException(new Status(StatusCode.InvalidArgument, $"The execution id is required ({ExecutionIdHeader} on a unary call, execution_id on the stream or a task)."))
+            : executionId.Length > MaxExecutionIdLength || executionId.Any(c => c is < '!' or > '~')
+                ? throw new RpcException(new Status(StatusCode.InvalidArgument, $"The execution id is 1 to {MaxExecutionIdLength} visible ASCII characters."))
+                : executionId;
 
     private static ExecutionRequest ToExecutionRequest(FunctionSpec? function, ByteString payload, FunctionSecrets secrets, string executionId, string traceId)
     {

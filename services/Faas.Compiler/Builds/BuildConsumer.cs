@@ -1,3 +1,4 @@
+using Faas.ServiceDefaults.Retries;
 using Faas.Storage.Queues;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -72,7 +73,7 @@ public sealed partial class BuildConsumer(
         }
         catch (Exception exception)
         {
-            var delay = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, message.Attempt)));
+            var delay = Backoff.Delay(message.Attempt, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(30));
             LogRetrying(logger, exception, ticket.FunctionId, ticket.Version, delay.TotalSeconds);
             await SettleAsync(() => queue.NackAsync(message.Id, message.LeaseToken, delay)).ConfigureAwait(false);
         }

@@ -66,7 +66,7 @@ public sealed class CapacityExceededException(string message, int retryAfterSeco
     public override global::Grpc.Core.StatusCode StatusCode => global::Grpc.Core.StatusCode.ResourceExhausted;
 
     public override IEnumerable<KeyValuePair<string, string>> Headers =>
-        [new("retry-after", RetryAfterSeconds.ToString(CultureInfo.InvariantCulture))];
+        [new(Faas.ServiceDefaults.Errors.ErrorResponse.RetryAfterHeader, RetryAfterSeconds.ToString(CultureInfo.InvariantCulture))];
 }
 
 /// <summary>

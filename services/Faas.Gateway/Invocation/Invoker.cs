@@ -106,7 +106,7 @@ public sealed class Invoker
         return ex switch
         {
             RpcException { StatusCode: StatusCode.ResourceExhausted } rpc => (ExecutionStatus.Rejected, "rejected", rpc.Status.Detail,
-                new CapacityExceededException(rpc.Status.Detail, int.TryParse(rpc.Trailers.GetValue("retry-after"), out var seconds) ? seconds : 1)),
+                new CapacityExceededException(rpc.Status.Detail, int.TryParse(rpc.Trailers.GetValue(Faas.ServiceDefaults.Errors.ErrorResponse.RetryAfterHeader), out var seconds) ? seconds : 1)),
             // No online sink runs the function's runtime or has room for its memory.
             RpcException { StatusCode: StatusCode.FailedPrecondition } rpc => (ExecutionStatus.Failed, "unplaceable", rpc.Status.Detail,
                 new FunctionNotRunnableException($"Execution {id} could not be placed: {rpc.Status.Detail}")),

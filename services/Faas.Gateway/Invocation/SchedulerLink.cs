@@ -16,7 +16,7 @@ namespace Faas.Gateway.Invocation;
 /// </summary>
 public sealed class SchedulerLink : IDisposable
 {
-    private const string RetryAfterTrailer = "retry-after";
+    private const string RetryAfterTrailer = Faas.ServiceDefaults.Errors.ErrorResponse.RetryAfterHeader;
     private readonly Protos.V1.Scheduler.SchedulerClient client;
     private readonly MultiplexingOptions options;
     private readonly MultiplexedClient<DispatchStreamRequest, DispatchStreamResponse> stream;

@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using Faas.Protos.V1;
 using Faas.Scheduler.Dispatch;
 using Faas.Scheduler.Queues;
+using Faas.ServiceDefaults.Retries;
 using Faas.Storage.Executions;
 using Faas.Storage.Postgres;
 using Faas.Storage.Queues;

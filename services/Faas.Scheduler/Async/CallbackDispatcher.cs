@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Faas.ServiceDefaults.Destinations;
+using Faas.ServiceDefaults.Retries;
 using Faas.Storage.Postgres;
 using Faas.Storage.Queues;
 using Google.Protobuf;

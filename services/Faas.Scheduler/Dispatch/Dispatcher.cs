@@ -86,7 +86,7 @@ public sealed partial class Dispatcher
                 await sinks.WaitUntilReadyAsync(options.MembershipWait, cancellationToken).ConfigureAwait(false);
             }
 
-            using var share = await shares.EnterAsync(function.TenantId, cancellationToken).ConfigureAwait(false);
+            using var share = await shares.EnterAsync(function.TenantId, function.Mode, cancellationToken).ConfigureAwait(false);
             List<Sink>? unreachable = null;
             while (true)
             {

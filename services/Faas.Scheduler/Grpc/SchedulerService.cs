@@ -11,7 +11,7 @@ namespace Faas.Scheduler.Grpc;
 /// <summary>gRPC adapter of the dispatcher, and the one place scheduler errors become status codes.</summary>
 public sealed class SchedulerService(Dispatcher dispatcher, IHostApplicationLifetime lifetime) : Protos.V1.Scheduler.SchedulerBase
 {
-    private const string RetryAfterTrailer = "retry-after";
+    private const string RetryAfterTrailer = Faas.ServiceDefaults.Errors.ErrorResponse.RetryAfterHeader;
 
     public override Task<DispatchResponse> Dispatch(DispatchRequest request, ServerCallContext context) =>
         RunAsync(request, context.RequestHeaders.GetValue("x-trace-id") ?? Activity.Current?.TraceId.ToString() ?? "", context.CancellationToken);

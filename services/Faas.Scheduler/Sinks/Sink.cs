@@ -77,6 +77,9 @@ public sealed class Sink
 
     public bool CanRun(string runtime, ExecutionMode mode, long memoryMb) => Info.Capacity?.CanRun(runtime, mode, memoryMb) == true;
 
+    /// <summary>Whether the sink serves the execution mode.</summary>
+    public bool Serves(ExecutionMode mode) => Info.Capacity?.Serves(mode) == true;
+
     /// <summary>A free slot and room for the memory, by this scheduler's count.</summary>
     public bool HasRoomFor(long memoryMb) => InFlight < Slots && MemoryInUseMb + memoryMb <= MemoryMb;
 

@@ -1,4 +1,5 @@
 using Faas.Protos.V1;
+using Faas.ServiceDefaults.Retries;
 using Grpc.Core;
 
 namespace Faas.Scheduler.Sinks;
@@ -14,7 +15,7 @@ public sealed partial class SinkWatcher(SinkDirectory.SinkDirectoryClient client
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var backoff = InitialBackoff;
+        var backoff = new Backoff(InitialBackoff, MaxBackoff);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -27,7 +28,7 @@ public sealed partial class SinkWatcher(SinkDirectory.SinkDirectoryClient client
                     {
                         LogConnected(logger, membership.Sinks.Count);
                         first = false;
-                        backoff = InitialBackoff;
+                        backoff.Reset();
                     }
 
                     view.Apply(membership);
@@ -43,8 +44,7 @@ public sealed partial class SinkWatcher(SinkDirectory.SinkDirectoryClient client
                 return;
             }
 
-            await Task.Delay(backoff, stoppingToken).ConfigureAwait(false);
-            backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
+            await Task.Delay(backoff.Next(), stoppingToken).ConfigureAwait(false);
         }
     }
 

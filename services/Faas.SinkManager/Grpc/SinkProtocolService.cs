@@ -42,7 +42,7 @@ public sealed partial class SinkProtocolService(SinkRegistry registry, SinkCrede
 
     private static RpcException Exhausted(string message, TimeSpan retryAfter) => new(
         new Status(StatusCode.ResourceExhausted, message),
-        new Metadata { { "retry-after", Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture) } });
+        new Metadata { { Faas.ServiceDefaults.Errors.ErrorResponse.RetryAfterHeader, Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture) } });
 
     public override Task<RegisterSinkResponse> Register(RegisterSinkRequest request, ServerCallContext context)
     {

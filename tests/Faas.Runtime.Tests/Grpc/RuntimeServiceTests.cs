@@ -4,6 +4,7 @@ using Faas.Runtime.Worker.Grpc;
 using Faas.Storage.Secrets;
 using Google.Protobuf;
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
@@ -25,7 +26,8 @@ public sealed class RuntimeServiceTests : IAsyncLifetime
 
     public RuntimeServiceTests(WasmRuntimeFixture runtime) => this.runtime = runtime;
 
-    private Protos.V1.Runtime.RuntimeClient Client => new(channel!);
+    /// <summary>A client that gives each unary call an execution id, as the scheduler does, unless the test sets one.</summary>
+    private Protos.V1.Runtime.RuntimeClient Client => new(channel!.Intercept(new ExecutionIds()));
 
     public async Task InitializeAsync()
     {
@@ -255,10 +257,10 @@ public sealed class RuntimeServiceTests : IAsyncLifetime
     {
         using var stream = Client.ExecuteStream();
         var sleep = Request("sleep", "");
-        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 100, Request = sleep, TimeoutMs = 30_000 });
+        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 100, Request = sleep, ExecutionId = "exec-100", TimeoutMs = 30_000 });
         for (ulong id = 1; id <= 5; id++)
         {
-            await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = id, Request = Request("echo", $"call {id}"), TimeoutMs = 30_000 });
+            await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = id, Request = Request("echo", $"call {id}"), ExecutionId = $"exec-{id}", TimeoutMs = 30_000 });
         }
 
         await stream.RequestStream.WriteAsync(new ExecuteStreamRequest
@@ -297,11 +299,11 @@ public sealed class RuntimeServiceTests : IAsyncLifetime
         var malformed = Request("echo", "");
         malformed.Function.ModuleSha256 = "not-a-hash";
 
-        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 1, Request = unknown, TimeoutMs = 30_000 });
+        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 1, ExecutionId = "exec-1", Request = unknown, TimeoutMs = 30_000 });
         var notFound = await NextAsync(stream);
-        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 2, Request = malformed, TimeoutMs = 30_000 });
+        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 2, ExecutionId = "exec-2", Request = malformed, TimeoutMs = 30_000 });
         var invalid = await NextAsync(stream);
-        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 3, Request = Request("echo", "still here"), TimeoutMs = 30_000 });
+        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 3, ExecutionId = "exec-3", Request = Request("echo", "still here"), TimeoutMs = 30_000 });
         var echo = await NextAsync(stream);
 
         Assert.Equal((1ul, (int)StatusCode.NotFound), (notFound.CallId, notFound.StatusCode));
@@ -317,7 +319,7 @@ public sealed class RuntimeServiceTests : IAsyncLifetime
         using var stream = Client.ExecuteStream();
         // Two runs hold both slots; the third call waits for a slot, and is given up.
         await HoldBothSlotsAsync(stream);
-        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 3, Request = Request("echo", ""), TimeoutMs = 30_000 });
+        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 3, ExecutionId = "exec-3", Request = Request("echo", ""), TimeoutMs = 30_000 });
         await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 3, Cancel = true });
 
         var cancelled = await NextAsync(stream);
@@ -334,7 +336,7 @@ public sealed class RuntimeServiceTests : IAsyncLifetime
         using var stream = Client.ExecuteStream();
         await HoldBothSlotsAsync(stream);
         // No slot frees before this call's own limit passes.
-        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 3, Request = Request("echo", ""), TimeoutMs = 50 });
+        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 3, ExecutionId = "exec-3", Request = Request("echo", ""), TimeoutMs = 50 });
 
         var first = await NextAsync(stream);
         await ReleaseBothSlotsAsync(stream);
@@ -350,7 +352,7 @@ public sealed class RuntimeServiceTests : IAsyncLifetime
     {
         for (ulong id = 1; id <= 2; id++)
         {
-            await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = id, Request = Request("sleep_minute", "", timeoutMs: 120_000), TimeoutMs = 120_000 });
+            await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = id, ExecutionId = $"exec-{id}", Request = Request("sleep_minute", "", timeoutMs: 120_000), TimeoutMs = 120_000 });
         }
 
         await WaitUntilAsync(async () => (await Client.GetStatusAsync(new GetStatusRequest())).InFlight == 2);
@@ -392,5 +394,42 @@ public sealed class RuntimeServiceTests : IAsyncLifetime
         }
 
         Directory.Delete(cacheDirectory, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_call_without_an_execution_id_is_refused_unary_and_on_the_stream()
+    {
+        var unary = await Assert.ThrowsAsync<RpcException>(() => new Protos.V1.Runtime.RuntimeClient(channel!).ExecuteAsync(Request("echo", "x")).ResponseAsync);
+
+        using var stream = Client.ExecuteStream();
+        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 1, Request = Request("echo", "x"), TimeoutMs = 30_000 });
+        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 2, Request = Request("echo", "x"), ExecutionId = new string('e', 65), TimeoutMs = 30_000 });
+        await stream.RequestStream.CompleteAsync();
+        var answers = new Dictionary<ulong, ExecuteStreamResponse>();
+        while (await stream.ResponseStream.MoveNext(CancellationToken.None))
+        {
+            answers.Add(stream.ResponseStream.Current.CallId, stream.ResponseStream.Current);
+        }
+
+        Assert.Equal(StatusCode.InvalidArgument, unary.StatusCode);
+        Assert.Contains("execution id is required", unary.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal((int)StatusCode.InvalidArgument, answers[1].StatusCode);
+        Assert.Equal((int)StatusCode.InvalidArgument, answers[2].StatusCode);
+        Assert.Contains("1 to 64 visible ASCII characters", answers[2].StatusDetail, StringComparison.Ordinal);
+    }
+
+    private sealed class ExecutionIds : Interceptor
+    {
+        public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(
+            TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
+        {
+            var headers = context.Options.Headers ?? [];
+            if (headers.GetValue("x-execution-id") is null)
+            {
+                headers.Add("x-execution-id", Guid.CreateVersion7().ToString());
+            }
+
+            return continuation(request, new ClientInterceptorContext<TRequest, TResponse>(context.Method, context.Host, context.Options.WithHeaders(headers)));
+        }
     }
 }
