@@ -44,11 +44,11 @@ if (!options.InfrastructureOnly)
         .WithEnvironment("SinkManager__BootstrapCredentialFile", state.WorkerCredentialFile);
 
     var workers = Enumerable.Range(0, options.Workers)
-        .Select(i => builder.AddFaasService(ResourceNames.RuntimeWorker(i), "Faas.Runtime.Worker", settings)
+        .Select(i => builder.AddFaasService(ResourceNames.Worker(i), "Faas.Worker", settings)
             .WithConnection(faasdb)
             .WithServiceReference(sinkManager)
-            .WithEnvironment("Runtime__WorkerId", ResourceNames.RuntimeWorker(i))
-            .WithEnvironment("Runtime__CacheDirectory", state.ModuleCache)
+            .WithEnvironment("Worker__WorkerId", ResourceNames.Worker(i))
+            .WithEnvironment("Worker__CacheDirectory", state.ModuleCache)
             .WithEnvironment("Sink__CredentialFile", state.WorkerCredentialFile)
             .WithOwnGrpcAddressAs("Sink__PushAddress")
             .WithDrainCommand())
@@ -61,7 +61,7 @@ if (!options.InfrastructureOnly)
         .WithEnvironment("Jobs__StateDirectory", state.Jobs)
         .WithEnvironment("Sink__CredentialFile", state.WorkerCredentialFile)
         .WithOwnGrpcAddressAs("Sink__PushAddress")
-        .WithJobRuntime(settings);
+        .WithJobRunner(settings);
 
     var scheduler = builder.AddFaasService(ResourceNames.Scheduler, "Faas.Scheduler", settings)
         .WithConnection(redis)

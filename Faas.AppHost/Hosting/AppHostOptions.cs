@@ -9,7 +9,7 @@ public sealed class AppHostOptions
 {
     public const string SectionName = "AppHost";
 
-    /// <summary>Runtime worker replicas, named runtime-0 … runtime-(N-1). Switch <c>--workers</c>.</summary>
+    /// <summary>worker replicas, named worker-0 … worker-(N-1). Switch <c>--workers</c>.</summary>
     public int Workers { get; set; } = 2;
 
     /// <summary>Gateway REST port (HTTP/1.1); 0 picks a free port. Switch <c>--gateway-http-port</c>.</summary>
@@ -43,10 +43,10 @@ public sealed class AppHostOptions
     public string? PostgresBinDirectory { get; set; }
 
     /// <summary>
-    /// Whether the AppHost publishes JOB mode's one-shot runtime (NativeAOT, about a minute the first time) when
+    /// Whether the AppHost publishes JOB mode's job runner (NativeAOT, about a minute the first time) when
     /// it is not published yet. Off, JOB mode stays unavailable until it is published some other way.
     /// </summary>
-    public bool PublishJobRuntime { get; set; } = true;
+    public bool PublishJobRunner { get; set; } = true;
 
     /// <summary>Whether Garnet keeps an append-only file under the state folder so acknowledged data survives a restart.</summary>
     public bool GarnetPersistence { get; set; } = true;

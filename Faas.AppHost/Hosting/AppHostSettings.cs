@@ -3,8 +3,8 @@ using Microsoft.Extensions.Configuration;
 
 namespace Faas.AppHost.Hosting;
 
-/// <summary>What the app model is built from: the validated options, the state directory and JOB mode's runtime.</summary>
-public sealed record AppHostSettings(AppHostOptions Options, StateLayout State, OneShotRuntimeBuild OneShotRuntime);
+/// <summary>What the app model is built from: the validated options, the state directory and JOB mode's job runner.</summary>
+public sealed record AppHostSettings(AppHostOptions Options, StateLayout State, JobRunnerBuild JobRunnerBinary);
 
 public static class AppHostSettingsExtensions
 {
@@ -28,7 +28,7 @@ public static class AppHostSettingsExtensions
             StateKeys.Ensure(state);
         }
 
-        return new AppHostSettings(options, state, OneShotRuntimeBuild.For(new Projects.Faas_Runtime_OneShot().ProjectPath));
+        return new AppHostSettings(options, state, JobRunnerBuild.For(new Projects.Faas_JobRunner().ProjectPath));
     }
 
     /// <summary>The <c>AppHost</c> section and the connection strings; a value of the wrong type is an <see cref="AppHostConfigurationException"/> naming it.</summary>

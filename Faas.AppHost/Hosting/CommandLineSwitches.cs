@@ -17,7 +17,7 @@ public static class CommandLineSwitches
         ["--postgres-bin"] = Key(nameof(AppHostOptions.PostgresBinDirectory)),
         ["--garnet-persistence"] = Key(nameof(AppHostOptions.GarnetPersistence)),
         ["--infrastructure-only"] = Key(nameof(AppHostOptions.InfrastructureOnly)),
-        ["--publish-job-runtime"] = Key(nameof(AppHostOptions.PublishJobRuntime)),
+        ["--publish-job-runner"] = Key(nameof(AppHostOptions.PublishJobRunner)),
         ["--redis"] = "ConnectionStrings:redis",
         ["--faasdb"] = "ConnectionStrings:faasdb",
     };
@@ -25,11 +25,11 @@ public static class CommandLineSwitches
     public const string Usage = """
         Usage: dotnet run --project Faas.AppHost [-- options]
 
-        Starts Garnet (Redis protocol), PostgreSQL, the runtime workers, the scheduler, the compiler and the
+        Starts Garnet (Redis protocol), PostgreSQL, the workers, the scheduler, the compiler and the
         gateway, waits for each to be healthy and serves a dashboard.
 
         Options (configuration key in brackets; environment variables use __ for :):
-          --workers N               runtime worker replicas (default 2)                 [AppHost:Workers]
+          --workers N               worker replicas (default 2)                 [AppHost:Workers]
           --compilers N             builds run at once by the compiler (default 2)       [AppHost:Compilers]
           --build-timeout S         seconds one build may take (default 60)              [AppHost:BuildTimeoutSeconds]
           --gateway-http-port P     gateway REST port, 0 = any free (default 8080)       [AppHost:GatewayHttpPort]
@@ -41,7 +41,7 @@ public static class CommandLineSwitches
           --postgres-bin DIR        folder with initdb and pg_ctl                        [AppHost:PostgresBinDirectory]
           --garnet-persistence B    Garnet append-only file under the state dir (true)   [AppHost:GarnetPersistence]
           --infrastructure-only B   start only Garnet and PostgreSQL, no services (false) [AppHost:InfrastructureOnly]
-          --publish-job-runtime B   publish JOB mode's one-shot runtime if missing (true) [AppHost:PublishJobRuntime]
+          --publish-job-runner B   publish JOB mode's job runner if missing (true) [AppHost:PublishJobRunner]
           --redis CS                use this Redis instead of embedded Garnet            [ConnectionStrings:redis]
           --faasdb CS               use this PostgreSQL instead of a local server        [ConnectionStrings:faasdb]
           -h, --help                show this help

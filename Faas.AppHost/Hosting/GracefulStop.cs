@@ -43,7 +43,7 @@ internal sealed partial class GracefulStop(
     private IEnumerable<int> ServicePids()
     {
         foreach (var name in new[] { ResourceNames.Gateway, ResourceNames.Compiler, ResourceNames.Scheduler, ResourceNames.Jobs, ResourceNames.SinkManager }
-            .Concat(Enumerable.Range(0, settings.Options.Workers).Select(ResourceNames.RuntimeWorker)))
+            .Concat(Enumerable.Range(0, settings.Options.Workers).Select(ResourceNames.Worker)))
         {
             if (notifications.TryGetCurrentState(name, out var current)
                 && current.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } value

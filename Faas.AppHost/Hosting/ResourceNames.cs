@@ -23,8 +23,8 @@ public static class ResourceNames
     /// <summary>The job sink: JOB mode, each invocation in a container of its own.</summary>
     public const string Jobs = "jobs";
 
-    /// <summary>The service name of the runtime workers (<c>services__runtime__grpc__N</c>).</summary>
-    public const string RuntimeService = "runtime";
+    /// <summary>The service name of the workers (<c>services__worker__grpc__N</c>).</summary>
+    public const string WorkerService = "worker";
 
-    public static string RuntimeWorker(int index) => $"{RuntimeService}-{index}";
+    public static string Worker(int index) => $"{WorkerService}-{index}";
 }

@@ -39,6 +39,6 @@ public sealed record StateLayout(string Root)
     /// <summary>The key the sink manager signs sink tokens with.</summary>
     public string SinkTokenKeyFile => Path.Combine(Secrets, "sink-token.key");
 
-    /// <summary>The sink credential of the built-in runtime workers (written by the sink manager on its first start).</summary>
+    /// <summary>The sink credential of the built-in workers (written by the sink manager on its first start).</summary>
     public string WorkerCredentialFile => Path.Combine(Secrets, "workers.sink-credential");
 }

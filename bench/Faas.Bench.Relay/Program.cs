@@ -20,8 +20,8 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<ServiceTokens>();
 builder.Services.AddTransient<ServiceTokenHandler>();
 builder.Services.AddGrpc();
-builder.Services.AddInternalGrpcClient<Faas.Protos.V1.Runtime.RuntimeClient>(relay.Next!);
-builder.Services.AddSingleton(services => new WorkerLink(services.GetRequiredService<Faas.Protos.V1.Runtime.RuntimeClient>(), new MultiplexingOptions()));
+builder.Services.AddInternalGrpcClient<Faas.Protos.V1.PushedSink.PushedSinkClient>(relay.Next!);
+builder.Services.AddSingleton(services => new SinkLink(services.GetRequiredService<Faas.Protos.V1.PushedSink.PushedSinkClient>(), new MultiplexingOptions()));
 
 var app = builder.Build();
 app.MapGrpcService<RelayService>();

@@ -7,7 +7,7 @@ public sealed class RelayOptions
 {
     public const string SectionName = "Relay";
 
-    /// <summary>The next hop's gRPC address: another relay, or a runtime worker.</summary>
+    /// <summary>The next hop's gRPC address: another relay, or a worker.</summary>
     [Required]
     public Uri? Next { get; set; }
 }

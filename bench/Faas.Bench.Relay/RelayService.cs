@@ -6,12 +6,12 @@ using Grpc.Core;
 namespace Faas.Bench.Relay;
 
 /// <summary>
-/// faas.v1.Runtime, forwarded: a unary <c>Execute</c> (the gateway's front door) or a call on an <c>ExecuteStream</c>
+/// faas.v1.PushedSink, forwarded: a unary <c>Execute</c> (the gateway's front door) or a call on an <c>ExecuteStream</c>
 /// (the scheduler's) goes on, unchanged, to the next hop through the scheduler's own link to a worker
-/// (<see cref="WorkerLink"/>: one multiplexed <c>ExecuteStream</c>). Nothing is authenticated, checked, queued, placed
+/// (<see cref="SinkLink"/>: one multiplexed <c>ExecuteStream</c>). Nothing is authenticated, checked, queued, placed
 /// or recorded.
 /// </summary>
-public sealed class RelayService(WorkerLink next, IHostApplicationLifetime lifetime) : Protos.V1.Runtime.RuntimeBase
+public sealed class RelayService(SinkLink next, IHostApplicationLifetime lifetime) : Protos.V1.PushedSink.PushedSinkBase
 {
     public override Task<ExecuteResponse> Execute(ExecuteRequest request, ServerCallContext context) =>
         next.ExecuteAsync(request, context.RequestHeaders.GetValue("x-execution-id") ?? "", "", context.Deadline, context.CancellationToken);

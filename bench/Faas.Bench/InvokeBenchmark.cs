@@ -8,7 +8,7 @@ namespace Faas.Bench;
 
 /// <summary>
 /// Synchronous invoke of the echo sample through the whole mesh (gateway → scheduler → worker), over
-/// gRPC and REST, and in the same run the floor: the same module on the same runtime worker called
+/// gRPC and REST, and in the same run the floor: the same module on the same worker called
 /// directly over gRPC, with no gateway or scheduler in between.
 /// </summary>
 public static class InvokeBenchmark
@@ -24,12 +24,12 @@ public static class InvokeBenchmark
 
         using var gateway = app.CreateGatewayChannel();
         // The floor: the worker called directly, as the scheduler calls it (with a service token).
-        using var worker = app.CreateServiceChannel("runtime-0");
+        using var worker = app.CreateServiceChannel("worker-0");
         // One hop more: the scheduler called directly, as the gateway calls it.
         using var schedulerChannel = app.CreateServiceChannel("scheduler");
         using var rest = app.CreateHttpClient("gateway", "http");
         // The path without the work: two relays in front of the same worker, in their own processes.
-        await using var relays = await RelayChain.StartAsync(app, "runtime-0", options, cancellationToken);
+        await using var relays = await RelayChain.StartAsync(app, "worker-0", options, cancellationToken);
         using var relayChannel = Grpc.Net.Client.GrpcChannel.ForAddress(relays.Front);
 
         var version = await BenchFunctions.DeployEchoAsync(gateway, FunctionName, new FunctionConfig { MaxConcurrency = 1024, QueueCapacity = 10_000 }, cancellationToken);
@@ -38,8 +38,8 @@ public static class InvokeBenchmark
         Random.Shared.NextBytes(bytes);
         var payload = ByteString.CopyFrom(bytes);
         var invocations = new Invocations.InvocationsClient(gateway);
-        var runtime = new Protos.V1.Runtime.RuntimeClient(worker);
-        var relay = new Protos.V1.Runtime.RuntimeClient(relayChannel);
+        var runtime = new Protos.V1.PushedSink.PushedSinkClient(worker);
+        var relay = new Protos.V1.PushedSink.PushedSinkClient(relayChannel);
         var scheduler = new Protos.V1.Scheduler.SchedulerClient(schedulerChannel);
         var me = await new Auth.AuthClient(gateway).WhoAmIAsync(new WhoAmIRequest(), cancellationToken: cancellationToken);
         var spec = new FunctionSpec

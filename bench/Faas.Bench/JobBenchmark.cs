@@ -12,7 +12,7 @@ using Spectre.Console;
 namespace Faas.Bench;
 
 /// <summary>
-/// JOB-mode invocation (a fresh runc container running the NativeAOT one-shot runtime per call) through the
+/// JOB-mode invocation (a fresh runc container running the NativeAOT job runner per call) through the
 /// whole mesh, over gRPC and REST, against the floor measured in the same run: <c>runc run</c> of
 /// <c>/bin/true</c> with the same container spec (namespaces, read-only root, mounts, limits).
 /// </summary>
@@ -28,9 +28,9 @@ public static class JobBenchmark
 
     public static async Task RunAsync(BenchOptions options, CancellationToken cancellationToken)
     {
-        AnsiConsole.MarkupLine("[grey]Publishing the one-shot runtime if needed…[/]");
-        await OneShotPublisher.EnsurePublishedAsync(
-            FaasTestingBuilder.OneShotRuntime, cancellationToken);
+        AnsiConsole.MarkupLine("[grey]Publishing the job runner if needed…[/]");
+        await JobRunnerPublish.EnsurePublishedAsync(
+            FaasTestingBuilder.JobRunnerBinary, cancellationToken);
         AnsiConsole.MarkupLine($"[grey]Starting the mesh with {options.Workers} worker(s)…[/]");
         await using var app = await BenchMesh.CreateAsync(options, o => o.Workers = options.Workers);
         await app.StartAsync(cancellationToken);

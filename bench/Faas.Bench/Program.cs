@@ -4,7 +4,7 @@ using Faas.Bench;
 var duration = new Option<int>("--duration") { Description = "Measured seconds per scenario", DefaultValueFactory = _ => 10 };
 var warmup = new Option<int>("--warmup") { Description = "Warm-up seconds per scenario (discarded)", DefaultValueFactory = _ => 2 };
 var concurrency = new Option<int[]>("--concurrency") { Description = "Concurrent callers, one run each", DefaultValueFactory = _ => [1, 32], AllowMultipleArgumentsPerToken = true };
-var workers = new Option<int>("--workers") { Description = "Runtime worker replicas in the mesh", DefaultValueFactory = _ => 2 };
+var workers = new Option<int>("--workers") { Description = "worker replicas in the mesh", DefaultValueFactory = _ => 2 };
 var payload = new Option<int>("--payload") { Description = "Payload bytes per invocation", DefaultValueFactory = _ => 64 };
 var markdown = new Option<string?>("--markdown") { Description = "Also write the results as a Markdown table to this file" };
 var serviceEnvironment = new Option<string[]>("--service-env") { Description = "NAME=VALUE set in every service's environment (repeatable), to measure a setting" };
@@ -51,7 +51,7 @@ root.Subcommands.Add(asyncCommand);
 var jobConcurrency = new Option<int[]>("--concurrency") { Description = "Concurrent callers, one run each", DefaultValueFactory = _ => [1, 4], AllowMultipleArgumentsPerToken = true };
 // A few calls a second: the warm-up must be long enough for the services' JIT to reach its optimised tier (30 calls).
 var jobWarmup = new Option<int>("--warmup") { Description = "Warm-up seconds per scenario (discarded)", DefaultValueFactory = _ => 10 };
-var jobWorkers = new Option<int>("--workers") { Description = "Runtime worker replicas in the mesh (JOB mode does not use them)", DefaultValueFactory = _ => 1 };
+var jobWorkers = new Option<int>("--workers") { Description = "worker replicas in the mesh (JOB mode does not use them)", DefaultValueFactory = _ => 1 };
 var jobCommand = new Command("job", "JOB mode: invoke latency of a fresh runc container per call through the mesh, against the floor of `runc run /bin/true` with the same container spec, in one run.")
 {
     duration, jobWarmup, jobConcurrency, jobWorkers, payload, markdown, serviceEnvironment,

@@ -6,7 +6,7 @@ using Faas.Testing;
 namespace Faas.Bench;
 
 /// <summary>
-/// Two relays (<c>bench/Faas.Bench.Relay</c>) in front of a runtime worker, each its own process like the services:
+/// Two relays (<c>bench/Faas.Bench.Relay</c>) in front of a worker, each its own process like the services:
 /// a unary <c>Execute</c> to the first goes on a multiplexed stream to the second and on another to the worker, the path
 /// and links of gateway → scheduler → worker with none of their work. What that path costs bounds what any mesh with
 /// these hops can reach against the floor.

@@ -14,7 +14,7 @@ namespace Faas.Bench;
 
 /// <summary>
 /// Sinks, in one run of one mesh. Hand-off: the same echo module through the mesh to a built-in worker the scheduler
-/// pushes to, and to a runtime worker that pulls its tasks from the sink manager (same executor, same machine, as many slots as
+/// pushes to, and to a worker that pulls its tasks from the sink manager (same executor, same machine, as many slots as
 /// the two built-in workers together), so the difference is the pull protocol's hand-off. Failover: a built-in worker running an asynchronous invocation is frozen
 /// (SIGSTOP: its connections stay open, it just stops answering and heartbeating), and the time until the invocation's
 /// next attempt starts on the other worker is measured against the heartbeat interval.
@@ -53,15 +53,15 @@ public static class SinkBenchmark
         }
     }
 
-    /// <summary>A runtime worker in pull mode: no push address, no database; it gets tasks and modules from the sink manager.</summary>
+    /// <summary>A worker in pull mode: no push address, no database; it gets tasks and modules from the sink manager.</summary>
     private static async Task<Process> StartPullWorkerAsync(FaasTestApp app, HttpClient rest, CancellationToken cancellationToken)
     {
         using var created = await rest.PostAsJsonAsync("/v1/sinkCredentials", new { name = "bench-pull-worker" }, cancellationToken);
         created.EnsureSuccessStatusCode();
         var credential = (await created.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("secret").GetString()!;
 
-        // Started as the AppHost starts runtime-0, with its environment, then turned into a pulling worker.
-        var worker = await app.GetProcessAsync("runtime-0");
+        // Started as the AppHost starts worker-0, with its environment, then turned into a pulling worker.
+        var worker = await app.GetProcessAsync("worker-0");
         var start = new ProcessStartInfo(worker.CommandLine[0])
         {
             WorkingDirectory = worker.WorkingDirectory,
@@ -85,8 +85,8 @@ public static class SinkBenchmark
         start.Environment["Sink__Credential"] = credential;
         start.Environment["Sink__MemoryMb"] = "4096";
         // As many execution slots as the two built-in workers together, so both paths have the same capacity.
-        start.Environment["Runtime__Slots"] = (2 * Environment.ProcessorCount).ToString(CultureInfo.InvariantCulture);
-        start.Environment["Runtime__WorkerId"] = "pull-worker";
+        start.Environment["Worker__Slots"] = (2 * Environment.ProcessorCount).ToString(CultureInfo.InvariantCulture);
+        start.Environment["Worker__WorkerId"] = "pull-worker";
         start.Environment["OTEL_SERVICE_NAME"] = "pull-worker";
         start.Environment["Kestrel__Endpoints__http__Url"] = $"http://127.0.0.1:{LoopbackPort.Free()}";
         start.Environment["Kestrel__Endpoints__grpc__Url"] = $"http://127.0.0.1:{LoopbackPort.Free()}";
@@ -107,7 +107,7 @@ public static class SinkBenchmark
             await Task.Delay(200, cancellationToken);
         }
 
-        AnsiConsole.MarkupLine("[grey]A runtime worker in pull mode registered (no database, tasks and modules from the sink manager).[/]");
+        AnsiConsole.MarkupLine("[grey]A worker in pull mode registered (no database, tasks and modules from the sink manager).[/]");
         return process;
     }
 
@@ -132,7 +132,7 @@ public static class SinkBenchmark
         var invocations = new Invocations.InvocationsClient(gateway);
 
         // Each path runs where it should: the built-in workers for the small function, the pulling worker for the big one.
-        foreach (var (name, expected) in new[] { ("bench-pushed", "runtime-"), ("bench-pulled", "pull-worker") })
+        foreach (var (name, expected) in new[] { ("bench-pushed", "worker-"), ("bench-pulled", "pull-worker") })
         {
             using var response = await rest.PostAsync($"/v1/functions/{name}:invoke", new ByteArrayContent(bytes), cancellationToken);
             response.EnsureSuccessStatusCode();
@@ -172,7 +172,7 @@ public static class SinkBenchmark
         {
             using var enqueued = await rest.PostAsync("/v1/functions/bench-busy:enqueue", new StringContent(""), cancellationToken);
             var id = (await enqueued.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("executionId").GetString()!;
-            var running = await PollAsync(rest, id, e => e.GetProperty("status").GetString() == "RUNNING" && e.TryGetProperty("worker", out var w) && w.GetString()!.StartsWith("runtime-", StringComparison.Ordinal), cancellationToken);
+            var running = await PollAsync(rest, id, e => e.GetProperty("status").GetString() == "RUNNING" && e.TryGetProperty("worker", out var w) && w.GetString()!.StartsWith("worker-", StringComparison.Ordinal), cancellationToken);
             var victim = running.GetProperty("worker").GetString()!;
             var pid = app.GetResource(victim).Pid!.Value;
 

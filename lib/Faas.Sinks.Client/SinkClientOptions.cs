@@ -37,7 +37,7 @@ public sealed class SinkClientOptions
     /// <summary>The execution modes the sink serves (WARM when empty).</summary>
     public List<ExecutionMode> Modes { get; set; } = [];
 
-    /// <summary>Where the scheduler calls faas.v1.Runtime/Execute; empty: the sink pulls its tasks.</summary>
+    /// <summary>Where the scheduler calls faas.v1.PushedSink/Execute; empty: the sink pulls its tasks.</summary>
     public string? PushAddress { get; set; }
 
     /// <summary>Free-form labels shown with the sink.</summary>

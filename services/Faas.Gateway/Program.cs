@@ -13,7 +13,7 @@ app.UseHttpStatusOverride();
 app.UseRestRequestChecks();
 app.MapGrpcService<AuthService>().RequireAuthorization(GatewayAuthentication.UserPolicy);
 app.MapGrpcService<AdminService>().RequireAuthorization(GatewayAuthentication.AdminPolicy);
-app.MapGrpcService<SinkAdminService>().RequireAuthorization(GatewayAuthentication.AdminPolicy);
+app.MapGrpcService<SinkAdminForwarder>().RequireAuthorization(GatewayAuthentication.AdminPolicy);
 app.MapGrpcService<FunctionsService>().RequireAuthorization(GatewayAuthentication.UserPolicy);
 app.MapGrpcService<InvocationsService>().RequireAuthorization(GatewayAuthentication.UserPolicy);
 app.MapGrpcService<ExecutionsService>().RequireAuthorization(GatewayAuthentication.UserPolicy);

@@ -73,7 +73,7 @@ public sealed class SinkManagerOptions
     public int BcryptWorkFactor { get; set; } = 10;
 
     /// <summary>
-    /// Where the credential of the built-in runtime workers is kept: on start, when the file is missing or its
+    /// Where the credential of the built-in workers is kept: on start, when the file is missing or its
     /// credential is no longer valid, a credential named <see cref="BootstrapCredentialName"/> is created and written there (mode 0600).
     /// </summary>
     public string? BootstrapCredentialFile { get; set; }

@@ -1,10 +1,10 @@
 using Faas.Compiler.Toolchains.Builds;
 using Faas.Compiler.Toolchains.Languages;
 using Faas.Compiler.Toolchains.Options;
-using Faas.Runtime.Engines;
-using Faas.Runtime.Execution;
-using Faas.Runtime.Options;
-using Faas.Runtime.Validation;
+using Faas.Wasm.Engines;
+using Faas.Wasm.Execution;
+using Faas.Wasm.Options;
+using Faas.Wasm.Validation;
 using Microsoft.Extensions.Logging.Abstractions;
 using Wasmtime;
 using MsOptions = Microsoft.Extensions.Options.Options;
@@ -28,7 +28,7 @@ public sealed class CompilerFixture : IDisposable
         Builder = CreateBuilder(Options);
         ExecutionEngine = WasmEngineFactory.CreateForExecution();
         Ticker = new EpochTicker(ExecutionEngine);
-        Executor = new WasmExecutor(ExecutionEngine, Ticker, MsOptions.Create(new RuntimeOptions()));
+        Executor = new WasmExecutor(ExecutionEngine, Ticker, MsOptions.Create(new WorkerOptions()));
     }
 
     public string ScratchRoot { get; }

@@ -1,6 +1,6 @@
 using Faas.Compiler.Toolchains.Languages;
 using Faas.Compiler.Toolchains.Options;
-using Faas.Runtime.Execution;
+using Faas.Wasm.Execution;
 
 namespace Faas.Compiler.Tests;
 

@@ -1,7 +1,7 @@
 using Faas.Compiler.Toolchains.Builds;
 using Faas.Compiler.Toolchains.Languages;
 using Faas.Compiler.Toolchains.Options;
-using Faas.Runtime.Execution;
+using Faas.Wasm.Execution;
 using Wasmtime;
 
 namespace Faas.Compiler.Tests;

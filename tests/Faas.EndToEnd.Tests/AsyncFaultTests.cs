@@ -11,7 +11,7 @@ using Xunit.Abstractions;
 namespace Faas.EndToEnd.Tests;
 
 /// <summary>
-/// Kills the scheduler and a runtime worker with SIGKILL and restarts the queue server while thousands of
+/// Kills the scheduler and a worker with SIGKILL and restarts the queue server while thousands of
 /// asynchronous invocations are in flight, then checks that every accepted one finished. Has its own mesh,
 /// with short leases so a dead consumer's work comes back quickly.
 /// </summary>
@@ -68,8 +68,8 @@ public sealed class AsyncFaultTests(ITestOutputHelper output) : IAsyncLifetime
             faults.Add($"scheduler killed after {accepted.Count} accepted");
             await WaitForAcceptedAsync(accepted, 2 * Invocations / 5);
             await WaitForWorkInFlightAsync(database, accepted, consumed);
-            Kill("runtime-0");
-            faults.Add($"runtime-0 killed after {accepted.Count} accepted");
+            Kill("worker-0");
+            faults.Add($"worker-0 killed after {accepted.Count} accepted");
             await WaitForAcceptedAsync(accepted, 3 * Invocations / 5);
             await app.RestartResourceAsync("redis");
             faults.Add($"queue server restarted after {accepted.Count} accepted");
@@ -126,7 +126,7 @@ public sealed class AsyncFaultTests(ITestOutputHelper output) : IAsyncLifetime
         {
             // What the mesh looked like when it stopped finishing work: every resource and the consumers' last words.
             output.WriteLine(string.Join(Environment.NewLine, app.GetResources().Select(r => $"{r} restarts {r.Restarts} exit {r.ExitCode}")));
-            foreach (var resource in new[] { "scheduler", "runtime-0", "redis" })
+            foreach (var resource in new[] { "scheduler", "worker-0", "redis" })
             {
                 var log = app.GetConsoleLog(resource);
                 output.WriteLine($"--- {resource}, last 6,000 characters of its console log:");

@@ -115,7 +115,7 @@ public sealed class FailureTests(MeshFixture mesh)
         var id = response.Headers.GetValues("x-execution-id").Single();
         var worker = (await mesh.Executions.GetExecutionAsync(new GetExecutionRequest { Id = id })).Worker;
         using var channel = mesh.App.CreateServiceChannel(worker);
-        var runtime = new Runtime.RuntimeClient(channel);
+        var runtime = new PushedSink.PushedSinkClient(channel);
         var status = await MeshFixture.EventuallyAsync(() => runtime.GetStatusAsync(new GetStatusRequest()).ResponseAsync, s => s.InFlight == 0, TimeSpan.FromSeconds(2));
         Assert.True(status.InFlight == 0, $"{worker} still runs {status.InFlight} calls");
 

@@ -27,7 +27,7 @@ public sealed class SelfHealingTests(ITestOutputHelper output) : IAsyncLifetime
     /// can fail while its dependency is still down, and must be tried again.
     /// </summary>
     private static readonly string[][] Victims =
-        [["postgres"], ["redis"], ["sinkmanager"], ["scheduler"], ["gateway"], ["runtime-0"], ["compiler"], ["redis", "scheduler"]];
+        [["postgres"], ["redis"], ["sinkmanager"], ["scheduler"], ["gateway"], ["worker-0"], ["compiler"], ["redis", "scheduler"]];
 
     private FaasTestApp app = null!;
 

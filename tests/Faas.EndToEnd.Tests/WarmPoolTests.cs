@@ -62,10 +62,10 @@ public sealed class WarmPoolTests : IAsyncLifetime
         var module = ModuleOf(await MeshFixture.DeployAsync(rest, "prewarmed", "env", new { minWarm = 2 }));
 
         var warm = await MeshFixture.EventuallyAsync(() => WarmOnAsync(module), w => w.Length == 2);
-        Assert.Equal(["runtime-0", "runtime-1"], warm);
+        Assert.Equal(["worker-0", "worker-1"], warm);
 
         await Task.Delay(IdleTimeout * 2);
-        Assert.Equal(["runtime-0", "runtime-1"], await WarmOnAsync(module));
+        Assert.Equal(["worker-0", "worker-1"], await WarmOnAsync(module));
 
         using var response = await rest.PostAsync("/v1/functions/prewarmed:invoke", new StringContent(""));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

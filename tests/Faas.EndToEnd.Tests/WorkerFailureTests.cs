@@ -5,7 +5,7 @@ using Faas.Testing;
 
 namespace Faas.EndToEnd.Tests;
 
-/// <summary>Kills runtime workers, so it has a mesh of its own.</summary>
+/// <summary>Kills workers, so it has a mesh of its own.</summary>
 [Trait("Category", "Integration")]
 public sealed class WorkerFailureTests : IAsyncLifetime
 {
@@ -89,13 +89,13 @@ public sealed class WorkerFailureTests : IAsyncLifetime
         Assert.NotEqual(victim, execution.GetProperty("worker").GetString());
     }
 
-    /// <summary>The runtime worker that reports a call in flight, if any.</summary>
+    /// <summary>The worker that reports a call in flight, if any.</summary>
     private async Task<string?> BusyWorkerAsync()
     {
-        foreach (var name in new[] { "runtime-0", "runtime-1" })
+        foreach (var name in new[] { "worker-0", "worker-1" })
         {
             using var channel = app.CreateServiceChannel(name);
-            var status = await new Protos.V1.Runtime.RuntimeClient(channel).GetStatusAsync(new Protos.V1.GetStatusRequest());
+            var status = await new Protos.V1.PushedSink.PushedSinkClient(channel).GetStatusAsync(new Protos.V1.GetStatusRequest());
             if (status.InFlight > 0)
             {
                 return name;

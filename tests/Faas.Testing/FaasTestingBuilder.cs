@@ -22,8 +22,8 @@ public sealed class FaasTestingBuilder
 
     public FaasTestingOptions Options { get; }
 
-    /// <summary>Where JOB mode's one-shot runtime is (or will be) published for the current sources.</summary>
-    public static OneShotRuntimeBuild OneShotRuntime => OneShotRuntimeBuild.For(new Projects.Faas_Runtime_OneShot().ProjectPath);
+    /// <summary>Where JOB mode's job runner is (or will be) published for the current sources.</summary>
+    public static JobRunnerBuild JobRunnerBinary => JobRunnerBuild.For(new Projects.Faas_JobRunner().ProjectPath);
 
     public static FaasTestingBuilder Create(Action<FaasTestingOptions>? configure = null)
     {
@@ -47,7 +47,7 @@ public sealed class FaasTestingBuilder
             HealthTimeoutSeconds = (int)Math.Ceiling(Options.HealthTimeout.TotalSeconds),
             RedisConnectionString = Options.RedisConnectionString,
             FaasDbConnectionString = Options.FaasDbConnectionString,
-            PublishJobRuntime = Options.PublishJobRuntime,
+            PublishJobRunner = Options.PublishJobRunner,
         };
         Options.ConfigureAppHost?.Invoke(appHost);
         try
@@ -85,7 +85,7 @@ public sealed class FaasTestingBuilder
         yield return Setting(nameof(options.StateDirectory), options.StateDirectory);
         yield return Setting(nameof(options.HealthTimeoutSeconds), options.HealthTimeoutSeconds);
         yield return Setting(nameof(options.ShutdownGraceSeconds), options.ShutdownGraceSeconds);
-        yield return Setting(nameof(options.PublishJobRuntime), options.PublishJobRuntime);
+        yield return Setting(nameof(options.PublishJobRunner), options.PublishJobRunner);
         yield return Setting(nameof(options.GarnetPersistence), options.GarnetPersistence);
         yield return Setting(nameof(options.InfrastructureOnly), options.InfrastructureOnly);
         if (options.PostgresBinDirectory is { Length: > 0 } bin)

@@ -5,7 +5,7 @@ namespace Faas.Testing;
 /// <summary>How a test wants the mesh: every port is free-picked and the state directory is fresh unless said otherwise.</summary>
 public sealed class FaasTestingOptions
 {
-    /// <summary>Runtime worker replicas.</summary>
+    /// <summary>worker replicas.</summary>
     public int Workers { get; set; } = 2;
 
     /// <summary>
@@ -37,8 +37,8 @@ public sealed class FaasTestingOptions
     public Action<AppHostOptions>? ConfigureAppHost { get; set; }
 
     /// <summary>
-    /// Whether the AppHost publishes JOB mode's one-shot runtime when it is missing. Off by default so that a test
+    /// Whether the AppHost publishes JOB mode's job runner when it is missing. Off by default so that a test
     /// run does not spend a minute of CPU on it beside the tests; JOB-mode tests publish it before they start.
     /// </summary>
-    public bool PublishJobRuntime { get; set; }
+    public bool PublishJobRunner { get; set; }
 }

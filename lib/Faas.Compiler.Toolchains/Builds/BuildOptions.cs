@@ -15,7 +15,7 @@ public sealed record BuildOptions
     public bool Optimize { get; init; } = true;
 
     /// <summary>
-    /// Also return the module precompiled for the runtime workers' engine (<see cref="BuildResult.Precompiled"/>),
+    /// Also return the module precompiled for the workers' engine (<see cref="BuildResult.Precompiled"/>),
     /// from the compilation validation does anyway.
     /// </summary>
     public bool Precompile { get; init; }

@@ -11,7 +11,7 @@ public sealed record BuildResult
     public byte[]? Wasm { get; init; }
 
     /// <summary>
-    /// The module precompiled for engines with <see cref="Faas.Runtime.Engines.WasmEngineFactory.Fingerprint"/>;
+    /// The module precompiled for engines with <see cref="Faas.Wasm.Engines.WasmEngineFactory.Fingerprint"/>;
     /// null unless the build succeeded and <see cref="BuildOptions.Precompile"/> asked for it.
     /// </summary>
     public byte[]? Precompiled { get; init; }

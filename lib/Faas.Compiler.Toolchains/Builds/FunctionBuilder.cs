@@ -4,7 +4,7 @@ using Faas.Compiler.Toolchains.Diagnostics;
 using Faas.Compiler.Toolchains.Languages;
 using Faas.Compiler.Toolchains.Options;
 using Faas.Compiler.Toolchains.Sandbox;
-using Faas.Runtime.Validation;
+using Faas.Wasm.Validation;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

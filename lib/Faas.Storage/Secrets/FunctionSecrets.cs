@@ -8,7 +8,7 @@ namespace Faas.Storage.Secrets;
 /// <summary>
 /// A function's secrets, sealed with ASP.NET Core Data Protection (AES-256-CBC + HMAC-SHA256, keys rotated by the
 /// key ring). The gateway seals them at deploy; they are stored, queued and sent between services only sealed; the
-/// runtime worker unseals them just before a run. The key ring lives outside the database (see
+/// worker unseals them just before a run. The key ring lives outside the database (see
 /// <see cref="FunctionSecretsOptions.KeyDirectory"/>), so a copy of the database alone reveals nothing.
 /// </summary>
 public sealed class FunctionSecrets(IDataProtectionProvider provider)

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Faas.Compiler.Toolchains.Builds;
 using Faas.Compiler.Toolchains.Languages;
-using Faas.Runtime.Engines;
+using Faas.Wasm.Engines;
 using Faas.Storage.Model;
 using Faas.Storage.Postgres;
 using Faas.Storage.Queues;

@@ -1,5 +1,5 @@
 using Faas.Gateway.Errors;
-using Faas.Runtime.Validation;
+using Faas.Wasm.Validation;
 
 namespace Faas.Gateway.Deployment;
 

@@ -1,7 +1,7 @@
 using Faas.Gateway.Deployment;
 using Faas.Gateway.Errors;
 using Faas.Protos.V1;
-using Faas.Runtime.Engines;
+using Faas.Wasm.Engines;
 using Grpc.Core;
 
 namespace Faas.Gateway.Toolchains;

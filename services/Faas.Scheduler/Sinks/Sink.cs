@@ -25,14 +25,14 @@ public sealed class Sink
     private int inFlight;
     private long memoryInUseMb;
 
-    public Sink(SinkInfo info, Protos.V1.Runtime.RuntimeClient? client, TimeProvider? timeProvider = null, MultiplexingOptions? linkOptions = null)
+    public Sink(SinkInfo info, Protos.V1.PushedSink.PushedSinkClient? client, TimeProvider? timeProvider = null, MultiplexingOptions? linkOptions = null)
     {
         time = timeProvider ?? TimeProvider.System;
         Id = info.SinkId;
         Name = info.Name;
         PushAddress = info.PushAddress;
         Client = client;
-        Link = client is null ? null : new WorkerLink(client, linkOptions ?? new MultiplexingOptions());
+        Link = client is null ? null : new SinkLink(client, linkOptions ?? new MultiplexingOptions());
         Info = info;
         TakeWarmModules(info.Load);
     }
@@ -44,10 +44,10 @@ public sealed class Sink
     public string PushAddress { get; }
 
     /// <summary>The client for pushed work; null for a sink that pulls.</summary>
-    public Protos.V1.Runtime.RuntimeClient? Client { get; }
+    public Protos.V1.PushedSink.PushedSinkClient? Client { get; }
 
     /// <summary>How pushed executions reach the sink (multiplexed on one stream); null for a sink that pulls.</summary>
-    public WorkerLink? Link { get; }
+    public SinkLink? Link { get; }
 
     public bool Pulls => Client is null;
 

@@ -65,7 +65,7 @@ public sealed partial class SinkView(
                         sink.Link?.Dispose();
                     }
 
-                    sink = new Sink(info, info.PushAddress.Length == 0 ? null : new Protos.V1.Runtime.RuntimeClient(Channel(info.PushAddress)), timeProvider, linkOptions?.Value);
+                    sink = new Sink(info, info.PushAddress.Length == 0 ? null : new Protos.V1.PushedSink.PushedSinkClient(Channel(info.PushAddress)), timeProvider, linkOptions?.Value);
                     LogJoined(logger, info.Name, info.PushAddress.Length == 0 ? "pull" : info.PushAddress, info.State);
                 }
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace Faas.SinkManager.Auth;
 
 /// <summary>
-/// Gives the built-in runtime workers a credential: when <see cref="SinkManagerOptions.BootstrapCredentialFile"/> is set and
+/// Gives the built-in workers a credential: when <see cref="SinkManagerOptions.BootstrapCredentialFile"/> is set and
 /// does not hold a live credential, creates one and writes it there (mode 0600) before the sink manager takes calls.
 /// </summary>
 public sealed partial class BootstrapCredential(

@@ -165,7 +165,7 @@ public sealed partial class DotnetRunTests(ITestOutputHelper output)
 
         // Services export in batches (every 5 s): the trace fills in over a few seconds. Read until every service has
         // shown its part and one more export has passed.
-        var expected = new[] { "gateway", "scheduler", "runtime-0" };
+        var expected = new[] { "gateway", "scheduler", "worker-0" };
         var services = new HashSet<string>(StringComparer.Ordinal);
         var spans = new List<string>();
         DateTime? settled = null;

@@ -22,7 +22,7 @@ public sealed class LifecycleTests
             await app.StartAsync();
             state = app.StateDirectory;
             pids = [.. app.GetResources().Select(r => r.Pid!.Value)];
-            Assert.Equal(8, pids.Length); // garnet, postmaster (through runuser as root), sinkmanager, runtime-0, jobs, scheduler, compiler, gateway
+            Assert.Equal(8, pids.Length); // garnet, postmaster (through runuser as root), sinkmanager, worker-0, jobs, scheduler, compiler, gateway
             Assert.All(pids, pid => Assert.True(ProcessTable.IsAlive(pid), $"pid {pid} should be running"));
             Assert.True(File.Exists(Path.Combine(state, "postgres", "postmaster.pid")));
         }

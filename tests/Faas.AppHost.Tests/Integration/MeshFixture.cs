@@ -7,9 +7,9 @@ public sealed class MeshFixture : IAsyncLifetime
 {
     public FaasTestApp App { get; private set; } = null!;
 
-    public static readonly string[] AllResources = ["redis", "postgres", "sinkmanager", "runtime-0", "runtime-1", "jobs", "scheduler", "compiler", "gateway"];
+    public static readonly string[] AllResources = ["redis", "postgres", "sinkmanager", "worker-0", "worker-1", "jobs", "scheduler", "compiler", "gateway"];
 
-    public static readonly string[] Services = ["sinkmanager", "runtime-0", "runtime-1", "jobs", "scheduler", "compiler", "gateway"];
+    public static readonly string[] Services = ["sinkmanager", "worker-0", "worker-1", "jobs", "scheduler", "compiler", "gateway"];
 
     public async Task InitializeAsync()
     {

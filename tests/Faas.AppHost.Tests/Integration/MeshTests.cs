@@ -40,7 +40,7 @@ public sealed class MeshTests(MeshFixture mesh)
 
         Assert.Equal(pids.Count, pids.Distinct().Count());
         Assert.Contains("Faas.Gateway.dll", ProcessTable.CommandLine(App.GetResource("gateway").Pid!.Value));
-        Assert.Contains("Faas.Runtime.Worker.dll", ProcessTable.CommandLine(App.GetResource("runtime-0").Pid!.Value));
+        Assert.Contains("Faas.Worker.dll", ProcessTable.CommandLine(App.GetResource("worker-0").Pid!.Value));
     }
 
     [Fact]
@@ -108,7 +108,7 @@ public sealed class MeshTests(MeshFixture mesh)
     [Fact]
     public async Task The_dashboard_shows_sinks_toolchains_and_job_mode_as_resource_properties()
     {
-        var worker = await App.WaitForResourceAsync("runtime-0", r => r.Properties.GetValueOrDefault("faas.sink.state") == "ONLINE");
+        var worker = await App.WaitForResourceAsync("worker-0", r => r.Properties.GetValueOrDefault("faas.sink.state") == "ONLINE");
         var compiler = await App.WaitForResourceAsync("compiler", r => r.Properties.ContainsKey("faas.toolchain.c"));
         var jobs = await App.WaitForResourceAsync("jobs", r => r.Properties.ContainsKey("faas.jobMode"));
 
@@ -121,21 +121,21 @@ public sealed class MeshTests(MeshFixture mesh)
     [Fact]
     public async Task Draining_a_worker_from_the_dashboard_takes_its_sink_out_of_the_membership()
     {
-        await App.WaitForResourceAsync("runtime-1", r => r.Properties.GetValueOrDefault("faas.sink.state") == "ONLINE");
+        await App.WaitForResourceAsync("worker-1", r => r.Properties.GetValueOrDefault("faas.sink.state") == "ONLINE");
 
         var result = await App.Services.GetRequiredService<Aspire.Hosting.ApplicationModel.ResourceCommandService>()
-            .ExecuteCommandAsync("runtime-1", "drain-sink");
+            .ExecuteCommandAsync("worker-1", "drain-sink");
 
         Assert.True(result.Success, result.Message);
         using var admin = App.CreateHttpClient("gateway");
         var sinks = await admin.GetFromJsonAsync<JsonElement>(new Uri("/v1/sinks", UriKind.Relative));
-        Assert.DoesNotContain(sinks.GetProperty("sinks").EnumerateArray(), s => s.GetProperty("name").GetString() == "runtime-1" && s.GetProperty("state").GetString() == "SINK_ONLINE");
+        Assert.DoesNotContain(sinks.GetProperty("sinks").EnumerateArray(), s => s.GetProperty("name").GetString() == "worker-1" && s.GetProperty("state").GetString() == "SINK_ONLINE");
     }
 
     [Fact]
     public async Task Killed_service_is_restarted()
     {
-        var before = await App.WaitForResourceHealthyAsync("runtime-1");
+        var before = await App.WaitForResourceHealthyAsync("worker-1");
         var oldPid = before.Pid!.Value;
 
         using (var process = System.Diagnostics.Process.GetProcessById(oldPid))
@@ -143,7 +143,7 @@ public sealed class MeshTests(MeshFixture mesh)
             process.Kill();
         }
 
-        var after = await App.WaitForResourceAsync("runtime-1", r => r.Pid != oldPid && r.IsHealthy);
+        var after = await App.WaitForResourceAsync("worker-1", r => r.Pid != oldPid && r.IsHealthy);
         Assert.Equal(before.Restarts + 1, after.Restarts);
         Assert.True(ProcessTable.IsAlive(after.Pid!.Value));
         Assert.False(ProcessTable.IsAlive(oldPid));

@@ -20,13 +20,13 @@ public sealed class AppModelTests(AppModelTests.ThreeWorkers threeWorkers) : ICl
         var app = await threeWorkers.App;
 
         var resources = app.Model.Resources.ToDictionary(r => r.Name);
-        foreach (var name in Services.Concat(["runtime-0", "runtime-1", "runtime-2", "redis", "postgres"]))
+        foreach (var name in Services.Concat(["worker-0", "worker-1", "worker-2", "redis", "postgres"]))
         {
             Assert.True(resources.ContainsKey(name), $"{name} is missing from {string.Join(", ", resources.Keys)}");
             Assert.IsAssignableFrom<ExecutableResource>(resources[name]);
         }
 
-        Assert.DoesNotContain("runtime-3", resources.Keys);
+        Assert.DoesNotContain("worker-3", resources.Keys);
         // No container anywhere: there is no container engine to run one.
         Assert.DoesNotContain(app.Model.Resources, r => r is ContainerResource);
     }
@@ -37,8 +37,8 @@ public sealed class AppModelTests(AppModelTests.ThreeWorkers threeWorkers) : ICl
         var app = await threeWorkers.App;
 
         Assert.Equal(["postgres"], WaitsFor(app, "sinkmanager"));
-        Assert.Equal(["postgres", "sinkmanager"], WaitsFor(app, "runtime-0"));
-        Assert.Equal(["postgres", "sinkmanager"], WaitsFor(app, "runtime-1"));
+        Assert.Equal(["postgres", "sinkmanager"], WaitsFor(app, "worker-0"));
+        Assert.Equal(["postgres", "sinkmanager"], WaitsFor(app, "worker-1"));
         Assert.Equal(["postgres", "sinkmanager"], WaitsFor(app, "jobs"));
         Assert.Equal(["postgres", "redis", "sinkmanager"], WaitsFor(app, "scheduler"));
         Assert.Equal(["postgres", "redis"], WaitsFor(app, "compiler"));
@@ -58,7 +58,7 @@ public sealed class AppModelTests(AppModelTests.ThreeWorkers threeWorkers) : ICl
             Assert.Equal("127.0.0.1", endpoint.TargetHost);
         }
 
-        foreach (var service in Services.Append("runtime-0"))
+        foreach (var service in Services.Append("worker-0"))
         {
             var names = endpoints.Where(e => e.Name == service).Select(e => e.e.Name).Order(StringComparer.Ordinal).ToList();
             Assert.Equal(["grpc", "http"], names);
@@ -89,7 +89,7 @@ public sealed class AppModelTests(AppModelTests.ThreeWorkers threeWorkers) : ICl
             Assert.True(resource.Annotations.OfType<HealthCheckAnnotation>().Any(), $"{resource.Name} has no health check");
         }
 
-        foreach (var worker in new[] { "runtime-0", "runtime-1" })
+        foreach (var worker in new[] { "worker-0", "worker-1" })
         {
             Assert.Contains(app.Model.Resources.Single(r => r.Name == worker).Annotations.OfType<ResourceCommandAnnotation>(), c => c.Name == "drain-sink");
         }

@@ -1,6 +1,6 @@
 using Faas.Compiler.Toolchains.Builds;
 using Faas.Compiler.Toolchains.Languages;
-using Faas.Runtime.Engines;
+using Faas.Wasm.Engines;
 using Faas.Storage.Model;
 using Faas.Storage.Queues;
 

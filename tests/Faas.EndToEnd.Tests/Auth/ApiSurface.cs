@@ -27,11 +27,11 @@ public static class ApiSurface
         Protos.V1.SinkAdmin.Descriptor,
     ];
 
-    /// <summary>Every internal service, served by the scheduler, the runtime workers, the compiler and the sink manager.</summary>
+    /// <summary>Every internal service, served by the scheduler, the workers, the compiler and the sink manager.</summary>
     public static IReadOnlyList<ServiceDescriptor> InternalServices { get; } =
     [
         Protos.V1.Scheduler.Descriptor,
-        Protos.V1.Runtime.Descriptor,
+        Protos.V1.PushedSink.Descriptor,
         Protos.V1.Compiler.Descriptor,
         Protos.V1.SinkDirectory.Descriptor,
         Protos.V1.SinkAdmin.Descriptor,

@@ -184,8 +184,8 @@ public sealed class TenancyTests(MeshFixture mesh, ITestOutputHelper output) : I
     {
         var targets = new (string Resource, ServiceDescriptor Service)[]
         {
-            ("runtime-0", Protos.V1.Runtime.Descriptor),
-            ("runtime-1", Protos.V1.Runtime.Descriptor),
+            ("worker-0", Protos.V1.PushedSink.Descriptor),
+            ("worker-1", Protos.V1.PushedSink.Descriptor),
             ("scheduler", Protos.V1.Scheduler.Descriptor),
             ("compiler", Protos.V1.Compiler.Descriptor),
             ("sinkmanager", Protos.V1.SinkDirectory.Descriptor),
@@ -232,9 +232,9 @@ public sealed class TenancyTests(MeshFixture mesh, ITestOutputHelper output) : I
         }
 
         // With a service token the same port answers.
-        using var asService = mesh.App.CreateServiceChannel("runtime-0");
-        var workerStatus = await new Protos.V1.Runtime.RuntimeClient(asService).GetStatusAsync(new GetStatusRequest());
-        Assert.Equal("runtime-0", workerStatus.Worker);
+        using var asService = mesh.App.CreateServiceChannel("worker-0");
+        var workerStatus = await new Protos.V1.PushedSink.PushedSinkClient(asService).GetStatusAsync(new GetStatusRequest());
+        Assert.Equal("worker-0", workerStatus.Worker);
 
         output.WriteLine($"{cases} direct calls to internal services");
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
@@ -243,7 +243,7 @@ public sealed class TenancyTests(MeshFixture mesh, ITestOutputHelper output) : I
     [Fact]
     public async Task Health_is_open_and_metrics_need_the_operators_token_when_one_is_set()
     {
-        foreach (var resource in new[] { "gateway", "scheduler", "runtime-0", "compiler" })
+        foreach (var resource in new[] { "gateway", "scheduler", "worker-0", "compiler" })
         {
             using var anonymous = mesh.App.CreateHttpClient(resource, "http", bearer: "");
             using (var health = await anonymous.GetAsync("/health"))

@@ -7,7 +7,7 @@ namespace Faas.EndToEnd.Tests.Sinks;
 
 /// <summary>
 /// A mesh of its own for the sink tests (they stop workers and delete sinks): heartbeats every 500 ms, offline after
-/// 1.5 s, and runtime workers that offer 1024 MB to functions, so memory-class routing has something to route around.
+/// 1.5 s, and workers that offer 1024 MB to functions, so memory-class routing has something to route around.
 /// </summary>
 public sealed class SinkMeshFixture : IAsyncLifetime
 {

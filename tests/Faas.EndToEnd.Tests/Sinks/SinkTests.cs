@@ -28,7 +28,7 @@ public sealed class SinkTests(SinkMeshFixture mesh) : IClassFixture<SinkMeshFixt
     {
         var sinks = await MeshFixture.EventuallyAsync(mesh.SinksAsync, s => s.Count(x => x.GetProperty("state").GetString() == "SINK_ONLINE") >= 2);
 
-        foreach (var name in new[] { "runtime-0", "runtime-1" })
+        foreach (var name in new[] { "worker-0", "worker-1" })
         {
             var sink = sinks.Single(s => s.GetProperty("name").GetString() == name);
             Assert.Equal("SINK_ONLINE", sink.GetProperty("state").GetString());
@@ -43,10 +43,10 @@ public sealed class SinkTests(SinkMeshFixture mesh) : IClassFixture<SinkMeshFixt
         }
 
         // The dashboard shows them too: each worker's sink on its resource, every sink on the sink manager's.
-        var worker = await mesh.App.WaitForResourceAsync("runtime-0", r => r.Properties.GetValueOrDefault("faas.sink.state") == "ONLINE");
+        var worker = await mesh.App.WaitForResourceAsync("worker-0", r => r.Properties.GetValueOrDefault("faas.sink.state") == "ONLINE");
         Assert.Contains("slots", worker.Properties["faas.sink.capacity"], StringComparison.Ordinal);
         var sinkManager = await mesh.App.WaitForResourceAsync("sinkmanager", r => r.Properties.ContainsKey("faas.sinks"));
-        Assert.Contains("runtime-0 ONLINE", sinkManager.Properties["faas.sinks"], StringComparison.Ordinal);
+        Assert.Contains("worker-0 ONLINE", sinkManager.Properties["faas.sinks"], StringComparison.Ordinal);
 
         using var one = await Rest.GetAsync($"/v1/sinks/{sinks[0].GetProperty("sinkId").GetString()}");
         Assert.Equal(HttpStatusCode.OK, one.StatusCode);
@@ -159,7 +159,7 @@ public sealed class SinkTests(SinkMeshFixture mesh) : IClassFixture<SinkMeshFixt
             Assert.True(deploy.IsSuccessStatusCode, await deploy.Content.ReadAsStringAsync());
         }
 
-        var frozen = mesh.App.GetResource("runtime-0").Pid!.Value;
+        var frozen = mesh.App.GetResource("worker-0").Pid!.Value;
         var ids = new List<string>();
         try
         {
@@ -170,8 +170,8 @@ public sealed class SinkTests(SinkMeshFixture mesh) : IClassFixture<SinkMeshFixt
                 ids.Add((await enqueued.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("executionId").GetString()!);
             }
 
-            // Both workers get work; then runtime-0 stops dead (its connections stay open: calls on it just hang).
-            await MeshFixture.EventuallyAsync(async () => await CountRunningOnAsync(ids, "runtime-0"), n => n > 0, TimeSpan.FromSeconds(20));
+            // Both workers get work; then worker-0 stops dead (its connections stay open: calls on it just hang).
+            await MeshFixture.EventuallyAsync(async () => await CountRunningOnAsync(ids, "worker-0"), n => n > 0, TimeSpan.FromSeconds(20));
             Signal(frozen, "STOP");
 
             var finished = await MeshFixture.EventuallyAsync(
@@ -179,7 +179,7 @@ public sealed class SinkTests(SinkMeshFixture mesh) : IClassFixture<SinkMeshFixt
                 all => all.All(e => e.GetProperty("status").GetString() == "SUCCEEDED"),
                 TimeSpan.FromSeconds(90));
             Assert.All(finished, e => Assert.Equal("SUCCEEDED", e.GetProperty("status").GetString()));
-            Assert.Equal("SINK_OFFLINE", await mesh.SinkStateAsync("runtime-0"));
+            Assert.Equal("SINK_OFFLINE", await mesh.SinkStateAsync("worker-0"));
 
             // What was running on the frozen worker ran again on the other, at once rather than after a backoff.
             var moved = finished.Where(e => e.GetProperty("attempts").GetArrayLength() > 1).ToList();
@@ -187,9 +187,9 @@ public sealed class SinkTests(SinkMeshFixture mesh) : IClassFixture<SinkMeshFixt
             Assert.All(moved, e =>
             {
                 var attempts = e.GetProperty("attempts").EnumerateArray().ToList();
-                Assert.Equal("runtime-0", attempts[0].GetProperty("worker").GetString());
+                Assert.Equal("worker-0", attempts[0].GetProperty("worker").GetString());
                 Assert.Contains("offline", attempts[0].GetProperty("error").GetString());
-                Assert.Equal("runtime-1", e.GetProperty("worker").GetString());
+                Assert.Equal("worker-1", e.GetProperty("worker").GetString());
             });
             foreach (var id in ids)
             {
@@ -201,7 +201,7 @@ public sealed class SinkTests(SinkMeshFixture mesh) : IClassFixture<SinkMeshFixt
             Signal(frozen, "CONT");
         }
 
-        Assert.Equal("SINK_ONLINE", await MeshFixture.EventuallyAsync(() => mesh.SinkStateAsync("runtime-0"), s => s == "SINK_ONLINE", TimeSpan.FromSeconds(20)));
+        Assert.Equal("SINK_ONLINE", await MeshFixture.EventuallyAsync(() => mesh.SinkStateAsync("worker-0"), s => s == "SINK_ONLINE", TimeSpan.FromSeconds(20)));
     }
 
     [Fact]

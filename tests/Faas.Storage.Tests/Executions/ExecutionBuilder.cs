@@ -24,7 +24,7 @@ internal sealed class ExecutionBuilder(Guid tenantId, Guid functionId, string fu
             Guid.CreateVersion7(createdAt), tenantId, functionId, functionName, 1, status, createdAt,
             IsTerminal(status) ? createdAt.AddMilliseconds(5) : null,
             QueueMicros: 120, RunMicros: 4_500, InputBytes: 10, OutputBytes: 20, ExitCode: 0,
-            Error: "", StderrTail: "", Worker: "runtime-0", TraceId: "4bf92f3577b34da6a3ce929d0e0e4736");
+            Error: "", StderrTail: "", Worker: "worker-0", TraceId: "4bf92f3577b34da6a3ce929d0e0e4736");
     }
 
     public static bool IsTerminal(ExecutionStatus status) => status is not (ExecutionStatus.Queued or ExecutionStatus.Running);

@@ -47,7 +47,7 @@ public sealed class AsyncExecutionStoreTests(StorageFixture fixture)
         var read = await GetAsync(queued.Id);
         Assert.Equal(ExecutionStatus.Succeeded, read.Status);
         var attempt = Assert.Single(read.AttemptLog);
-        Assert.Equal((1, "runtime-0", "OK"), (attempt.Number, attempt.Worker, attempt.Outcome));
+        Assert.Equal((1, "worker-0", "OK"), (attempt.Number, attempt.Worker, attempt.Outcome));
         Assert.NotNull(attempt.StartedAt);
         Assert.NotNull(attempt.FinishedAt);
         Assert.Equal([1, 2, 3], await fixture.Executions.GetOutputAsync(tenant, queued.Id, CancellationToken.None));
@@ -203,26 +203,26 @@ public sealed class AsyncExecutionStoreTests(StorageFixture fixture)
     {
         Status = ExecutionStatus.Running,
         Attempts = attempt,
-        Attempt = new ExecutionAttempt(attempt, started, null, "runtime-0", "", "", 0, 0),
-        Worker = "runtime-0",
+        Attempt = new ExecutionAttempt(attempt, started, null, "worker-0", "", "", 0, 0),
+        Worker = "worker-0",
     };
 
     private static AsyncTransition Succeeded(AsyncTransition queued, int attempt, DateTimeOffset started, byte[] output) => queued with
     {
         Status = ExecutionStatus.Succeeded,
         Attempts = attempt,
-        Attempt = new ExecutionAttempt(attempt, started, started.AddMilliseconds(3), "runtime-0", "OK", "", 0, 3000),
+        Attempt = new ExecutionAttempt(attempt, started, started.AddMilliseconds(3), "worker-0", "OK", "", 0, 3000),
         FinishedAt = started.AddMilliseconds(3),
         Output = output,
         OutputBytes = output.Length,
-        Worker = "runtime-0",
+        Worker = "worker-0",
     };
 
     private static AsyncTransition Failed(AsyncTransition queued, int attempt, DateTimeOffset started, ExecutionStatus status) => queued with
     {
         Status = status,
         Attempts = attempt,
-        Attempt = new ExecutionAttempt(attempt, started, started.AddMilliseconds(3), "runtime-0", "EXITED_NON_ZERO", "exited with code 3", 3, 3000),
+        Attempt = new ExecutionAttempt(attempt, started, started.AddMilliseconds(3), "worker-0", "EXITED_NON_ZERO", "exited with code 3", 3, 3000),
         FinishedAt = status == ExecutionStatus.Queued ? null : started.AddMilliseconds(3),
         NextAttemptAt = status == ExecutionStatus.Queued ? started.AddSeconds(1) : null,
         ExitCode = 3,

@@ -71,7 +71,7 @@ public sealed class ExecutionStoreTests(StorageFixture fixture)
         var finished = ExecutionBuilder.ForNewFunction().Next(terminal);
         await Store.UpsertAsync([finished], CancellationToken.None);
 
-        await Store.UpsertAsync([finished with { Status = later, FinishedAt = null, Worker = "runtime-9" }], CancellationToken.None);
+        await Store.UpsertAsync([finished with { Status = later, FinishedAt = null, Worker = "worker-9" }], CancellationToken.None);
 
         Assert.Equal(finished, await Store.GetAsync(finished.TenantId, finished.Id, CancellationToken.None));
     }

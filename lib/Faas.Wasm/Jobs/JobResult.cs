@@ -1,0 +1,30 @@
+using Faas.Wasm.Execution;
+
+namespace Faas.Wasm.Jobs;
+
+/// <summary>What the job runner writes to its stdout when the function has run, as one JSON document.</summary>
+public sealed record JobResult
+{
+    public required ExecutionOutcome Outcome { get; init; }
+
+    /// <summary>The function's stdout.</summary>
+    public byte[] Output { get; init; } = [];
+
+    public int ExitCode { get; init; }
+
+    public string? Error { get; init; }
+
+    public string StderrTail { get; init; } = "";
+
+    public long RunMicros { get; init; }
+
+    public static JobResult From(ExecutionResult result) => new()
+    {
+        Outcome = result.Outcome,
+        Output = result.Output.ToArray(),
+        ExitCode = result.ExitCode,
+        Error = result.Error,
+        StderrTail = result.StderrTail,
+        RunMicros = result.RunMicros,
+    };
+}

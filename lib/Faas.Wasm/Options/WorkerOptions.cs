@@ -1,0 +1,31 @@
+namespace Faas.Wasm.Options;
+
+/// <summary>Settings of a worker, bound from the <c>Worker</c> configuration section.</summary>
+public sealed class WorkerOptions
+{
+    public const string SectionName = "Worker";
+
+    /// <summary>Identifies this worker in results and status; defaults to host name and process id.</summary>
+    public string WorkerId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}";
+
+    /// <summary>Executions run at once; further calls wait for a slot.</summary>
+    public int Slots { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Folder of precompiled modules (<c>&lt;sha256&gt;.cwasm</c>), shared by the workers of a machine.</summary>
+    public string CacheDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "faas", "modules");
+
+    /// <summary>Most bytes a function may write to stdout; writing more fails the run.</summary>
+    public int MaxOutputBytes { get; set; } = 6 * 1024 * 1024;
+
+    /// <summary>How much of the end of a function's stderr is returned with its result.</summary>
+    public int StderrTailBytes { get; set; } = 4 * 1024;
+
+    /// <summary>Compiled modules kept in memory; the least recently used beyond this are dropped.</summary>
+    public int MaxCachedModules { get; set; } = 256;
+
+    /// <summary>Timeout of a function whose spec does not set one.</summary>
+    public int DefaultTimeoutMs { get; set; } = 30_000;
+
+    /// <summary>Memory limit of a function whose spec does not set one.</summary>
+    public int DefaultMemoryMb { get; set; } = 128;
+}

@@ -1,3 +1,0 @@
-using Faas.Runtime.OneShot;
-
-return OneShotRunner.Run(args, Console.OpenStandardOutput(), Console.Error);

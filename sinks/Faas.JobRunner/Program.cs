@@ -1,0 +1,3 @@
+using Faas.JobRunner;
+
+return JobRun.Run(args, Console.OpenStandardOutput(), Console.Error);
