@@ -397,10 +397,10 @@ public sealed class SinkRegistryTests : IDisposable
     [Fact]
     public void Memory_classes_are_powers_of_two_from_64()
     {
-        Assert.Equal(64, SinkRegistry.MemoryClass(1));
-        Assert.Equal(128, SinkRegistry.MemoryClass(128));
-        Assert.Equal(256, SinkRegistry.MemoryClass(129));
-        Assert.Equal(4096, SinkRegistry.MemoryClass(4096));
+        Assert.Equal(64, TaskBroker.MemoryClass(1));
+        Assert.Equal(128, TaskBroker.MemoryClass(128));
+        Assert.Equal(256, TaskBroker.MemoryClass(129));
+        Assert.Equal(4096, TaskBroker.MemoryClass(4096));
     }
 
     private sealed class MeterFactory : IMeterFactory
