@@ -18,12 +18,12 @@ namespace Faas.Scheduler.Dispatch;
 public sealed partial class Dispatcher
 {
     private readonly FunctionQueues queues;
-    private readonly TenantConcurrency tenants;
+    private readonly ITenantConcurrency tenants;
     private readonly TenantShares shares;
     private const string PulledWorkerName = "pull";
 
     private readonly PlacementPolicy placement;
-    private readonly SinkView sinks;
+    private readonly ISinkView sinks;
     private readonly SinkDirectory.SinkDirectoryClient sinkDirectory;
     private readonly WarmTargets warmTargets;
     private readonly SchedulerOptions options;
@@ -34,7 +34,7 @@ public sealed partial class Dispatcher
     private readonly Counter<long> retries;
 
     public Dispatcher(
-        FunctionQueues queues, TenantConcurrency tenants, TenantShares shares, PlacementPolicy placement, SinkView sinks, SinkDirectory.SinkDirectoryClient sinkDirectory,
+        FunctionQueues queues, ITenantConcurrency tenants, TenantShares shares, PlacementPolicy placement, ISinkView sinks, SinkDirectory.SinkDirectoryClient sinkDirectory,
         WarmTargets warmTargets, IOptions<SchedulerOptions> options, IMeterFactory meterFactory, ILogger<Dispatcher> logger)
     {
         this.sinks = sinks;
