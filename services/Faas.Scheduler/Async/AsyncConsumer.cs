@@ -185,26 +185,15 @@ public sealed partial class AsyncConsumer : BackgroundService
 
     private async Task ProcessAsync(ReliableQueue queue, FunctionState state, LeasedMessage message, CancellationToken stoppingToken)
     {
-        AsyncInvocation invocation;
-        try
+        if (await ReadInvocationAsync(queue, message).ConfigureAwait(false) is not { } invocation)
         {
-            invocation = AsyncInvocation.Parser.ParseFrom(message.Payload);
-        }
-        catch (InvalidProtocolBufferException ex)
-        {
-            LogUnreadableMessage(logger, message.Id, queue.Name, ex.Message);
-            await queue.AckAsync(message.Id, message.LeaseToken).ConfigureAwait(false);
             return;
         }
 
-        var spec = invocation.Function;
-        state.Limit = (int)Math.Max(1, spec.MaxConcurrency);
+        state.Limit = (int)Math.Max(1, invocation.Function.MaxConcurrency);
         var id = Guid.Parse(invocation.ExecutionId);
         var attempt = (int)invocation.AttemptOffset + message.Attempt;
-
-        if (message.Attempt > 1
-            && (await executions.GetStatusesAsync([id], stoppingToken).ConfigureAwait(false)).TryGetValue(id, out var current)
-            && Execution.IsTerminal(current))
+        if (await FinishedAlreadyAsync(message, id, stoppingToken).ConfigureAwait(false))
         {
             // Finished already (its runner committed the result, then died before acknowledging).
             skipped.Add(1);
@@ -220,110 +209,165 @@ public sealed partial class AsyncConsumer : BackgroundService
             return;
         }
 
-        var createdAt = DateTimeOffset.FromUnixTimeMilliseconds(invocation.CreatedAtMs);
-        DateTimeOffset startedAt = default;
-        string worker = "";
-        RunningRecord? running = null;
-        DispatchResponse? response = null;
-        string failure = "";
-        var sinkLost = false;
+        if (await RunAttemptAsync(queue, message, invocation, attempt, stoppingToken).ConfigureAwait(false) is not { } run)
+        {
+            return;
+        }
+
+        var ended = await EndAttemptAsync(invocation, attempt, run).ConfigureAwait(false);
+        if (ended.Succeeded)
+        {
+            await RecordSuccessAsync(queue, message, invocation, ended, run.Response!.Result).ConfigureAwait(false);
+        }
+        else if (message.Attempt <= invocation.MaxRetries)
+        {
+            await RetryLaterAsync(queue, message, invocation, ended, run.SinkLost).ConfigureAwait(false);
+        }
+        else
+        {
+            await DeadLetterAsync(queue, message, invocation, attempt, ended).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The invocation the message carries; null (the message acknowledged and dropped) when it cannot be read.</summary>
+    private async Task<AsyncInvocation?> ReadInvocationAsync(ReliableQueue queue, LeasedMessage message)
+    {
         try
         {
-            response = await dispatcher.DispatchAsync(
-                invocation.ExecutionId, invocation.TraceId, spec, invocation.Payload, stoppingToken,
-                onStarted: w =>
-                {
-                    startedAt = timeProvider.GetUtcNow();
-                    worker = w;
-                    var transition = Base(invocation, ExecutionStatus.Running) with
-                    {
-                        Attempts = attempt,
-                        Attempt = new ExecutionAttempt(attempt, startedAt, null, w, "", "", 0, 0),
-                        Worker = w,
-                        QueueMicros = Micros(startedAt - createdAt),
-                    };
-                    running = new RunningRecord(() => journal.PostAsync(transition, CancellationToken.None), options.RunningRecordDelay, timeProvider);
-                }).ConfigureAwait(false);
+            return AsyncInvocation.Parser.ParseFrom(message.Payload);
+        }
+        catch (InvalidProtocolBufferException ex)
+        {
+            LogUnreadableMessage(logger, message.Id, queue.Name, ex.Message);
+            await queue.AckAsync(message.Id, message.LeaseToken).ConfigureAwait(false);
+            return null;
+        }
+    }
+
+    /// <summary>Whether a redelivered invocation already reached a final status (a first delivery is not looked up).</summary>
+    private async Task<bool> FinishedAlreadyAsync(LeasedMessage message, Guid id, CancellationToken stoppingToken) =>
+        message.Attempt > 1
+        && (await executions.GetStatusesAsync([id], stoppingToken).ConfigureAwait(false)).TryGetValue(id, out var current)
+        && Execution.IsTerminal(current);
+
+    /// <summary>
+    /// Runs one attempt through the dispatcher, recording it as running once it starts. Null when the message was handed
+    /// back instead (no room, no sink, or shutting down mid-run); else how the attempt ended.
+    /// </summary>
+    private async Task<AttemptRun?> RunAttemptAsync(ReliableQueue queue, LeasedMessage message, AsyncInvocation invocation, int attempt, CancellationToken stoppingToken)
+    {
+        var run = new AttemptRun(DateTimeOffset.FromUnixTimeMilliseconds(invocation.CreatedAtMs));
+        try
+        {
+            run.Response = await dispatcher.DispatchAsync(
+                invocation.ExecutionId, invocation.TraceId, invocation.Function, invocation.Payload, stoppingToken,
+                onStarted: worker => MarkStarted(run, invocation, attempt, worker)).ConfigureAwait(false);
         }
         catch (QueueFullException)
         {
             // Synchronous callers fill the function's queue: this invocation did not start, so it keeps its attempt.
             await queue.ReleaseAsync(message.Id, message.LeaseToken, TimeSpan.FromMilliseconds(200)).ConfigureAwait(false);
-            return;
+            return null;
         }
         catch (NoWorkerAvailableException)
         {
             await queue.ReleaseAsync(message.Id, message.LeaseToken, TimeSpan.FromSeconds(1)).ConfigureAwait(false);
-            return;
+            return null;
         }
         catch (WorkerFailedException ex)
         {
-            failure = ex.Message;
-            sinkLost = ex.SinkLost;
+            run.Failure = ex.Message;
+            run.SinkLost = ex.SinkLost;
         }
         catch (Exception ex) when (stoppingToken.IsCancellationRequested && ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
         {
             // Shutting down mid-run: hand it back; whether it ran is unknown, so it counts as an attempt.
-            await (running?.SettleAsync() ?? Task.CompletedTask).ConfigureAwait(false);
+            await (run.Running?.SettleAsync() ?? Task.CompletedTask).ConfigureAwait(false);
             await queue.NackAsync(message.Id, message.LeaseToken).ConfigureAwait(false);
-            return;
+            return null;
         }
         catch (Exception ex)
         {
             // Any other way the attempt ended counts too, or an invocation that fails so on every delivery would come back
             // forever: no sink can run the function, no container runtime for a JOB function, a worker that answered
             // with an error status (a module it cannot load, a deadline that passed).
-            failure = ex is RpcException rpc ? $"{rpc.StatusCode}: {rpc.Status.Detail}" : ex.Message;
+            run.Failure = ex is RpcException rpc ? $"{rpc.StatusCode}: {rpc.Status.Detail}" : ex.Message;
         }
 
-        if (startedAt == default)
+        return run;
+    }
+
+    /// <summary>The attempt started on <paramref name="worker"/>: it is recorded as running (after a short delay, see <see cref="RunningRecord"/>).</summary>
+    private void MarkStarted(AttemptRun run, AsyncInvocation invocation, int attempt, string worker)
+    {
+        run.StartedAt = timeProvider.GetUtcNow();
+        run.Worker = worker;
+        var transition = Base(invocation, ExecutionStatus.Running) with
         {
-            startedAt = timeProvider.GetUtcNow();
+            Attempts = attempt,
+            Attempt = new ExecutionAttempt(attempt, run.StartedAt, null, worker, "", "", 0, 0),
+            Worker = worker,
+            QueueMicros = Micros(run.StartedAt - run.CreatedAt),
+        };
+        run.Running = new RunningRecord(() => journal.PostAsync(transition, CancellationToken.None), options.RunningRecordDelay, timeProvider);
+    }
+
+    /// <summary>Settles the running record and describes how the attempt ended, as the execution's next transition.</summary>
+    private async Task<EndedAttempt> EndAttemptAsync(AsyncInvocation invocation, int attempt, AttemptRun run)
+    {
+        var spec = invocation.Function;
+        if (run.StartedAt == default)
+        {
+            run.StartedAt = timeProvider.GetUtcNow();
         }
 
-        await (running?.SettleAsync() ?? Task.CompletedTask).ConfigureAwait(false); // at once unless the journal's backlog is full
+        await (run.Running?.SettleAsync() ?? Task.CompletedTask).ConfigureAwait(false); // at once unless the journal's backlog is full
         var finishedAt = timeProvider.GetUtcNow();
-        var result = response?.Result;
+        var result = run.Response?.Result;
         var outcome = result is null ? "WORKER_FAILED" : OutcomeName(result.Outcome);
         var succeeded = result?.Outcome == ExecutionOutcome.Ok;
-        var error = result is null ? failure : result.DescribeFailure(spec.TimeoutMs, spec.MemoryMb);
-        var attemptRecord = new ExecutionAttempt(attempt, startedAt, finishedAt, result?.Worker ?? worker, outcome, succeeded ? "" : error, result?.ExitCode ?? 0, (long)(result?.RunMicros ?? 0));
+        var error = result is null ? run.Failure : result.DescribeFailure(spec.TimeoutMs, spec.MemoryMb);
+        var attemptRecord = new ExecutionAttempt(attempt, run.StartedAt, finishedAt, result?.Worker ?? run.Worker, outcome, succeeded ? "" : error, result?.ExitCode ?? 0, (long)(result?.RunMicros ?? 0));
         var finished = Base(invocation, ExecutionStatus.Succeeded) with
         {
             Attempts = attempt,
             Attempt = attemptRecord,
             Worker = attemptRecord.Worker,
-            QueueMicros = Micros(startedAt - createdAt),
+            QueueMicros = Micros(run.StartedAt - run.CreatedAt),
             RunMicros = (long)(result?.RunMicros ?? 0),
             ExitCode = result?.ExitCode ?? 0,
             Error = succeeded ? "" : error,
             StderrTail = result?.StderrTail ?? "",
         };
+        return new EndedAttempt(finished, finishedAt, succeeded, error);
+    }
 
-        if (succeeded)
+    /// <summary>Commits the result and its output, then finishes the message.</summary>
+    private async Task RecordSuccessAsync(ReliableQueue queue, LeasedMessage message, AsyncInvocation invocation, EndedAttempt ended, ExecuteResponse result)
+    {
+        var output = result.Output.ToByteArray();
+        await journal.WriteAsync(ended.Finished with { FinishedAt = ended.FinishedAt, Output = output, OutputBytes = output.Length }, CancellationToken.None).ConfigureAwait(false);
+        await FinishAsync(queue, message, invocation, ExecutionStatus.Succeeded).ConfigureAwait(false);
+    }
+
+    /// <summary>Queues the execution again and hands the message back to come again after the backoff (at once after a lost sink).</summary>
+    private async Task RetryLaterAsync(ReliableQueue queue, LeasedMessage message, AsyncInvocation invocation, EndedAttempt ended, bool sinkLost)
+    {
+        // A sink lost mid-run is no fault of the function: it runs again elsewhere at once.
+        var delay = sinkLost ? TimeSpan.Zero : Backoff.Delay(message.Attempt, options.RetryBaseDelay, options.MaxRetryDelay);
+        await journal.WriteAsync(ended.Finished with { Status = ExecutionStatus.Queued, NextAttemptAt = ended.FinishedAt + delay }, CancellationToken.None).ConfigureAwait(false);
+        retried.Add(1, new KeyValuePair<string, object?>("function", invocation.Function.Name));
+        if (!await queue.NackAsync(message.Id, message.LeaseToken, delay).ConfigureAwait(false))
         {
-            var output = result!.Output.ToByteArray();
-            await journal.WriteAsync(finished with { FinishedAt = finishedAt, Output = output, OutputBytes = output.Length }, CancellationToken.None).ConfigureAwait(false);
-            await FinishAsync(queue, message, invocation, ExecutionStatus.Succeeded).ConfigureAwait(false);
-            return;
+            LeaseLost(message, invocation.Function.Name);
         }
+    }
 
-        if (message.Attempt <= invocation.MaxRetries)
-        {
-            // A sink lost mid-run is no fault of the function: it runs again elsewhere at once.
-            var delay = sinkLost ? TimeSpan.Zero : Backoff.Delay(message.Attempt, options.RetryBaseDelay, options.MaxRetryDelay);
-            await journal.WriteAsync(finished with { Status = ExecutionStatus.Queued, NextAttemptAt = finishedAt + delay }, CancellationToken.None).ConfigureAwait(false);
-            retried.Add(1, new KeyValuePair<string, object?>("function", spec.Name));
-            if (!await queue.NackAsync(message.Id, message.LeaseToken, delay).ConfigureAwait(false))
-            {
-                LeaseLost(message, spec.Name);
-            }
-
-            return;
-        }
-
-        await journal.WriteAsync(finished with { Status = ExecutionStatus.DeadLettered, FinishedAt = finishedAt, DeadLetterMessage = message.Payload }, CancellationToken.None).ConfigureAwait(false);
-        LogDeadLettered(logger, invocation.ExecutionId, spec.Name, attempt, error);
+    /// <summary>Dead-letters an invocation whose last attempt failed, then finishes the message.</summary>
+    private async Task DeadLetterAsync(ReliableQueue queue, LeasedMessage message, AsyncInvocation invocation, int attempt, EndedAttempt ended)
+    {
+        await journal.WriteAsync(ended.Finished with { Status = ExecutionStatus.DeadLettered, FinishedAt = ended.FinishedAt, DeadLetterMessage = message.Payload }, CancellationToken.None).ConfigureAwait(false);
+        LogDeadLettered(logger, invocation.ExecutionId, invocation.Function.Name, attempt, ended.Error);
         await FinishAsync(queue, message, invocation, ExecutionStatus.DeadLettered).ConfigureAwait(false);
     }
 
@@ -390,6 +434,27 @@ public sealed partial class AsyncConsumer : BackgroundService
     private static long Micros(TimeSpan span) => Math.Max(0, span.Ticks / 10);
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>One attempt as it runs: when and where it started, its running record, and how the dispatch ended.</summary>
+    private sealed class AttemptRun(DateTimeOffset createdAt)
+    {
+        public DateTimeOffset CreatedAt { get; } = createdAt;
+
+        public DateTimeOffset StartedAt { get; set; }
+
+        public string Worker { get; set; } = "";
+
+        public RunningRecord? Running { get; set; }
+
+        public DispatchResponse? Response { get; set; }
+
+        public string Failure { get; set; } = "";
+
+        public bool SinkLost { get; set; }
+    }
+
+    /// <summary>How an attempt ended: the execution's transition (its status still to be chosen), when, whether it succeeded, and its error.</summary>
+    private sealed record EndedAttempt(AsyncTransition Finished, DateTimeOffset FinishedAt, bool Succeeded, string Error);
 
     /// <summary>What the consumer knows of one function's queue.</summary>
     private sealed class FunctionState

@@ -18,12 +18,12 @@ namespace Faas.Scheduler.Dispatch;
 public sealed partial class Dispatcher
 {
     private readonly FunctionQueues queues;
-    private readonly TenantConcurrency tenants;
+    private readonly ITenantConcurrency tenants;
     private readonly TenantShares shares;
     private const string PulledWorkerName = "pull";
 
     private readonly PlacementPolicy placement;
-    private readonly SinkView sinks;
+    private readonly ISinkView sinks;
     private readonly SinkDirectory.SinkDirectoryClient sinkDirectory;
     private readonly WarmTargets warmTargets;
     private readonly SchedulerOptions options;
@@ -34,7 +34,7 @@ public sealed partial class Dispatcher
     private readonly Counter<long> retries;
 
     public Dispatcher(
-        FunctionQueues queues, TenantConcurrency tenants, TenantShares shares, PlacementPolicy placement, SinkView sinks, SinkDirectory.SinkDirectoryClient sinkDirectory,
+        FunctionQueues queues, ITenantConcurrency tenants, TenantShares shares, PlacementPolicy placement, ISinkView sinks, SinkDirectory.SinkDirectoryClient sinkDirectory,
         WarmTargets warmTargets, IOptions<SchedulerOptions> options, IMeterFactory meterFactory, ILogger<Dispatcher> logger)
     {
         this.sinks = sinks;
@@ -64,6 +64,24 @@ public sealed partial class Dispatcher
         using var tenantLease = await tenants.EnterAsync(function.TenantId, cancellationToken).ConfigureAwait(false);
         var queueKey = $"{function.TenantId}/{function.Name}";
         var queue = queues.Get(queueKey, (int)function.MaxConcurrency, (int)function.QueueCapacity);
+        var (slot, waited) = await EnterFunctionQueueAsync(queue, queueKey, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            warmTargets.Observe(queueKey, function, queue);
+            await WaitForMembershipAsync(cancellationToken).ConfigureAwait(false);
+            using var share = await shares.EnterAsync(function.TenantId, function.Mode, cancellationToken).ConfigureAwait(false);
+            var result = await PlaceAndRunAsync(executionId, traceId, function, payload, onStarted, cancellationToken).ConfigureAwait(false);
+            return new DispatchResponse { Result = result, QueueMicros = (ulong)(waited.Ticks / 10) };
+        }
+        finally
+        {
+            slot.Release();
+        }
+    }
+
+    /// <summary>Waits for a concurrency slot of the function's queue, counting a rejection when the queue is full and recording the wait.</summary>
+    private async ValueTask<(FunctionQueue.Slot Slot, TimeSpan Waited)> EnterFunctionQueueAsync(FunctionQueue queue, string queueKey, CancellationToken cancellationToken)
+    {
         var started = Stopwatch.GetTimestamp();
         FunctionQueue.Slot slot;
         try
@@ -78,99 +96,108 @@ public sealed partial class Dispatcher
 
         var waited = Stopwatch.GetElapsedTime(started);
         queueWait.Record(waited.TotalMilliseconds, new KeyValuePair<string, object?>("function", queueKey));
-        try
+        return (slot, waited);
+    }
+
+    /// <summary>Right after the scheduler starts, waits (up to <see cref="SchedulerOptions.MembershipWait"/>) for the first membership.</summary>
+    private Task WaitForMembershipAsync(CancellationToken cancellationToken) =>
+        sinks.IsReady ? Task.CompletedTask : sinks.WaitUntilReadyAsync(options.MembershipWait, cancellationToken);
+
+    /// <summary>
+    /// Places the invocation and runs it there: on a pushed sink, placed again without it while a sink cannot be reached
+    /// (or, for an idempotent function, was lost mid-call); else through the sink manager to a sink that pulls.
+    /// </summary>
+    private async Task<ExecuteResponse> PlaceAndRunAsync(
+        string executionId, string traceId, FunctionSpec function, Google.Protobuf.ByteString payload, Action<string>? onStarted, CancellationToken cancellationToken)
+    {
+        List<Sink>? tried = null;
+        while (true)
         {
-            warmTargets.Observe(queueKey, function, queue);
-            if (!sinks.IsReady)
+            var placement = this.placement.Place(function, tried);
+            if (placement.Push is not { } sink)
             {
-                await sinks.WaitUntilReadyAsync(options.MembershipWait, cancellationToken).ConfigureAwait(false);
+                onStarted?.Invoke(PulledWorkerName);
+                return await RunPulledAsync(executionId, traceId, function, payload, cancellationToken).ConfigureAwait(false);
             }
 
-            using var share = await shares.EnterAsync(function.TenantId, function.Mode, cancellationToken).ConfigureAwait(false);
-            List<Sink>? unreachable = null;
-            while (true)
+            onStarted?.Invoke(sink.Name);
+            if (await RunPushedAsync(sink, executionId, traceId, function, payload, cancellationToken).ConfigureAwait(false) is { } result)
             {
-                var placement = this.placement.Place(function, unreachable);
-                if (placement.Push is not { } sink)
-                {
-                    onStarted?.Invoke(PulledWorkerName);
-                    return new DispatchResponse { Result = await RunPulledAsync(executionId, traceId, function, payload, cancellationToken).ConfigureAwait(false), QueueMicros = (ulong)(waited.Ticks / 10) };
-                }
-
-                var memoryMb = Math.Max(1, (long)function.MemoryMb);
-                onStarted?.Invoke(sink.Name);
-                var loaded = false;
-                using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, sink.Lost);
-                try
-                {
-                    dispatches.Add(1, new KeyValuePair<string, object?>("worker", sink.Name));
-                    var result = await sink.Link!.ExecuteAsync(
-                        new ExecuteRequest { Function = function, Payload = payload },
-                        executionId, traceId, DateTime.UtcNow.AddMilliseconds(function.TimeoutMs) + options.WorkerDeadlineGrace, call.Token).ConfigureAwait(false);
-                    loaded = result.Outcome != ExecutionOutcome.InstantiationFailed;
-                    return new DispatchResponse { Result = result, QueueMicros = (ulong)(waited.Ticks / 10) };
-                }
-                catch (Exception ex) when (sink.Lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested
-                    && ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
-                {
-                    // The sink manager says the sink is gone (missed heartbeats): whether the function ran is unknown.
-                    LogWorkerCallFailed(logger, sink.Name, executionId, "the sink went offline");
-                    if (!function.Idempotent)
-                    {
-                        throw new WorkerFailedException(sink.Name, "the sink went offline mid-call (it stopped heartbeating)", ex, sinkLost: true);
-                    }
-
-                    RetryElsewhere(ref unreachable, sink, executionId, "offline");
-                }
-                catch (RpcException ex) when (SinkContract.NotRun(ex))
-                {
-                    // The sink refused before running anything (JOB mode without a container runtime, a module store it
-                    // cannot reach): the caller hears why; an asynchronous invocation spends an attempt and backs off.
-                    LogWorkerCallFailed(logger, sink.Name, executionId, ex.Status.Detail);
-                    throw new SinkCouldNotRunException(sink.Name, ex.Status.Detail, ex);
-                }
-                catch (RpcException ex) when (ex.StatusCode == StatusCode.Aborted)
-                {
-                    // The sink ran it and lost the result (a container that ended without one): its fate is unknown, and the
-                    // sink is fine, so an asynchronous invocation backs off before it runs again.
-                    LogWorkerCallFailed(logger, sink.Name, executionId, ex.Status.Detail);
-                    throw new WorkerFailedException(sink.Name, ex.Status.Detail, ex);
-                }
-                catch (RpcException ex) when (NeverReachedWorker(ex))
-                {
-                    // The request never left: the function did not run, so another sink may take it.
-                    LogWorkerUnreachable(logger, sink.Name, executionId, ex.Status.Detail);
-                    (unreachable ??= []).Add(sink);
-                }
-                catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown)
-                {
-                    // The sink broke mid-call: whether the function ran is unknown, so it runs again only if it may run twice.
-                    LogWorkerCallFailed(logger, sink.Name, executionId, ex.Status.Detail);
-                    if (!function.Idempotent)
-                    {
-                        throw new WorkerFailedException(sink.Name, ex.Status.Detail, ex, sinkLost: true);
-                    }
-
-                    RetryElsewhere(ref unreachable, sink, executionId, "broken");
-                }
-                finally
-                {
-                    sink.EndCall(memoryMb, function.ModuleSha256, loaded);
-                }
+                return result;
             }
-        }
-        finally
-        {
-            slot.Release();
+
+            (tried ??= []).Add(sink);
         }
     }
 
-    /// <summary>An idempotent function's sink was lost mid-call: the next round places it on another sink.</summary>
-    private void RetryElsewhere(ref List<Sink>? tried, Sink sink, string executionId, string reason)
+    /// <summary>Runs the invocation on a pushed sink (placement counted the call there); null when it should be placed on another sink.</summary>
+    private async Task<ExecuteResponse?> RunPushedAsync(
+        Sink sink, string executionId, string traceId, FunctionSpec function, Google.Protobuf.ByteString payload, CancellationToken cancellationToken)
     {
-        (tried ??= []).Add(sink);
-        retries.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        var memoryMb = Math.Max(1, (long)function.MemoryMb);
+        var loaded = false;
+        using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, sink.Lost);
+        try
+        {
+            dispatches.Add(1, new KeyValuePair<string, object?>("worker", sink.Name));
+            var result = await sink.Link!.ExecuteAsync(
+                new ExecuteRequest { Function = function, Payload = payload },
+                executionId, traceId, DateTime.UtcNow.AddMilliseconds(function.TimeoutMs) + options.WorkerDeadlineGrace, call.Token).ConfigureAwait(false);
+            loaded = result.Outcome != ExecutionOutcome.InstantiationFailed;
+            return result;
+        }
+        catch (Exception ex) when (sink.Lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested
+            && ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
+        {
+            // The sink manager says the sink is gone (missed heartbeats): whether the function ran is unknown.
+            return RetryIfIdempotent(sink, executionId, function, ex, "the sink went offline", "the sink went offline mid-call (it stopped heartbeating)", "offline");
+        }
+        catch (RpcException ex) when (SinkContract.NotRun(ex))
+        {
+            // The sink refused before running anything (JOB mode without a container runtime, a module store it
+            // cannot reach): the caller hears why; an asynchronous invocation spends an attempt and backs off.
+            LogWorkerCallFailed(logger, sink.Name, executionId, ex.Status.Detail);
+            throw new SinkCouldNotRunException(sink.Name, ex.Status.Detail, ex);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Aborted)
+        {
+            // The sink ran it and lost the result (a container that ended without one): its fate is unknown, and the
+            // sink is fine, so an asynchronous invocation backs off before it runs again.
+            LogWorkerCallFailed(logger, sink.Name, executionId, ex.Status.Detail);
+            throw new WorkerFailedException(sink.Name, ex.Status.Detail, ex);
+        }
+        catch (RpcException ex) when (NeverReachedWorker(ex))
+        {
+            // The request never left: the function did not run, so another sink may take it.
+            LogWorkerUnreachable(logger, sink.Name, executionId, ex.Status.Detail);
+            return null;
+        }
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown)
+        {
+            // The sink broke mid-call: whether the function ran is unknown, so it runs again only if it may run twice.
+            return RetryIfIdempotent(sink, executionId, function, ex, ex.Status.Detail, ex.Status.Detail, "broken");
+        }
+        finally
+        {
+            sink.EndCall(memoryMb, function.ModuleSha256, loaded);
+        }
+    }
+
+    /// <summary>
+    /// The sink was lost mid-call, so whether the function ran is unknown: a function that may not run twice fails with
+    /// <see cref="WorkerFailedException"/>; an idempotent one is counted and logged as retried, and placed on another sink (null).
+    /// </summary>
+    private ExecuteResponse? RetryIfIdempotent(Sink sink, string executionId, FunctionSpec function, Exception error, string logReason, string failure, string retryReason)
+    {
+        LogWorkerCallFailed(logger, sink.Name, executionId, logReason);
+        if (!function.Idempotent)
+        {
+            throw new WorkerFailedException(sink.Name, failure, error, sinkLost: true);
+        }
+
+        retries.Add(1, new KeyValuePair<string, object?>("reason", retryReason));
         LogRetryElsewhere(logger, executionId, sink.Name);
+        return null;
     }
 
     /// <summary>Hands the invocation to the sink manager, which gives it to a sink that pulls and returns its result.</summary>

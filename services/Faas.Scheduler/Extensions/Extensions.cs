@@ -23,10 +23,11 @@ public static class Extensions
         // Sinks: the sink manager's membership, and its hand-off to sinks that pull.
         builder.Services.AddInternalGrpcClient<Protos.V1.SinkDirectory.SinkDirectoryClient>(new Uri("http://_grpc.sinkmanager"));
         builder.Services.AddSingleton<SinkView>();
+        builder.Services.AddSingleton<ISinkView>(sp => sp.GetRequiredService<SinkView>());
         builder.Services.AddHostedService<SinkWatcher>();
         builder.Services.AddSingleton<PlacementPolicy>();
         builder.Services.AddSingleton<FunctionQueues>();
-        builder.Services.AddSingleton<TenantConcurrency>();
+        builder.Services.AddSingleton<ITenantConcurrency, TenantConcurrency>();
         builder.Services.AddSingleton<TenantShares>();
         builder.Services.AddSingleton<Dispatcher>();
 

@@ -20,7 +20,7 @@ public readonly record struct Placement(Sink? Push)
 /// A function whose module is already warm on <c>max_warm</c> pushed sinks is not loaded on another: when those are
 /// full the call waits on the least loaded of them (or goes to a sink that pulls, which manages its own memory).
 /// </summary>
-public sealed class PlacementPolicy(SinkView view)
+public sealed class PlacementPolicy(ISinkView view)
 {
     private readonly Lock coldPlacement = new();
 

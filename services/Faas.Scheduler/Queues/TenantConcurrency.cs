@@ -9,7 +9,7 @@ namespace Faas.Scheduler.Queues;
 /// Each tenant's concurrent-executions quota: executions in this scheduler (waiting for a slot or running), sync and
 /// async together. One over it is refused at once with <see cref="TenantConcurrencyExceededException"/>.
 /// </summary>
-public sealed class TenantConcurrency
+public sealed class TenantConcurrency : ITenantConcurrency
 {
     private readonly TenantQuotas quotas;
     private readonly ConcurrentDictionary<Guid, StrongBox<int>> counts = new();

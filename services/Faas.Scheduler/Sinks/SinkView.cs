@@ -11,7 +11,7 @@ namespace Faas.Scheduler.Sinks;
 /// with a client for each address work is pushed to, signed with this service's token.
 /// </summary>
 public sealed partial class SinkView(
-    ServiceTokens tokens, ILogger<SinkView> logger, TimeProvider? timeProvider = null, IOptions<MultiplexingOptions>? linkOptions = null) : IDisposable
+    ServiceTokens tokens, ILogger<SinkView> logger, TimeProvider? timeProvider = null, IOptions<MultiplexingOptions>? linkOptions = null) : ISinkView, IDisposable
 {
     private readonly Lock gate = new();
     private readonly Dictionary<string, GrpcChannel> channels = new(StringComparer.Ordinal);
