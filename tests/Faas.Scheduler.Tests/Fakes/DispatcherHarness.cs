@@ -84,7 +84,7 @@ internal sealed class DispatcherHarness : IDisposable
     {
         var invoker = new FakeCallInvoker(async call => await run((ExecuteRequest)call.Request!, call.Options).ConfigureAwait(false));
         var sink = new Sink(
-            TestSinks.Info(name, slots, warm: warm), new Protos.V1.Runtime.RuntimeClient(invoker), TimeProvider.System,
+            TestSinks.Info(name, slots, warm: warm), new Protos.V1.PushedSink.PushedSinkClient(invoker), TimeProvider.System,
             new MultiplexingOptions { Enabled = false });
         View.Add(sink);
         return new TestWorker(sink, invoker);
