@@ -1,5 +1,5 @@
 using Faas.ServiceDefaults.Retries;
-using Faas.Storage.Queues;
+using Faas.Queues;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 

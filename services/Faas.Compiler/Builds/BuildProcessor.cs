@@ -5,8 +5,7 @@ using Faas.Compiler.Toolchains.Languages;
 using Faas.Runtime.Engines;
 using Faas.Storage.Model;
 using Faas.Storage.Postgres;
-using Faas.Storage.Queues;
-using Faas.Storage.Redis;
+using Faas.Queues;
 using Microsoft.Extensions.Options;
 using ToolchainDiagnostic = Faas.Compiler.Toolchains.Builds.BuildDiagnostic;
 

@@ -2,12 +2,11 @@ using System.Diagnostics;
 using Faas.Compiler.Toolchains.Builds;
 using Faas.Gateway.Errors;
 using Faas.Storage;
-using Faas.Storage.Identity;
 using Faas.Storage.Model;
 using Faas.Storage.Secrets;
 using Faas.Storage.Postgres;
-using Faas.Storage.Queues;
-using Faas.Storage.Registry;
+using Faas.Queues;
+using Faas.Caching;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 

@@ -2,7 +2,7 @@ using Faas.Gateway.Errors;
 using Faas.Protos.V1;
 using Faas.Storage.Model;
 using Faas.Storage.Postgres;
-using Faas.Storage.Queues;
+using Faas.Queues;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 

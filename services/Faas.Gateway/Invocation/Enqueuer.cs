@@ -5,7 +5,7 @@ using Faas.Protos.V1;
 using Faas.ServiceDefaults.Destinations;
 using Faas.Storage.Executions;
 using Faas.Storage.Postgres;
-using Faas.Storage.Queues;
+using Faas.Queues;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using ExecutionStatus = Faas.Storage.Model.ExecutionStatus;
@@ -82,7 +82,7 @@ public sealed class Enqueuer
         };
 
         var queue = queues.Get(QueueNames.Invocations(function.FunctionId));
-        Storage.Queues.EnqueueResult result;
+        Faas.Queues.EnqueueResult result;
         try
         {
             result = await queue.EnqueueAsync(invocation.ExecutionId, invocation.ToByteArray(), idempotencyKey, options.IdempotencyRetention, options.MaxAsyncBacklog)

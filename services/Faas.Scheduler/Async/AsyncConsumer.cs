@@ -6,7 +6,7 @@ using Faas.Scheduler.Queues;
 using Faas.ServiceDefaults.Retries;
 using Faas.Storage.Executions;
 using Faas.Storage.Postgres;
-using Faas.Storage.Queues;
+using Faas.Queues;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Options;

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 using Faas.ServiceDefaults.Destinations;
 using Faas.ServiceDefaults.Retries;
 using Faas.Storage.Postgres;
-using Faas.Storage.Queues;
+using Faas.Queues;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using CallbackState = Faas.Storage.Model.CallbackState;

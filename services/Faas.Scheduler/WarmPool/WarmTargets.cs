@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Faas.Protos.V1;
 using Faas.Scheduler.Queues;
 using Faas.Storage.Postgres;
-using Faas.Storage.Redis;
+using Faas.Queues;
 using Microsoft.Extensions.Options;
 using FunctionVersion = Faas.Storage.Model.FunctionVersion;
 

@@ -2,7 +2,7 @@ using Faas.Compiler.Toolchains.Builds;
 using Faas.Compiler.Toolchains.Languages;
 using Faas.Runtime.Engines;
 using Faas.Storage.Model;
-using Faas.Storage.Queues;
+using Faas.Queues;
 
 namespace Faas.Compiler.Tests.Service;
 
