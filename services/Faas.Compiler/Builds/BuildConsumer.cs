@@ -1,5 +1,5 @@
-using Faas.ServiceDefaults.Retries;
 using Faas.Queues;
+using Faas.ServiceDefaults.Retries;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 

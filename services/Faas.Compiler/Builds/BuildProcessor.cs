@@ -2,10 +2,10 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Faas.Compiler.Toolchains.Builds;
 using Faas.Compiler.Toolchains.Languages;
+using Faas.Queues;
 using Faas.Runtime.Engines;
 using Faas.Storage.Model;
 using Faas.Storage.Postgres;
-using Faas.Queues;
 using Microsoft.Extensions.Options;
 using ToolchainDiagnostic = Faas.Compiler.Toolchains.Builds.BuildDiagnostic;
 

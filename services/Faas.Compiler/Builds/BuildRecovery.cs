@@ -1,5 +1,5 @@
-using Faas.Storage.Postgres;
 using Faas.Queues;
+using Faas.Storage.Postgres;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using StackExchange.Redis;

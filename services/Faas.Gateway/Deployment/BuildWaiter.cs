@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
+using Faas.Queues;
 using Faas.Storage.Model;
 using Faas.Storage.Postgres;
-using Faas.Queues;
 
 namespace Faas.Gateway.Deployment;
 

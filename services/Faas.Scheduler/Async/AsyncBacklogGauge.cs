@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
-using Faas.Storage.Postgres;
 using Faas.Queues;
+using Faas.Storage.Postgres;
 using Microsoft.Extensions.Options;
 
 namespace Faas.Scheduler.Async;

@@ -1,8 +1,8 @@
 using Faas.Compiler.Toolchains.Builds;
 using Faas.Compiler.Toolchains.Languages;
+using Faas.Queues;
 using Faas.Runtime.Engines;
 using Faas.Storage.Model;
-using Faas.Queues;
 
 namespace Faas.Compiler.Tests.Service;
 

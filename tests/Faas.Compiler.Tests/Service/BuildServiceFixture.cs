@@ -1,8 +1,8 @@
 using System.Diagnostics.Metrics;
 using Faas.Compiler.Builds;
+using Faas.Queues;
 using Faas.Storage;
 using Faas.Storage.Postgres;
-using Faas.Queues;
 using Faas.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
