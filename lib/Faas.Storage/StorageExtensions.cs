@@ -1,12 +1,8 @@
 using Faas.Storage.Executions;
 using Microsoft.AspNetCore.DataProtection;
 using Faas.Storage.Postgres;
-using Faas.Storage.Queues;
-using Faas.Storage.Redis;
-using Faas.Storage.Registry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 
@@ -64,64 +60,6 @@ public static class StorageExtensions
     public static IHostApplicationBuilder AddDatabaseMigrations(this IHostApplicationBuilder builder)
     {
         builder.Services.AddHostedService<DatabaseMigrationService>();
-        return builder;
-    }
-
-    /// <summary>
-    /// Registers the Redis connection (ConnectionStrings:redis) through Aspire's StackExchange.Redis integration (health
-    /// check, traces) and the change notifier. The connection is made even while the server is away and recovers when it
-    /// is back.
-    /// </summary>
-    public static IHostApplicationBuilder AddFaasRedis(this IHostApplicationBuilder builder)
-    {
-        if (string.IsNullOrEmpty(builder.Configuration.GetConnectionString(StorageOptions.RedisConnectionName)))
-        {
-            throw new InvalidOperationException($"ConnectionStrings:{StorageOptions.RedisConnectionName} is not set.");
-        }
-
-        builder.AddRedisClient(StorageOptions.RedisConnectionName, configureOptions: options => options.AbortOnConnectFail = false);
-        builder.Services.AddSingleton<FunctionChangeNotifier>();
-        return builder;
-    }
-
-    /// <summary>
-    /// The reliable Redis queues (needs Redis, see <see cref="AddFaasRedis"/>) and the reaper that redelivers
-    /// expired leases (section "Queues").
-    /// </summary>
-    public static IHostApplicationBuilder AddReliableQueues(this IHostApplicationBuilder builder)
-    {
-        builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddMetrics();
-        builder.Services.AddOptions<ReliableQueueOptions>()
-            .BindConfiguration(ReliableQueueOptions.SectionName)
-            .Validate(o => o.DefaultLeaseDuration > TimeSpan.Zero && o.ReaperPeriod > TimeSpan.Zero && o.MaxPollInterval > TimeSpan.Zero,
-                "Queues: DefaultLeaseDuration, ReaperPeriod and MaxPollInterval must be positive.")
-            .Validate(o => o.ReapBatchSize > 0, "Queues: ReapBatchSize must be positive.")
-            .ValidateOnStart();
-        builder.Services.AddSingleton<ReliableQueues>();
-        builder.Services.AddSingleton<BuildQueue>();
-        builder.Services.AddSingleton<QueueReaper>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<QueueReaper>());
-        return builder;
-    }
-
-    /// <summary>The cached function registry (needs the database and Redis).</summary>
-    public static IHostApplicationBuilder AddFunctionRegistry(this IHostApplicationBuilder builder)
-    {
-        builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddOptions<FunctionRegistryOptions>().BindConfiguration("Registry");
-        builder.Services.AddSingleton<FunctionRegistry>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<FunctionRegistry>());
-        return builder;
-    }
-
-    /// <summary>Tenants' quotas, cached (needs the database and Redis; section "Tenancy").</summary>
-    public static IHostApplicationBuilder AddTenantQuotas(this IHostApplicationBuilder builder)
-    {
-        builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddOptions<Identity.TenancyOptions>().BindConfiguration(Identity.TenancyOptions.SectionName)
-            .ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<Identity.TenantQuotas>();
         return builder;
     }
 

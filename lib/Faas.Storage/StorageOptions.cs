@@ -1,8 +1,7 @@
 namespace Faas.Storage;
 
-/// <summary>Connection names follow the Aspire contract: ConnectionStrings__faasdb and ConnectionStrings__redis.</summary>
+/// <summary>The connection name follows the Aspire contract: ConnectionStrings__faasdb.</summary>
 public sealed class StorageOptions
 {
     public const string DatabaseConnectionName = "faasdb";
-    public const string RedisConnectionName = "redis";
 }

@@ -8,7 +8,7 @@ using Npgsql;
 namespace Faas.Storage.Tests;
 
 /// <summary>
-/// The real servers for the whole run: Garnet and PostgreSQL from the AppHost's app model (no services),
+/// The real server for the whole run: PostgreSQL from the AppHost's app model (infrastructure only, no services),
 /// the schema migrated once. Tests keep out of each other's way with their own function names and tenants.
 /// </summary>
 public sealed class StorageFixture : IAsyncLifetime
@@ -16,8 +16,6 @@ public sealed class StorageFixture : IAsyncLifetime
     private FaasTestApp? app;
 
     public string DatabaseConnectionString { get; private set; } = null!;
-
-    public string RedisConnectionString { get; private set; } = null!;
 
     public NpgsqlDataSource DataSource { get; private set; } = null!;
 
@@ -39,7 +37,6 @@ public sealed class StorageFixture : IAsyncLifetime
         await app.StartAsync();
 
         DatabaseConnectionString = app.GetConnectionString(StorageOptions.DatabaseConnectionName);
-        RedisConnectionString = app.GetConnectionString(StorageOptions.RedisConnectionName);
         DataSource = NpgsqlDataSource.Create(DatabaseConnectionString);
         await new DatabaseMigrator(DataSource, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);
 
@@ -97,7 +94,6 @@ public sealed class StorageFixture : IAsyncLifetime
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             [$"ConnectionStrings:{StorageOptions.DatabaseConnectionName}"] = DatabaseConnectionString,
-            [$"ConnectionStrings:{StorageOptions.RedisConnectionName}"] = RedisConnectionString,
         });
         if (settings is not null)
         {

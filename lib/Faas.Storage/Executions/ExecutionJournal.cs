@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using Faas.Shared;
 using Faas.Storage.Postgres;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

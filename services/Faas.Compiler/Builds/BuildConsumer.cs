@@ -1,5 +1,5 @@
+using Faas.Queues;
 using Faas.ServiceDefaults.Retries;
-using Faas.Storage.Queues;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 

@@ -2,11 +2,10 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Faas.Compiler.Toolchains.Builds;
 using Faas.Compiler.Toolchains.Languages;
-using Faas.Wasm.Engines;
+using Faas.Queues;
 using Faas.Storage.Model;
 using Faas.Storage.Postgres;
-using Faas.Storage.Queues;
-using Faas.Storage.Redis;
+using Faas.Wasm.Engines;
 using Microsoft.Extensions.Options;
 using ToolchainDiagnostic = Faas.Compiler.Toolchains.Builds.BuildDiagnostic;
 

@@ -1,5 +1,5 @@
+using Faas.Queues;
 using Faas.Storage.Postgres;
-using Faas.Storage.Queues;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using StackExchange.Redis;

@@ -1,5 +1,6 @@
 using Faas.Compiler.Builds;
 using Faas.Compiler.Toolchains;
+using Faas.Queues;
 using Faas.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;

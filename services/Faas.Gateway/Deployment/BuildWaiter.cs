@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
+using Faas.Queues;
 using Faas.Storage.Model;
 using Faas.Storage.Postgres;
-using Faas.Storage.Redis;
 
 namespace Faas.Gateway.Deployment;
 

@@ -1,13 +1,12 @@
 using System.Diagnostics;
+using Faas.Caching;
 using Faas.Compiler.Toolchains.Builds;
 using Faas.Gateway.Errors;
+using Faas.Queues;
 using Faas.Storage;
-using Faas.Storage.Identity;
 using Faas.Storage.Model;
 using Faas.Storage.Secrets;
 using Faas.Storage.Postgres;
-using Faas.Storage.Queues;
-using Faas.Storage.Registry;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 

@@ -1,8 +1,10 @@
+using Faas.Caching;
 using Faas.Gateway.Auth;
 using Faas.Gateway.Deployment;
 using Faas.Gateway.Grpc;
 using Faas.Gateway.Invocation;
 using Faas.Gateway.Toolchains;
+using Faas.Queues;
 using Faas.ServiceDefaults.Destinations;
 using Faas.Storage;
 

@@ -1,3 +1,4 @@
+using Faas.Caching;
 using Faas.Gateway.Auth;
 using Faas.Gateway.Errors;
 using Faas.Protos.V1;

@@ -1,8 +1,8 @@
 using Faas.Gateway.Errors;
 using Faas.Protos.V1;
+using Faas.Queues;
 using Faas.Storage.Model;
 using Faas.Storage.Postgres;
-using Faas.Storage.Queues;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 

@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Faas.Gateway.Errors;
 using Faas.Protos.V1;
+using Faas.Queues;
 using Faas.ServiceDefaults.Destinations;
 using Faas.Storage.Executions;
 using Faas.Storage.Postgres;
-using Faas.Storage.Queues;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using ExecutionStatus = Faas.Storage.Model.ExecutionStatus;
@@ -82,7 +82,7 @@ public sealed class Enqueuer
         };
 
         var queue = queues.Get(QueueNames.Invocations(function.FunctionId));
-        Storage.Queues.EnqueueResult result;
+        Faas.Queues.EnqueueResult result;
         try
         {
             result = await queue.EnqueueAsync(invocation.ExecutionId, invocation.ToByteArray(), idempotencyKey, options.IdempotencyRetention, options.MaxAsyncBacklog)

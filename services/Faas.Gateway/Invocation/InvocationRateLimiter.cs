@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
+using Faas.Caching;
 using Faas.Gateway.Errors;
-using Faas.Storage.Identity;
 
 namespace Faas.Gateway.Invocation;
 

@@ -1,7 +1,7 @@
+using Faas.Caching;
 using Faas.Gateway.Errors;
 using Faas.Storage.Model;
 using Faas.Storage.Postgres;
-using Faas.Storage.Registry;
 
 namespace Faas.Gateway.Invocation;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
+using Faas.Queues;
 using Faas.Storage.Postgres;
-using Faas.Storage.Queues;
 using Microsoft.Extensions.Options;
 
 namespace Faas.Scheduler.Async;

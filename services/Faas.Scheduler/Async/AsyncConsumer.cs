@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Faas.Protos.V1;
+using Faas.Queues;
 using Faas.Scheduler.Dispatch;
 using Faas.Scheduler.Queues;
 using Faas.ServiceDefaults.Retries;
 using Faas.Storage.Executions;
 using Faas.Storage.Postgres;
-using Faas.Storage.Queues;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Options;

@@ -1,10 +1,10 @@
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Faas.Queues;
 using Faas.ServiceDefaults.Destinations;
 using Faas.ServiceDefaults.Retries;
 using Faas.Storage.Postgres;
-using Faas.Storage.Queues;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using CallbackState = Faas.Storage.Model.CallbackState;

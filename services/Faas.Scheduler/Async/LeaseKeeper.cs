@@ -1,4 +1,4 @@
-using Faas.Storage.Queues;
+using Faas.Queues;
 
 namespace Faas.Scheduler.Async;
 

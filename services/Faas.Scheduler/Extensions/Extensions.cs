@@ -1,3 +1,5 @@
+using Faas.Caching;
+using Faas.Queues;
 using Faas.Scheduler.Async;
 using Faas.ServiceDefaults.Destinations;
 using Faas.Scheduler.Dispatch;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
-using Faas.Storage.Identity;
+using Faas.Caching;
 
 namespace Faas.Scheduler.Queues;
 

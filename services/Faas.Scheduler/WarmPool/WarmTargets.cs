@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using Faas.Protos.V1;
+using Faas.Queues;
 using Faas.Scheduler.Queues;
 using Faas.Storage.Postgres;
-using Faas.Storage.Redis;
 using Microsoft.Extensions.Options;
 using FunctionVersion = Faas.Storage.Model.FunctionVersion;
 

@@ -1,8 +1,8 @@
 using Faas.Compiler.Toolchains.Builds;
 using Faas.Compiler.Toolchains.Languages;
-using Faas.Wasm.Engines;
+using Faas.Queues;
 using Faas.Storage.Model;
-using Faas.Storage.Queues;
+using Faas.Wasm.Engines;
 
 namespace Faas.Compiler.Tests.Service;
 

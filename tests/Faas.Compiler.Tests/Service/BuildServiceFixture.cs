@@ -1,9 +1,8 @@
 using System.Diagnostics.Metrics;
 using Faas.Compiler.Builds;
+using Faas.Queues;
 using Faas.Storage;
 using Faas.Storage.Postgres;
-using Faas.Storage.Queues;
-using Faas.Storage.Redis;
 using Faas.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -51,7 +50,7 @@ public sealed class BuildServiceFixture : IAsyncLifetime
 
         DataSource = NpgsqlDataSource.Create(app.GetConnectionString(StorageOptions.DatabaseConnectionName));
         await new DatabaseMigrator(DataSource, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);
-        Redis = await ConnectionMultiplexer.ConnectAsync(app.GetConnectionString(StorageOptions.RedisConnectionName));
+        Redis = await ConnectionMultiplexer.ConnectAsync(app.GetConnectionString(RedisOptions.ConnectionName));
         Functions = new FunctionStore(DataSource);
         Builds = new BuildStore(DataSource, Functions);
         Artifacts = new ArtifactStore(DataSource);

@@ -1,0 +1,2 @@
+// One PostgreSQL and one Garnet serve every test; on a 2-core machine the tests run one after another.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]

@@ -1,4 +1,0 @@
-namespace Faas.Storage.Tests.Queues;
-
-/// <summary>The queue contract against a real redis-server, used when ConnectionStrings:redis is given.</summary>
-public sealed class RedisReliableQueueTests(RedisServerFixture server) : ReliableQueueContract(server.ConnectionString), IClassFixture<RedisServerFixture>;
