@@ -25,6 +25,21 @@ public static class SinkContract
     public static Grpc.Core.RpcException NotRunError(Grpc.Core.StatusCode code, string detail) =>
         new(new Grpc.Core.Status(code, detail), new Grpc.Core.Metadata { { NotRunTrailer, "1" } });
 
+    /// <summary>Longest execution id a sink accepts (the gateway's are UUIDs, 36 characters).</summary>
+    public const int MaxExecutionIdLength = 64;
+
+    /// <summary>
+    /// The execution id of a request, which every execution request carries (<c>execution_id</c>): the caller assigns it
+    /// (the record, the logs and the run's <c>FAAS_EXECUTION_ID</c> must agree), so a request without one is refused
+    /// (INVALID_ARGUMENT), never given one nobody else knows.
+    /// </summary>
+    public static string RequireExecutionId(string? executionId) =>
+        string.IsNullOrEmpty(executionId)
+            ? throw new Grpc.Core.RpcException(new Grpc.Core.Status(Grpc.Core.StatusCode.InvalidArgument, "The execution id is required (execution_id)."))
+            : executionId.Length > MaxExecutionIdLength || executionId.Any(c => c is < '!' or > '~')
+                ? throw new Grpc.Core.RpcException(new Grpc.Core.Status(Grpc.Core.StatusCode.InvalidArgument, $"The execution id is 1 to {MaxExecutionIdLength} visible ASCII characters."))
+                : executionId;
+
     /// <summary>Whether the sink said the function did not run.</summary>
     public static bool NotRun(Grpc.Core.RpcException error) => error.Trailers.GetValue(NotRunTrailer) is not null;
 

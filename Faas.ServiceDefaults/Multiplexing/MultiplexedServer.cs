@@ -206,17 +206,21 @@ public sealed class MultiplexedCall : IDisposable
     public MultiplexedCall(ulong id, CancellationToken streamToken, TimeSpan timeout)
     {
         Id = id;
+        Timeout = timeout;
         cancellation = CancellationTokenSource.CreateLinkedTokenSource(streamToken);
         if (timeout > TimeSpan.Zero)
         {
             deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
             // Its own timer rather than CancelAfter: a timer may fire a little before the stopwatch says the deadline has
             // passed, and a call cut short by its deadline must end DEADLINE_EXCEEDED, never CANCELLED.
-            timer = new Timer(static state => ((MultiplexedCall)state!).TimeOut(), this, timeout, Timeout.InfiniteTimeSpan);
+            timer = new Timer(static state => ((MultiplexedCall)state!).TimeOut(), this, timeout, System.Threading.Timeout.InfiniteTimeSpan);
         }
     }
 
     public ulong Id { get; }
+
+    /// <summary>How long the caller waits (its unary deadline); zero: no limit.</summary>
+    public TimeSpan Timeout { get; }
 
     public CancellationToken Token => cancellation.Token;
 

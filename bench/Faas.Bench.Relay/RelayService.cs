@@ -1,6 +1,7 @@
 using Faas.Protos.V1;
 using Faas.Scheduler.Sinks;
 using Faas.ServiceDefaults.Multiplexing;
+using Faas.Sinks.Client;
 using Grpc.Core;
 
 namespace Faas.Bench.Relay;
@@ -14,30 +15,18 @@ namespace Faas.Bench.Relay;
 public sealed class RelayService(SinkLink next, IHostApplicationLifetime lifetime) : Protos.V1.PushedSink.PushedSinkBase
 {
     public override Task<ExecuteResponse> Execute(ExecuteRequest request, ServerCallContext context) =>
-        next.ExecuteAsync(request, context.RequestHeaders.GetValue("x-execution-id") ?? "", "", context.Deadline, context.CancellationToken);
+        next.ExecuteAsync(request, context.Deadline, context.CancellationToken);
 
     public override Task ExecuteStream(
         IAsyncStreamReader<ExecuteStreamRequest> requestStream, IServerStreamWriter<ExecuteStreamResponse> responseStream, ServerCallContext context) =>
-        MultiplexedServer.ServeAsync(requestStream, responseStream, context, Envelope.Instance, ForwardAsync, lifetime.ApplicationStopping);
+        PushedSinkStream.ServeAsync(requestStream, responseStream, context, RelayTelemetry.ActivitySource, ForwardAsync, lifetime.ApplicationStopping);
 
-    private async Task<ExecuteStreamResponse> ForwardAsync(ExecuteStreamRequest message, MultiplexedCall call)
-    {
-        var deadline = message.TimeoutMs == 0 ? DateTime.MaxValue : DateTime.UtcNow.AddMilliseconds(message.TimeoutMs);
-        var response = await next.ExecuteAsync(message.Request, message.ExecutionId, message.TraceId, deadline, call.Token).ConfigureAwait(false);
-        return new ExecuteStreamResponse { CallId = message.CallId, Response = response };
-    }
+    private Task<ExecuteResponse> ForwardAsync(ExecuteRequest request, MultiplexedCall call) =>
+        next.ExecuteAsync(request, call.Timeout == TimeSpan.Zero ? DateTime.MaxValue : DateTime.UtcNow + call.Timeout, call.Token);
+}
 
-    private sealed class Envelope : IServerEnvelope<ExecuteStreamRequest, ExecuteStreamResponse>
-    {
-        public static readonly Envelope Instance = new();
-
-        public ulong CallIdOf(ExecuteStreamRequest request) => request.CallId;
-
-        public bool IsCancel(ExecuteStreamRequest request) => request.Cancel;
-
-        public TimeSpan TimeoutOf(ExecuteStreamRequest request) => TimeSpan.FromMilliseconds(request.TimeoutMs);
-
-        public ExecuteStreamResponse Failed(ulong callId, RpcException error) =>
-            new() { CallId = callId, StatusCode = (int)error.StatusCode, StatusDetail = error.Status.Detail };
-    }
+/// <summary>The relay's trace source.</summary>
+public static class RelayTelemetry
+{
+    public static readonly System.Diagnostics.ActivitySource ActivitySource = new("Faas.Bench.Relay");
 }

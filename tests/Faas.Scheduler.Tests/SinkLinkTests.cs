@@ -36,7 +36,8 @@ public sealed class SinkLinkTests : IAsyncLifetime
 
     private SinkLink Link(MultiplexingOptions? options = null) => new(new Protos.V1.PushedSink.PushedSinkClient(channel!), options ?? new MultiplexingOptions());
 
-    private static ExecuteRequest Request(string payload) => new() { Function = new FunctionSpec { Name = "f" }, Payload = ByteString.CopyFromUtf8(payload) };
+    private static ExecuteRequest Request(string payload, string executionId = "exec") =>
+        new() { Function = new FunctionSpec { Name = "f" }, Payload = ByteString.CopyFromUtf8(payload), ExecutionId = executionId };
 
     private static DateTime In(TimeSpan time) => DateTime.UtcNow + time;
 
@@ -46,7 +47,7 @@ public sealed class SinkLinkTests : IAsyncLifetime
         using var link = Link();
 
         var calls = Enumerable.Range(0, 40).Select(i =>
-            link.ExecuteAsync(Request($"echo {i}"), $"exec-{i}", "trace", In(TimeSpan.FromSeconds(30)), CancellationToken.None)).ToList();
+            link.ExecuteAsync(Request($"echo {i}", $"exec-{i}"), In(TimeSpan.FromSeconds(30)), CancellationToken.None)).ToList();
         var responses = await Task.WhenAll(calls);
 
         Assert.Equal(Enumerable.Range(0, 40).Select(i => $"echo {i} from exec-{i}"), responses.Select(r => r.Output.ToStringUtf8()));
@@ -60,9 +61,9 @@ public sealed class SinkLinkTests : IAsyncLifetime
         using var link = Link(new MultiplexingOptions { MaxStreamedPayloadBytes = 16 });
         using var unaryOnly = Link(new MultiplexingOptions { Enabled = false });
 
-        var large = await link.ExecuteAsync(Request("echo and more than sixteen bytes"), "exec-large", "", In(TimeSpan.FromSeconds(30)), CancellationToken.None);
-        var small = await link.ExecuteAsync(Request("echo"), "exec-small", "", In(TimeSpan.FromSeconds(30)), CancellationToken.None);
-        var off = await unaryOnly.ExecuteAsync(Request("echo"), "exec-off", "", In(TimeSpan.FromSeconds(30)), CancellationToken.None);
+        var large = await link.ExecuteAsync(Request("echo and more than sixteen bytes", "exec-large"), In(TimeSpan.FromSeconds(30)), CancellationToken.None);
+        var small = await link.ExecuteAsync(Request("echo", "exec-small"), In(TimeSpan.FromSeconds(30)), CancellationToken.None);
+        var off = await unaryOnly.ExecuteAsync(Request("echo", "exec-off"), In(TimeSpan.FromSeconds(30)), CancellationToken.None);
 
         Assert.Equal("echo and more than sixteen bytes from exec-large (unary)", large.Output.ToStringUtf8());
         Assert.Equal("echo from exec-small", small.Output.ToStringUtf8());
@@ -75,9 +76,9 @@ public sealed class SinkLinkTests : IAsyncLifetime
     {
         using var link = Link(new MultiplexingOptions { MaxStreamedPayloadBytes = 11 });
 
-        var streamed = await Assert.ThrowsAsync<RpcException>(() => link.ExecuteAsync(Request("not-run 14"), "exec-s", "", In(TimeSpan.FromSeconds(30)), CancellationToken.None));
-        var unary = await Assert.ThrowsAsync<RpcException>(() => link.ExecuteAsync(Request("not-run 0014"), "exec-u", "", In(TimeSpan.FromSeconds(30)), CancellationToken.None));
-        var plain = await Assert.ThrowsAsync<RpcException>(() => link.ExecuteAsync(Request("status 14"), "exec-p", "", In(TimeSpan.FromSeconds(30)), CancellationToken.None));
+        var streamed = await Assert.ThrowsAsync<RpcException>(() => link.ExecuteAsync(Request("not-run 14", "exec-s"), In(TimeSpan.FromSeconds(30)), CancellationToken.None));
+        var unary = await Assert.ThrowsAsync<RpcException>(() => link.ExecuteAsync(Request("not-run 0014", "exec-u"), In(TimeSpan.FromSeconds(30)), CancellationToken.None));
+        var plain = await Assert.ThrowsAsync<RpcException>(() => link.ExecuteAsync(Request("status 14", "exec-p"), In(TimeSpan.FromSeconds(30)), CancellationToken.None));
 
         Assert.Equal((StatusCode.Unavailable, "nothing ran", true), (streamed.StatusCode, streamed.Status.Detail, SinkContract.NotRun(streamed)));
         Assert.Equal((StatusCode.Unavailable, true), (unary.StatusCode, SinkContract.NotRun(unary)));
@@ -91,8 +92,8 @@ public sealed class SinkLinkTests : IAsyncLifetime
         runtime.StreamUnimplemented = true;
         using var link = Link();
 
-        var first = await link.ExecuteAsync(Request("echo"), "exec-1", "", In(TimeSpan.FromSeconds(30)), CancellationToken.None);
-        var second = await link.ExecuteAsync(Request("echo"), "exec-2", "", In(TimeSpan.FromSeconds(30)), CancellationToken.None);
+        var first = await link.ExecuteAsync(Request("echo", "exec-1"), In(TimeSpan.FromSeconds(30)), CancellationToken.None);
+        var second = await link.ExecuteAsync(Request("echo", "exec-2"), In(TimeSpan.FromSeconds(30)), CancellationToken.None);
 
         Assert.Equal("echo from exec-1 (unary)", first.Output.ToStringUtf8());
         Assert.Equal("echo from exec-2 (unary)", second.Output.ToStringUtf8());
@@ -105,8 +106,8 @@ public sealed class SinkLinkTests : IAsyncLifetime
         using var link = Link();
 
         var error = await Assert.ThrowsAsync<RpcException>(() =>
-            link.ExecuteAsync(Request("status 5"), "exec-1", "", In(TimeSpan.FromSeconds(30)), CancellationToken.None));
-        var after = await link.ExecuteAsync(Request("echo"), "exec-2", "", In(TimeSpan.FromSeconds(30)), CancellationToken.None);
+            link.ExecuteAsync(Request("status 5", "exec-1"), In(TimeSpan.FromSeconds(30)), CancellationToken.None));
+        var after = await link.ExecuteAsync(Request("echo", "exec-2"), In(TimeSpan.FromSeconds(30)), CancellationToken.None);
 
         Assert.Equal(StatusCode.NotFound, error.StatusCode);
         Assert.Equal("refused by the script", error.Status.Detail);
@@ -121,8 +122,8 @@ public sealed class SinkLinkTests : IAsyncLifetime
         using var giveUp = new CancellationTokenSource();
 
         var late = await Assert.ThrowsAsync<RpcException>(() =>
-            link.ExecuteAsync(Request("hang"), "exec-late", "", In(TimeSpan.FromMilliseconds(100)), CancellationToken.None));
-        var cancelled = link.ExecuteAsync(Request("hang"), "exec-cancelled", "", In(TimeSpan.FromSeconds(30)), giveUp.Token);
+            link.ExecuteAsync(Request("hang", "exec-late"), In(TimeSpan.FromMilliseconds(100)), CancellationToken.None));
+        var cancelled = link.ExecuteAsync(Request("hang", "exec-cancelled"), In(TimeSpan.FromSeconds(30)), giveUp.Token);
         await runtime.WaitForHangingAsync(1);
         giveUp.Cancel();
         var cancelledError = await Assert.ThrowsAsync<RpcException>(() => cancelled);
@@ -130,7 +131,7 @@ public sealed class SinkLinkTests : IAsyncLifetime
         Assert.Equal(StatusCode.DeadlineExceeded, late.StatusCode);
         Assert.Equal(StatusCode.Cancelled, cancelledError.StatusCode);
         await runtime.WaitForCancelsAsync(2);
-        Assert.Equal("echo from exec-3", (await link.ExecuteAsync(Request("echo"), "exec-3", "", In(TimeSpan.FromSeconds(30)), CancellationToken.None)).Output.ToStringUtf8());
+        Assert.Equal("echo from exec-3", (await link.ExecuteAsync(Request("echo", "exec-3"), In(TimeSpan.FromSeconds(30)), CancellationToken.None)).Output.ToStringUtf8());
     }
 
     [Fact]
@@ -138,7 +139,7 @@ public sealed class SinkLinkTests : IAsyncLifetime
     {
         using var link = Link();
         using var giveUp = new CancellationTokenSource();
-        var cancelled = link.ExecuteAsync(Request("linger"), "exec-lingering", "", In(TimeSpan.FromSeconds(30)), giveUp.Token);
+        var cancelled = link.ExecuteAsync(Request("linger", "exec-lingering"), In(TimeSpan.FromSeconds(30)), giveUp.Token);
         await runtime.WaitForHangingAsync(1);
 
         giveUp.Cancel();
@@ -155,12 +156,12 @@ public sealed class SinkLinkTests : IAsyncLifetime
     public async Task Calls_in_flight_when_the_stream_breaks_fail_unavailable_and_the_next_call_opens_a_new_stream()
     {
         using var link = Link();
-        var hanging = link.ExecuteAsync(Request("hang"), "exec-1", "", In(TimeSpan.FromSeconds(30)), CancellationToken.None);
+        var hanging = link.ExecuteAsync(Request("hang", "exec-1"), In(TimeSpan.FromSeconds(30)), CancellationToken.None);
         await runtime.WaitForHangingAsync(1);
 
         runtime.BreakStreams();
         var error = await Assert.ThrowsAsync<RpcException>(() => hanging);
-        var next = await link.ExecuteAsync(Request("echo"), "exec-2", "", In(TimeSpan.FromSeconds(30)), CancellationToken.None);
+        var next = await link.ExecuteAsync(Request("echo", "exec-2"), In(TimeSpan.FromSeconds(30)), CancellationToken.None);
 
         Assert.Equal(StatusCode.Unavailable, error.StatusCode);
         Assert.Equal("echo from exec-2", next.Output.ToStringUtf8());
@@ -175,7 +176,7 @@ public sealed class SinkLinkTests : IAsyncLifetime
         for (var i = 0; i < 3; i++)
         {
             await Task.Delay(5);
-            Assert.Equal($"echo from exec-{i}", (await link.ExecuteAsync(Request("echo"), $"exec-{i}", "", In(TimeSpan.FromSeconds(30)), CancellationToken.None)).Output.ToStringUtf8());
+            Assert.Equal($"echo from exec-{i}", (await link.ExecuteAsync(Request("echo", $"exec-{i}"), In(TimeSpan.FromSeconds(30)), CancellationToken.None)).Output.ToStringUtf8());
         }
 
         Assert.Equal(3, runtime.StreamsOpened);
@@ -232,7 +233,7 @@ public sealed class SinkLinkTests : IAsyncLifetime
         public override async Task<ExecuteResponse> Execute(ExecuteRequest request, ServerCallContext context)
         {
             Interlocked.Increment(ref unaryCalls);
-            var (response, status) = await AnswerAsync(request, context.RequestHeaders.GetValue("x-execution-id") ?? "", context.CancellationToken);
+            var (response, status) = await AnswerAsync(request, request.ExecutionId, context.CancellationToken);
             return status is { } failed
                 ? throw (NotRun(request) ? SinkContract.NotRunError(failed.StatusCode, failed.Detail) : new RpcException(failed))
                 : WithSuffix(response!, " (unary)");
@@ -272,7 +273,7 @@ public sealed class SinkLinkTests : IAsyncLifetime
                     running[message.CallId] = cancellation;
                     answers.Add(Task.Run(async () =>
                     {
-                        var (response, status) = await AnswerAsync(message.Request, message.ExecutionId, cancellation.Token);
+                        var (response, status) = await AnswerAsync(message.Request, message.Request.ExecutionId, cancellation.Token);
                         var answer = new ExecuteStreamResponse { CallId = message.CallId, Response = response };
                         if (status is { } failed)
                         {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Faas.Gateway.Errors;
 using Faas.Protos.V1;
+using Faas.ServiceDefaults.Tracing;
 using Faas.Queues;
 using Faas.ServiceDefaults.Destinations;
 using Faas.Storage.Executions;
@@ -67,7 +68,8 @@ public sealed class Enqueuer
 
         var createdAt = timeProvider.GetUtcNow();
         var id = Guid.CreateVersion7(createdAt);
-        var traceId = Activity.Current?.TraceId.ToHexString() ?? "";
+        var traceparent = TraceContext.Current;
+        var traceId = TraceContext.TraceIdOf(traceparent);
         var invocation = new AsyncInvocation
         {
             ExecutionId = id.ToString(),
@@ -75,6 +77,7 @@ public sealed class Enqueuer
             Payload = UnsafeByteOperations.UnsafeWrap(payload), // serialized (copied) below, before the request ends
             CreatedAtMs = createdAt.ToUnixTimeMilliseconds(),
             TraceId = traceId,
+            Traceparent = traceparent,
             MaxRetries = (uint)function.Config.MaxRetries,
             IdempotencyKey = idempotencyKey ?? "",
             CallbackUrl = callbackUrl ?? "",

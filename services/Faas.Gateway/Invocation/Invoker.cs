@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Faas.Gateway.Errors;
 using Faas.Protos.V1;
+using Faas.ServiceDefaults.Tracing;
 using Faas.Storage.Executions;
 using Google.Protobuf;
 using Grpc.Core;
@@ -56,14 +57,15 @@ public sealed class Invoker
         var executionId = Guid.CreateVersion7(createdAt);
         var id = executionId.ToString();
         onExecutionId(id);
-        var traceId = Activity.Current?.TraceId.ToHexString() ?? "";
+        var traceparent = TraceContext.Current;
+        var traceId = TraceContext.TraceIdOf(traceparent);
 
         DispatchResponse response;
         try
         {
             response = await scheduler.DispatchAsync(
-                new DispatchRequest { ExecutionId = id, Function = FunctionSpecs.Of(function), Payload = UnsafeByteOperations.UnsafeWrap(payload) },
-                traceId, cancellationToken).ConfigureAwait(false);
+                new DispatchRequest { ExecutionId = id, Function = FunctionSpecs.Of(function), Payload = UnsafeByteOperations.UnsafeWrap(payload), Traceparent = traceparent },
+                cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

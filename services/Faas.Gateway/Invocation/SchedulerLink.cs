@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Faas.Protos.V1;
 using Faas.ServiceDefaults.Multiplexing;
@@ -8,62 +7,36 @@ using Microsoft.Extensions.Options;
 namespace Faas.Gateway.Invocation;
 
 /// <summary>
-/// The gateway's <c>Dispatch</c> calls to the scheduler: multiplexed on one long-lived <c>DispatchStream</c>
-/// (<see cref="MultiplexedClient{TRequest, TResponse}"/>, section "Gateway:SchedulerStreams"); a call with a large payload
-/// goes as a unary <c>Dispatch</c>, so that it does not hold up the small ones sharing the stream, and so does every call
-/// when the scheduler does not offer the stream. Either way a call ends as the unary call would: its
-/// <see cref="DispatchResponse"/>, or an <see cref="RpcException"/> with the same status and <c>retry-after</c> trailer.
+/// The gateway's <c>Dispatch</c> calls to the scheduler (<see cref="MultiplexedLink{TRequest, TResponse, TStreamRequest, TStreamResponse}"/>
+/// on <c>DispatchStream</c>, section "Gateway:SchedulerStreams"). The request carries the execution id and the traceparent;
+/// a failure keeps its status and <c>retry-after</c> trailer on either path.
 /// </summary>
-public sealed class SchedulerLink : IDisposable
+public sealed class SchedulerLink(Protos.V1.Scheduler.SchedulerClient client, IOptions<MultiplexingOptions> options)
+    : MultiplexedLink<DispatchRequest, DispatchResponse, DispatchStreamRequest, DispatchStreamResponse>(
+        options.Value, token => client.DispatchStream(cancellationToken: token))
 {
     private const string RetryAfterTrailer = Faas.ServiceDefaults.Errors.ErrorResponse.RetryAfterHeader;
-    private readonly Protos.V1.Scheduler.SchedulerClient client;
-    private readonly MultiplexingOptions options;
-    private readonly MultiplexedClient<DispatchStreamRequest, DispatchStreamResponse> stream;
 
-    public SchedulerLink(Protos.V1.Scheduler.SchedulerClient client, IOptions<MultiplexingOptions> options)
-    {
-        this.client = client;
-        this.options = options.Value;
-        stream = new(token => client.DispatchStream(cancellationToken: token), Envelope.Instance, this.options.StreamLifetime);
-    }
+    public Task<DispatchResponse> DispatchAsync(DispatchRequest request, CancellationToken cancellationToken) =>
+        CallAsync(request, DateTime.MaxValue, cancellationToken);
 
-    public async Task<DispatchResponse> DispatchAsync(DispatchRequest request, string traceId, CancellationToken cancellationToken)
-    {
-        if (options.Enabled && !stream.Unsupported && request.Payload.Length <= options.MaxStreamedPayloadBytes)
-        {
-            var traceparent = Activity.Current?.Id ?? "";
-            var answer = await stream.CallAsync(
-                (callId, timeout) => new DispatchStreamRequest
-                {
-                    CallId = callId, Request = request, TraceId = traceId, Traceparent = traceparent, TimeoutMs = MultiplexingOptions.TimeoutMs(timeout),
-                },
-                DateTime.MaxValue, cancellationToken).ConfigureAwait(false);
-            if (answer is not null)
-            {
-                return answer.Response ?? new DispatchResponse();
-            }
+    protected override int PayloadBytes(DispatchRequest request) => request.Payload.Length;
 
-            // The scheduler has no DispatchStream: nothing ran.
-        }
+    protected override DispatchStreamRequest Wrap(ulong callId, DispatchRequest request, uint timeoutMs) =>
+        new() { CallId = callId, Request = request, TimeoutMs = timeoutMs };
 
-        return await client.DispatchAsync(request, new Metadata { { "x-trace-id", traceId } }, cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
-    }
+    protected override DispatchResponse Unwrap(DispatchStreamResponse answer) => answer.Response ?? new DispatchResponse();
 
-    public void Dispose() => stream.Dispose();
+    protected override Task<DispatchResponse> CallUnaryAsync(DispatchRequest request, DateTime deadline, CancellationToken cancellationToken) =>
+        client.DispatchAsync(request, cancellationToken: cancellationToken).ResponseAsync;
 
-    private sealed class Envelope : IClientEnvelope<DispatchStreamRequest, DispatchStreamResponse>
-    {
-        public static readonly Envelope Instance = new();
+    public override ulong CallIdOf(DispatchStreamResponse response) => response.CallId;
 
-        public ulong CallIdOf(DispatchStreamResponse response) => response.CallId;
+    public override DispatchStreamRequest CancelOf(ulong callId) => new() { CallId = callId, Cancel = true };
 
-        public DispatchStreamRequest CancelOf(ulong callId) => new() { CallId = callId, Cancel = true };
-
-        public RpcException? FailureOf(DispatchStreamResponse response) => response.StatusCode == 0
-            ? null
-            : new RpcException(
-                new Status((StatusCode)response.StatusCode, response.StatusDetail),
-                response.RetryAfterSeconds == 0 ? [] : new Metadata { { RetryAfterTrailer, response.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture) } });
-    }
+    public override RpcException? FailureOf(DispatchStreamResponse response) => response.StatusCode == 0
+        ? null
+        : new RpcException(
+            new Status((StatusCode)response.StatusCode, response.StatusDetail),
+            response.RetryAfterSeconds == 0 ? [] : new Metadata { { RetryAfterTrailer, response.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture) } });
 }

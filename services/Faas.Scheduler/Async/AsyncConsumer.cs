@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Faas.Protos.V1;
 using Faas.Queues;
 using Faas.Scheduler.Dispatch;
 using Faas.Scheduler.Queues;
 using Faas.ServiceDefaults.Retries;
+using Faas.ServiceDefaults.Tracing;
 using Faas.Storage.Executions;
 using Faas.Storage.Postgres;
 using Google.Protobuf;
@@ -257,10 +259,11 @@ public sealed partial class AsyncConsumer : BackgroundService
     private async Task<AttemptRun?> RunAttemptAsync(ReliableQueue queue, LeasedMessage message, AsyncInvocation invocation, int attempt, CancellationToken stoppingToken)
     {
         var run = new AttemptRun(DateTimeOffset.FromUnixTimeMilliseconds(invocation.CreatedAtMs));
+        using var activity = StartAttemptActivity(invocation, attempt);
         try
         {
             run.Response = await dispatcher.DispatchAsync(
-                invocation.ExecutionId, invocation.TraceId, invocation.Function, invocation.Payload, stoppingToken,
+                invocation.ExecutionId, invocation.Function, invocation.Payload, stoppingToken,
                 onStarted: worker => MarkStarted(run, invocation, attempt, worker)).ConfigureAwait(false);
         }
         catch (QueueFullException)
@@ -295,6 +298,20 @@ public sealed partial class AsyncConsumer : BackgroundService
         }
 
         return run;
+    }
+
+    /// <summary>
+    /// The span of one attempt, in the enqueue's trace (its traceparent; for an invocation queued without one, its trace
+    /// id), so the run records the trace id the enqueue answered with and every attempt shows under that trace.
+    /// </summary>
+    private static Activity? StartAttemptActivity(AsyncInvocation invocation, int attempt)
+    {
+        var parent = TraceContext.ParentOf(invocation.Traceparent);
+        var activity = SchedulerTelemetry.ActivitySource.StartActivity(
+            "faas.async.attempt", ActivityKind.Consumer, parent != default ? parent : TraceContext.OfTraceId(invocation.TraceId));
+        activity?.SetTag("faas.execution_id", invocation.ExecutionId);
+        activity?.SetTag("faas.attempt", attempt);
+        return activity;
     }
 
     /// <summary>The attempt started on <paramref name="worker"/>: it is recorded as running (after a short delay, see <see cref="RunningRecord"/>).</summary>

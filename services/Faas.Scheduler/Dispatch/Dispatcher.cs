@@ -5,6 +5,7 @@ using Faas.Scheduler.Placement;
 using Faas.Scheduler.Queues;
 using Faas.Scheduler.Sinks;
 using Faas.Scheduler.WarmPool;
+using Faas.ServiceDefaults.Tracing;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
@@ -12,7 +13,7 @@ namespace Faas.Scheduler.Dispatch;
 
 /// <summary>
 /// Runs one invocation: a slot from the function's queue, a worker from placement, the worker call with
-/// `x-execution-id` and `x-trace-id` metadata and a deadline of the function's timeout plus a grace.
+/// the execution id and the traceparent in the request and a deadline of the function's timeout plus a grace.
 /// JOB-mode functions are placed like any other: on a sink that serves the JOB mode (the job sink).
 /// </summary>
 public sealed partial class Dispatcher
@@ -58,7 +59,7 @@ public sealed partial class Dispatcher
     /// concurrency slot and is about to be sent (again, if a worker could not be reached).
     /// </summary>
     public async Task<DispatchResponse> DispatchAsync(
-        string executionId, string traceId, FunctionSpec function, Google.Protobuf.ByteString payload, CancellationToken cancellationToken,
+        string executionId, FunctionSpec function, Google.Protobuf.ByteString payload, CancellationToken cancellationToken,
         Action<string>? onStarted = null)
     {
         using var tenantLease = await tenants.EnterAsync(function.TenantId, cancellationToken).ConfigureAwait(false);
@@ -70,7 +71,7 @@ public sealed partial class Dispatcher
             warmTargets.Observe(queueKey, function, queue);
             await WaitForMembershipAsync(cancellationToken).ConfigureAwait(false);
             using var share = await shares.EnterAsync(function.TenantId, function.Mode, cancellationToken).ConfigureAwait(false);
-            var result = await PlaceAndRunAsync(executionId, traceId, function, payload, onStarted, cancellationToken).ConfigureAwait(false);
+            var result = await PlaceAndRunAsync(executionId, function, payload, onStarted, cancellationToken).ConfigureAwait(false);
             return new DispatchResponse { Result = result, QueueMicros = (ulong)(waited.Ticks / 10) };
         }
         finally
@@ -108,7 +109,7 @@ public sealed partial class Dispatcher
     /// (or, for an idempotent function, was lost mid-call); else through the sink manager to a sink that pulls.
     /// </summary>
     private async Task<ExecuteResponse> PlaceAndRunAsync(
-        string executionId, string traceId, FunctionSpec function, Google.Protobuf.ByteString payload, Action<string>? onStarted, CancellationToken cancellationToken)
+        string executionId, FunctionSpec function, Google.Protobuf.ByteString payload, Action<string>? onStarted, CancellationToken cancellationToken)
     {
         List<Sink>? tried = null;
         while (true)
@@ -117,11 +118,11 @@ public sealed partial class Dispatcher
             if (placement.Push is not { } sink)
             {
                 onStarted?.Invoke(PulledWorkerName);
-                return await RunPulledAsync(executionId, traceId, function, payload, cancellationToken).ConfigureAwait(false);
+                return await RunPulledAsync(executionId, function, payload, cancellationToken).ConfigureAwait(false);
             }
 
             onStarted?.Invoke(sink.Name);
-            if (await RunPushedAsync(sink, executionId, traceId, function, payload, cancellationToken).ConfigureAwait(false) is { } result)
+            if (await RunPushedAsync(sink, executionId, function, payload, cancellationToken).ConfigureAwait(false) is { } result)
             {
                 return result;
             }
@@ -132,7 +133,7 @@ public sealed partial class Dispatcher
 
     /// <summary>Runs the invocation on a pushed sink (placement counted the call there); null when it should be placed on another sink.</summary>
     private async Task<ExecuteResponse?> RunPushedAsync(
-        Sink sink, string executionId, string traceId, FunctionSpec function, Google.Protobuf.ByteString payload, CancellationToken cancellationToken)
+        Sink sink, string executionId, FunctionSpec function, Google.Protobuf.ByteString payload, CancellationToken cancellationToken)
     {
         var memoryMb = Math.Max(1, (long)function.MemoryMb);
         var loaded = false;
@@ -141,8 +142,8 @@ public sealed partial class Dispatcher
         {
             dispatches.Add(1, new KeyValuePair<string, object?>("worker", sink.Name));
             var result = await sink.Link!.ExecuteAsync(
-                new ExecuteRequest { Function = function, Payload = payload },
-                executionId, traceId, DateTime.UtcNow.AddMilliseconds(function.TimeoutMs) + options.WorkerDeadlineGrace, call.Token).ConfigureAwait(false);
+                new ExecuteRequest { Function = function, Payload = payload, ExecutionId = executionId, Traceparent = TraceContext.Current },
+                DateTime.UtcNow.AddMilliseconds(function.TimeoutMs) + options.WorkerDeadlineGrace, call.Token).ConfigureAwait(false);
             loaded = result.Outcome != ExecutionOutcome.InstantiationFailed;
             return result;
         }
@@ -202,13 +203,13 @@ public sealed partial class Dispatcher
 
     /// <summary>Hands the invocation to the sink manager, which gives it to a sink that pulls and returns its result.</summary>
     private async Task<ExecuteResponse> RunPulledAsync(
-        string executionId, string traceId, FunctionSpec function, Google.Protobuf.ByteString payload, CancellationToken cancellationToken)
+        string executionId, FunctionSpec function, Google.Protobuf.ByteString payload, CancellationToken cancellationToken)
     {
         dispatches.Add(1, new KeyValuePair<string, object?>("worker", PulledWorkerName));
         try
         {
             return await sinkDirectory.RunTaskAsync(
-                new RunSinkTaskRequest { ExecutionId = executionId, TraceId = traceId, Function = function, Payload = payload },
+                new RunSinkTaskRequest { ExecutionId = executionId, Traceparent = TraceContext.Current, Function = function, Payload = payload },
                 deadline: DateTime.UtcNow.AddMilliseconds(function.TimeoutMs) + options.WorkerDeadlineGrace + options.PullHandOffAllowance,
                 cancellationToken: cancellationToken).ConfigureAwait(false);
         }

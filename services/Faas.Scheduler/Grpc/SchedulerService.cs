@@ -1,9 +1,9 @@
-using System.Diagnostics;
 using System.Globalization;
 using Faas.Protos.V1;
 using Faas.Scheduler.Dispatch;
 using Faas.Scheduler.Queues;
 using Faas.ServiceDefaults.Multiplexing;
+using Faas.ServiceDefaults.Tracing;
 using Grpc.Core;
 
 namespace Faas.Scheduler.Grpc;
@@ -13,8 +13,11 @@ public sealed class SchedulerService(Dispatcher dispatcher, IHostApplicationLife
 {
     private const string RetryAfterTrailer = Faas.ServiceDefaults.Errors.ErrorResponse.RetryAfterHeader;
 
-    public override Task<DispatchResponse> Dispatch(DispatchRequest request, ServerCallContext context) =>
-        RunAsync(request, context.RequestHeaders.GetValue("x-trace-id") ?? Activity.Current?.TraceId.ToString() ?? "", context.CancellationToken);
+    public override async Task<DispatchResponse> Dispatch(DispatchRequest request, ServerCallContext context)
+    {
+        using var activity = TraceContext.StartCall(SchedulerTelemetry.ActivitySource, "faas.v1.Scheduler/Dispatch", request.Traceparent);
+        return await RunAsync(request, context.CancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Dispatch, multiplexed (<see cref="MultiplexedServer"/>): each call answers when it ends, as the unary call would have.</summary>
     public override Task DispatchStream(
@@ -23,25 +26,28 @@ public sealed class SchedulerService(Dispatcher dispatcher, IHostApplicationLife
 
     private async Task<DispatchStreamResponse> RunStreamedAsync(DispatchStreamRequest message, MultiplexedCall call)
     {
-        // The server span a unary call gets from ASP.NET Core: a child of the caller's span, parent of the worker call.
-        using var activity = SchedulerTelemetry.ActivitySource.StartActivity(
-            "faas.v1.Scheduler/DispatchStream call", ActivityKind.Server,
-            ActivityContext.TryParse(message.Traceparent, null, out var parent) ? parent : default);
-        var traceId = message.TraceId.Length > 0 ? message.TraceId : activity?.TraceId.ToString() ?? "";
-        var response = await RunAsync(message.Request ?? new DispatchRequest(), traceId, call.Token).ConfigureAwait(false);
+        // The server span a unary call gets from ASP.NET Core: a child of the caller's span, parent of the sink call.
+        var request = message.Request ?? new DispatchRequest();
+        using var activity = TraceContext.StartCall(SchedulerTelemetry.ActivitySource, "faas.v1.Scheduler/DispatchStream call", request.Traceparent);
+        var response = await RunAsync(request, call.Token).ConfigureAwait(false);
         return new DispatchStreamResponse { CallId = message.CallId, Response = response };
     }
 
-    private async Task<DispatchResponse> RunAsync(DispatchRequest request, string traceId, CancellationToken cancellationToken)
+    private async Task<DispatchResponse> RunAsync(DispatchRequest request, CancellationToken cancellationToken)
     {
         if (request.Function is null || string.IsNullOrEmpty(request.Function.ModuleSha256))
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "A dispatch needs a function with a module."));
         }
 
+        if (string.IsNullOrEmpty(request.ExecutionId))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "A dispatch needs its execution id (execution_id)."));
+        }
+
         try
         {
-            return await dispatcher.DispatchAsync(request.ExecutionId, traceId, request.Function, request.Payload, cancellationToken).ConfigureAwait(false);
+            return await dispatcher.DispatchAsync(request.ExecutionId, request.Function, request.Payload, cancellationToken).ConfigureAwait(false);
         }
         catch (QueueFullException ex)
         {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Faas.Protos.V1;
 using Faas.ServiceDefaults.Multiplexing;
 using Grpc.Core;
@@ -6,57 +5,31 @@ using Grpc.Core;
 namespace Faas.Scheduler.Sinks;
 
 /// <summary>
-/// The scheduler's <c>Execute</c> calls to one push worker: multiplexed on one long-lived <c>ExecuteStream</c>
-/// (<see cref="MultiplexedClient{TRequest, TResponse}"/>); a call with a large payload goes as a unary <c>Execute</c> so that
-/// it does not hold up the small ones sharing the stream, and so does every call to a worker that does not offer the stream.
-/// Either way a call ends as the unary call would: its <see cref="ExecuteResponse"/> or an <see cref="RpcException"/>.
+/// The scheduler's <c>Execute</c> calls to one pushed sink (<see cref="MultiplexedLink{TRequest, TResponse, TStreamRequest, TStreamResponse}"/>
+/// on <c>ExecuteStream</c>). The request carries the execution id and the traceparent; a refusal marked not-run keeps its mark.
 /// </summary>
-public sealed class SinkLink(Protos.V1.PushedSink.PushedSinkClient client, MultiplexingOptions options) : IDisposable
+public sealed class SinkLink(PushedSink.PushedSinkClient client, MultiplexingOptions options)
+    : MultiplexedLink<ExecuteRequest, ExecuteResponse, ExecuteStreamRequest, ExecuteStreamResponse>(options, token => client.ExecuteStream(cancellationToken: token))
 {
-    private readonly MultiplexedClient<ExecuteStreamRequest, ExecuteStreamResponse> stream =
-        new(token => client.ExecuteStream(cancellationToken: token), Envelope.Instance, options.StreamLifetime);
+    public Task<ExecuteResponse> ExecuteAsync(ExecuteRequest request, DateTime deadline, CancellationToken cancellationToken) =>
+        CallAsync(request, deadline, cancellationToken);
 
-    /// <summary>Whether the next small call would go on the stream (false once the worker said it has none).</summary>
-    public bool Streams => options.Enabled && !stream.Unsupported;
+    protected override int PayloadBytes(ExecuteRequest request) => request.Payload.Length;
 
-    public async Task<ExecuteResponse> ExecuteAsync(
-        ExecuteRequest request, string executionId, string traceId, DateTime deadline, CancellationToken cancellationToken)
-    {
-        if (Streams && request.Payload.Length <= options.MaxStreamedPayloadBytes)
-        {
-            var traceparent = Activity.Current?.Id ?? "";
-            var answer = await stream.CallAsync(
-                (callId, timeout) => new ExecuteStreamRequest
-                {
-                    CallId = callId, Request = request, ExecutionId = executionId, TraceId = traceId, Traceparent = traceparent,
-                    TimeoutMs = MultiplexingOptions.TimeoutMs(timeout),
-                },
-                deadline, cancellationToken).ConfigureAwait(false);
-            if (answer is not null)
-            {
-                return answer.Response ?? new ExecuteResponse();
-            }
+    protected override ExecuteStreamRequest Wrap(ulong callId, ExecuteRequest request, uint timeoutMs) =>
+        new() { CallId = callId, Request = request, TimeoutMs = timeoutMs };
 
-            // The worker has no ExecuteStream (an external sink built against an older contract): nothing ran.
-        }
+    protected override ExecuteResponse Unwrap(ExecuteStreamResponse answer) => answer.Response ?? new ExecuteResponse();
 
-        return await client.ExecuteAsync(
-            request, new Metadata { { "x-execution-id", executionId }, { "x-trace-id", traceId } }, deadline, cancellationToken).ResponseAsync.ConfigureAwait(false);
-    }
+    protected override Task<ExecuteResponse> CallUnaryAsync(ExecuteRequest request, DateTime deadline, CancellationToken cancellationToken) =>
+        client.ExecuteAsync(request, deadline: deadline, cancellationToken: cancellationToken).ResponseAsync;
 
-    public void Dispose() => stream.Dispose();
+    public override ulong CallIdOf(ExecuteStreamResponse response) => response.CallId;
 
-    private sealed class Envelope : IClientEnvelope<ExecuteStreamRequest, ExecuteStreamResponse>
-    {
-        public static readonly Envelope Instance = new();
+    public override ExecuteStreamRequest CancelOf(ulong callId) => new() { CallId = callId, Cancel = true };
 
-        public ulong CallIdOf(ExecuteStreamResponse response) => response.CallId;
-
-        public ExecuteStreamRequest CancelOf(ulong callId) => new() { CallId = callId, Cancel = true };
-
-        public RpcException? FailureOf(ExecuteStreamResponse response) =>
-            response.StatusCode == 0 ? null
-            : response.NotRun ? SinkContract.NotRunError((StatusCode)response.StatusCode, response.StatusDetail)
-            : new RpcException(new Status((StatusCode)response.StatusCode, response.StatusDetail));
-    }
+    public override RpcException? FailureOf(ExecuteStreamResponse response) =>
+        response.StatusCode == 0 ? null
+        : response.NotRun ? SinkContract.NotRunError((StatusCode)response.StatusCode, response.StatusDetail)
+        : new RpcException(new Status((StatusCode)response.StatusCode, response.StatusDetail));
 }

@@ -36,6 +36,11 @@ public sealed class SinkDirectoryService(SinkRegistry registry, FunctionSecrets 
             throw new RpcException(new Status(StatusCode.InvalidArgument, "A task needs a function with a module."));
         }
 
+        if (string.IsNullOrEmpty(request.ExecutionId))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "A task needs its execution id (execution_id)."));
+        }
+
         var task = registry.Enqueue(request, Deliverable(request.Function));
         try
         {

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Faas.Protos.V1;
+using Faas.ServiceDefaults.Tracing;
 using Faas.SinkManager.Tasks;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -367,7 +368,8 @@ internal sealed partial class TaskBroker
     {
         TaskId = task.DeliveryId,
         ExecutionId = task.Request.ExecutionId,
-        TraceId = task.Request.TraceId,
+        TraceId = TraceContext.TraceIdOf(task.Request.Traceparent),
+        Traceparent = task.Request.Traceparent,
         Function = task.DeliveredFunction,
         Payload = task.Request.Payload,
         Delivery = (uint)task.Delivery,

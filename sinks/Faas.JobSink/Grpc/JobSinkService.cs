@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Faas.JobSink.Jobs;
 using Faas.Protos.V1;
-using Faas.ServiceDefaults.Multiplexing;
+using Faas.ServiceDefaults.Tracing;
 using Faas.Sinks.Client;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -17,18 +17,14 @@ namespace Faas.JobSink.Grpc;
 public sealed class JobSinkService(JobDispatcher jobs, JobSlots slots, IOptions<SinkClientOptions> sink, IHostApplicationLifetime lifetime)
     : Protos.V1.PushedSink.PushedSinkBase
 {
-    private const string ExecutionIdHeader = "x-execution-id";
-    private const string TraceIdHeader = "x-trace-id";
-
     public override Task<ExecuteResponse> Execute(ExecuteRequest request, ServerCallContext context) =>
-        RunAsync(
-            request, context.RequestHeaders.GetValue(ExecutionIdHeader), context.RequestHeaders.GetValue(TraceIdHeader) ?? Activity.Current?.TraceId.ToString() ?? "",
-            context.CancellationToken);
+        RunAsync(request, context.CancellationToken);
 
-    /// <summary>Execute, multiplexed (<see cref="MultiplexedServer"/>): each call answers when its container ends.</summary>
+    /// <summary>Execute, multiplexed (<see cref="PushedSinkStream"/>): each call answers when its container ends.</summary>
     public override Task ExecuteStream(
         IAsyncStreamReader<ExecuteStreamRequest> requestStream, IServerStreamWriter<ExecuteStreamResponse> responseStream, ServerCallContext context) =>
-        MultiplexedServer.ServeAsync(requestStream, responseStream, context, StreamEnvelope.Instance, RunStreamedAsync, lifetime.ApplicationStopping);
+        PushedSinkStream.ServeAsync(
+            requestStream, responseStream, context, JobSinkTelemetry.ActivitySource, (request, call) => RunAsync(request, call.Token), lifetime.ApplicationStopping);
 
     public override Task<SinkStatus> GetStatus(GetStatusRequest request, ServerCallContext context) =>
         Task.FromResult(new SinkStatus { Worker = sink.Value.Name, Slots = (uint)slots.Capacity, InFlight = (uint)slots.InFlight });
@@ -38,27 +34,21 @@ public sealed class JobSinkService(JobDispatcher jobs, JobSlots slots, IOptions<
 
     public override Task<UnloadResponse> Unload(UnloadRequest request, ServerCallContext context) => Task.FromResult(new UnloadResponse());
 
-    private async Task<ExecuteStreamResponse> RunStreamedAsync(ExecuteStreamRequest message, MultiplexedCall call)
-    {
-        using var activity = JobSinkTelemetry.ActivitySource.StartActivity(
-            "faas.v1.PushedSink/ExecuteStream call", ActivityKind.Server,
-            ActivityContext.TryParse(message.Traceparent, null, out var parent) ? parent : default);
-        var traceId = message.TraceId.Length > 0 ? message.TraceId : activity?.TraceId.ToString() ?? "";
-        var response = await RunAsync(message.Request ?? new ExecuteRequest(), message.ExecutionId, traceId, call.Token).ConfigureAwait(false);
-        return new ExecuteStreamResponse { CallId = message.CallId, Response = response };
-    }
-
-    private async Task<ExecuteResponse> RunAsync(ExecuteRequest request, string? executionId, string traceId, CancellationToken cancellationToken)
+    private async Task<ExecuteResponse> RunAsync(ExecuteRequest request, CancellationToken cancellationToken)
     {
         if (request.Function is not { } function || string.IsNullOrEmpty(function.ModuleSha256))
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "An execution needs a function with a module."));
         }
 
-        if (string.IsNullOrEmpty(executionId) || !Guid.TryParse(executionId, out _))
+        // The id names the job's folder and container: the gateway's UUIDs only.
+        var executionId = SinkContract.RequireExecutionId(request.ExecutionId);
+        if (!Guid.TryParse(executionId, out _))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"An execution needs its id ({ExecutionIdHeader}); got '{executionId}'."));
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"An execution id here is a UUID; got '{executionId}'."));
         }
+
+        var traceId = TraceContext.TraceIdOf(request.Traceparent) is { Length: > 0 } fromParent ? fromParent : Activity.Current?.TraceId.ToHexString() ?? "";
 
         if (function.Mode.Normalized() != ExecutionMode.Job)
         {
@@ -78,19 +68,5 @@ public sealed class JobSinkService(JobDispatcher jobs, JobSlots slots, IOptions<
         {
             throw new RpcException(new Status(StatusCode.Aborted, ex.Message));
         }
-    }
-
-    private sealed class StreamEnvelope : IServerEnvelope<ExecuteStreamRequest, ExecuteStreamResponse>
-    {
-        public static readonly StreamEnvelope Instance = new();
-
-        public ulong CallIdOf(ExecuteStreamRequest request) => request.CallId;
-
-        public bool IsCancel(ExecuteStreamRequest request) => request.Cancel;
-
-        public TimeSpan TimeoutOf(ExecuteStreamRequest request) => TimeSpan.FromMilliseconds(request.TimeoutMs);
-
-        public ExecuteStreamResponse Failed(ulong callId, RpcException error) =>
-            new() { CallId = callId, StatusCode = (int)error.StatusCode, StatusDetail = error.Status.Detail, NotRun = SinkContract.NotRun(error) };
     }
 }

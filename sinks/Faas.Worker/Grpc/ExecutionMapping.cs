@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Faas.Protos.V1;
 using Faas.Wasm.Execution;
 using Faas.Wasm.Modules;
+using Faas.ServiceDefaults.Tracing;
 using Faas.Storage.Secrets;
 using Google.Protobuf;
 using Grpc.Core;
@@ -13,42 +14,20 @@ namespace Faas.Worker.Grpc;
 /// <summary>Proto ↔ domain for executions.</summary>
 internal static class ExecutionMapping
 {
-    public const string ExecutionIdHeader = "x-execution-id";
-    public const string TraceIdHeader = "x-trace-id";
-
-    public static ExecutionRequest ToExecutionRequest(this ExecuteRequest request, Metadata headers, FunctionSecrets secrets) =>
+    /// <summary>A call (unary or on the stream): the execution id and the traceparent are fields of the request.</summary>
+    public static ExecutionRequest ToExecutionRequest(this ExecuteRequest request, FunctionSecrets secrets) =>
         ToExecutionRequest(
-            request.Function, request.Payload, secrets,
-            RequireExecutionId(headers.GetValue(ExecutionIdHeader)),
-            headers.GetValue(TraceIdHeader) ?? Activity.Current?.TraceId.ToHexString() ?? "");
-
-    /// <summary>A call on the multiplexed stream: the ids travel in the message instead of the metadata.</summary>
-    public static ExecutionRequest ToExecutionRequest(ExecuteStreamRequest message, FunctionSecrets secrets) =>
-        ToExecutionRequest(
-            message.Request?.Function, message.Request?.Payload ?? ByteString.Empty, secrets,
-            RequireExecutionId(message.ExecutionId),
-            string.IsNullOrEmpty(message.TraceId) ? Activity.Current?.TraceId.ToHexString() ?? "" : message.TraceId);
+            request.Function, request.Payload, secrets, SinkContract.RequireExecutionId(request.ExecutionId), TraceIdOf(request.Traceparent, ""));
 
     /// <summary>A task pulled from the sink manager: its secrets are already in the function's environment.</summary>
     public static ExecutionRequest ToExecutionRequest(this SinkTask task, FunctionSecrets secrets) =>
-        ToExecutionRequest(
-            task.Function, task.Payload, secrets,
-            RequireExecutionId(task.ExecutionId),
-            string.IsNullOrEmpty(task.TraceId) ? Activity.Current?.TraceId.ToHexString() ?? "" : task.TraceId);
+        ToExecutionRequest(task.Function, task.Payload, secrets, SinkContract.RequireExecutionId(task.ExecutionId), TraceIdOf(task.Traceparent, task.TraceId));
 
-    /// <summary>Longest execution id accepted (a UUID is 36 characters).</summary>
-    public const int MaxExecutionIdLength = 64;
-
-    /// <summary>
-    /// The caller assigns the execution id (its record, its logs and the run's <c>FAAS_EXECUTION_ID</c> must agree), so a
-    /// call without one is refused rather than given one nobody else knows.
-    /// </summary>
-    private static string RequireExecutionId(string? executionId) =>
-        string.IsNullOrEmpty(executionId)
-            ? throw new RpcException(new Status(StatusCode.InvalidArgument, $"The execution id is required ({ExecutionIdHeader} on a unary call, execution_id on the stream or a task)."))
-            : executionId.Length > MaxExecutionIdLength || executionId.Any(c => c is < '!' or > '~')
-                ? throw new RpcException(new Status(StatusCode.InvalidArgument, $"The execution id is 1 to {MaxExecutionIdLength} visible ASCII characters."))
-                : executionId;
+    /// <summary>The trace the run records: the caller's, else (a caller that sent none) the server span's own.</summary>
+    private static string TraceIdOf(string traceparent, string traceId) =>
+        TraceContext.TraceIdOf(traceparent) is { Length: > 0 } fromParent ? fromParent
+        : traceId.Length > 0 ? traceId
+        : Activity.Current?.TraceId.ToHexString() ?? "";
 
     private static ExecutionRequest ToExecutionRequest(FunctionSpec? function, ByteString payload, FunctionSecrets secrets, string executionId, string traceId)
     {

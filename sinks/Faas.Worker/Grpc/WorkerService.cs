@@ -6,6 +6,7 @@ using Faas.Wasm.Modules;
 using Faas.Wasm.Options;
 using Faas.Worker.Load;
 using Faas.ServiceDefaults.Multiplexing;
+using Faas.Sinks.Client;
 using Faas.Storage.Secrets;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -26,7 +27,7 @@ public sealed class WorkerService(
         ExecutionRequest execution;
         try
         {
-            execution = request.ToExecutionRequest(context.RequestHeaders, secrets);
+            execution = request.ToExecutionRequest(secrets);
         }
         catch (SecretsUnavailableException e)
         {
@@ -52,17 +53,16 @@ public sealed class WorkerService(
     /// </summary>
     public override Task ExecuteStream(
         IAsyncStreamReader<ExecuteStreamRequest> requestStream, IServerStreamWriter<ExecuteStreamResponse> responseStream, ServerCallContext context) =>
-        MultiplexedServer.ServeAsync(requestStream, responseStream, context, StreamEnvelope.Instance, RunStreamedAsync, lifetime.ApplicationStopping);
+        PushedSinkStream.ServeAsync(requestStream, responseStream, context, WasmTelemetry.ActivitySource, RunStreamedAsync, lifetime.ApplicationStopping);
 
-    private async Task<ExecuteStreamResponse> RunStreamedAsync(ExecuteStreamRequest message, MultiplexedCall call)
+    private async Task<ExecuteResponse> RunStreamedAsync(ExecuteRequest request, MultiplexedCall call)
     {
         var started = Stopwatch.GetTimestamp();
-        using var activity = StartCallActivity(message);
         try
         {
-            var execution = ExecutionMapping.ToExecutionRequest(message, secrets);
+            var execution = request.ToExecutionRequest(secrets);
             var result = await host.ExecuteAsync(execution, call.Token).ConfigureAwait(false);
-            return new ExecuteStreamResponse { CallId = message.CallId, Response = result.ToResponse(worker, Stopwatch.GetElapsedTime(started)) };
+            return result.ToResponse(worker, Stopwatch.GetElapsedTime(started));
         }
         catch (SecretsUnavailableException e)
         {
@@ -72,26 +72,6 @@ public sealed class WorkerService(
         {
             throw rpcException;
         }
-    }
-
-    /// <summary>The server span a unary call gets from ASP.NET Core, for one call on the stream: a child of the caller's span.</summary>
-    private static Activity? StartCallActivity(ExecuteStreamRequest message) =>
-        WasmTelemetry.ActivitySource.StartActivity(
-            "faas.v1.PushedSink/ExecuteStream call", ActivityKind.Server,
-            ActivityContext.TryParse(message.Traceparent, null, out var parent) ? parent : default);
-
-    private sealed class StreamEnvelope : IServerEnvelope<ExecuteStreamRequest, ExecuteStreamResponse>
-    {
-        public static readonly StreamEnvelope Instance = new();
-
-        public ulong CallIdOf(ExecuteStreamRequest request) => request.CallId;
-
-        public bool IsCancel(ExecuteStreamRequest request) => request.Cancel;
-
-        public TimeSpan TimeoutOf(ExecuteStreamRequest request) => TimeSpan.FromMilliseconds(request.TimeoutMs);
-
-        public ExecuteStreamResponse Failed(ulong callId, RpcException error) =>
-            new() { CallId = callId, StatusCode = (int)error.StatusCode, StatusDetail = error.Status.Detail, NotRun = SinkContract.NotRun(error) };
     }
 
     public override async Task<PrewarmResponse> Prewarm(PrewarmRequest request, ServerCallContext context)

@@ -50,9 +50,10 @@ public sealed class SchedulerLinkTests : IAsyncLifetime
     private SchedulerLink Link(MultiplexingOptions? options = null) =>
         new(new Protos.V1.Scheduler.SchedulerClient(channel!), Options.Create(options ?? new MultiplexingOptions()));
 
-    private static DispatchRequest Request(string payload, string executionId) => new()
+    private static DispatchRequest Request(string payload, string executionId, string traceparent = "") => new()
     {
         ExecutionId = executionId,
+        Traceparent = traceparent,
         Function = new FunctionSpec { Name = "f", ModuleSha256 = new string('a', 64) },
         Payload = ByteString.CopyFromUtf8(payload),
     };
@@ -64,7 +65,7 @@ public sealed class SchedulerLinkTests : IAsyncLifetime
     {
         using var link = Link();
 
-        var calls = Enumerable.Range(0, 40).Select(i => link.DispatchAsync(Request($"echo {i}", $"exec-{i}"), $"trace-{i}", CancellationToken.None)).ToList();
+        var calls = Enumerable.Range(0, 40).Select(i => link.DispatchAsync(Request($"echo {i}", $"exec-{i}", $"trace-{i}"), CancellationToken.None)).ToList();
         var responses = await Task.WhenAll(calls);
 
         Assert.Equal(Enumerable.Range(0, 40).Select(i => $"echo {i} from exec-{i} in trace-{i} (stream)"), responses.Select(Output));
@@ -72,25 +73,25 @@ public sealed class SchedulerLinkTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_callers_span_travels_as_traceparent_on_the_stream()
+    public async Task The_callers_traceparent_travels_in_the_request_on_the_stream()
     {
         using var link = Link();
         using var span = new Activity("gateway call").SetIdFormat(ActivityIdFormat.W3C).Start();
 
-        await link.DispatchAsync(Request("echo", "exec-1"), span.TraceId.ToString(), CancellationToken.None);
+        await link.DispatchAsync(Request("echo", "exec-1", span.Id!), CancellationToken.None);
 
         Assert.Equal(span.Id, Assert.Single(scheduler.Traceparents));
     }
 
     [Fact]
-    public async Task A_payload_over_the_limit_goes_unary_with_its_trace_id_and_so_does_everything_when_streams_are_off()
+    public async Task A_payload_over_the_limit_goes_unary_with_its_trace_and_so_does_everything_when_streams_are_off()
     {
         using var link = Link(new MultiplexingOptions { MaxStreamedPayloadBytes = 16 });
         using var unaryOnly = Link(new MultiplexingOptions { Enabled = false });
 
-        var large = await link.DispatchAsync(Request("echo and more than sixteen bytes", "exec-large"), "t1", CancellationToken.None);
-        var small = await link.DispatchAsync(Request("echo", "exec-small"), "t2", CancellationToken.None);
-        var off = await unaryOnly.DispatchAsync(Request("echo", "exec-off"), "t3", CancellationToken.None);
+        var large = await link.DispatchAsync(Request("echo and more than sixteen bytes", "exec-large", "t1"), CancellationToken.None);
+        var small = await link.DispatchAsync(Request("echo", "exec-small", "t2"), CancellationToken.None);
+        var off = await unaryOnly.DispatchAsync(Request("echo", "exec-off", "t3"), CancellationToken.None);
 
         Assert.Equal("echo and more than sixteen bytes from exec-large in t1 (unary)", Output(large));
         Assert.Equal("echo from exec-small in t2 (stream)", Output(small));
@@ -104,8 +105,8 @@ public sealed class SchedulerLinkTests : IAsyncLifetime
         scheduler.StreamUnimplemented = true;
         using var link = Link();
 
-        var first = await link.DispatchAsync(Request("echo", "exec-1"), "t", CancellationToken.None);
-        var second = await link.DispatchAsync(Request("echo", "exec-2"), "t", CancellationToken.None);
+        var first = await link.DispatchAsync(Request("echo", "exec-1", "t"), CancellationToken.None);
+        var second = await link.DispatchAsync(Request("echo", "exec-2", "t"), CancellationToken.None);
 
         Assert.Equal("echo from exec-1 in t (unary)", Output(first));
         Assert.Equal("echo from exec-2 in t (unary)", Output(second));
@@ -119,8 +120,8 @@ public sealed class SchedulerLinkTests : IAsyncLifetime
     {
         using var link = Link(new MultiplexingOptions { Enabled = streams });
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => link.DispatchAsync(Request("full", "exec-1"), "t", CancellationToken.None));
-        var after = await link.DispatchAsync(Request("echo", "exec-2"), "t", CancellationToken.None);
+        var error = await Assert.ThrowsAsync<RpcException>(() => link.DispatchAsync(Request("full", "exec-1", "t"), CancellationToken.None));
+        var after = await link.DispatchAsync(Request("echo", "exec-2", "t"), CancellationToken.None);
 
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
         Assert.Equal("the function's queue is full", error.Status.Detail);
@@ -133,7 +134,7 @@ public sealed class SchedulerLinkTests : IAsyncLifetime
     {
         using var link = Link();
         using var giveUp = new CancellationTokenSource();
-        var call = link.DispatchAsync(Request("hang", "exec-1"), "t", giveUp.Token);
+        var call = link.DispatchAsync(Request("hang", "exec-1", "t"), giveUp.Token);
         await scheduler.WaitForHangingAsync(1);
 
         await giveUp.CancelAsync();
@@ -169,7 +170,7 @@ public sealed class SchedulerLinkTests : IAsyncLifetime
         public override Task<DispatchResponse> Dispatch(DispatchRequest request, ServerCallContext context)
         {
             Interlocked.Increment(ref unaryCalls);
-            return AnswerAsync(request, context.RequestHeaders.GetValue("x-trace-id") ?? "", "unary", context.CancellationToken);
+            return AnswerAsync(request, request.Traceparent, "unary", context.CancellationToken);
         }
 
         public override Task DispatchStream(
@@ -183,8 +184,8 @@ public sealed class SchedulerLinkTests : IAsyncLifetime
             Interlocked.Increment(ref streamsOpened);
             return MultiplexedServer.ServeAsync(requestStream, responseStream, context, Envelope.Instance, async (message, call) =>
             {
-                Traceparents.Enqueue(message.Traceparent);
-                var response = await AnswerAsync(message.Request, message.TraceId, "stream", call.Token);
+                Traceparents.Enqueue(message.Request.Traceparent);
+                var response = await AnswerAsync(message.Request, message.Request.Traceparent, "stream", call.Token);
                 return new DispatchStreamResponse { CallId = message.CallId, Response = response };
             }, CancellationToken.None);
         }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Faas.Protos.V1;
 using Faas.Scheduler.Dispatch;
 using Faas.Scheduler.Queues;
@@ -63,6 +64,31 @@ public sealed class DispatcherTests : IDisposable
         Assert.Equal("input", request.Payload.ToStringUtf8());
         var allowed = TimeSpan.FromMilliseconds(function.TimeoutMs) + harness.Settings.WorkerDeadlineGrace;
         Assert.InRange(call.Options.Deadline!.Value, before + allowed, after + allowed);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_execution_id_and_the_callers_traceparent_travel_in_the_request_to_a_pushed_or_a_pulled_sink(bool pushed)
+    {
+        var worker = pushed ? harness.AddSink("a", (_, _) => Ok("done")) : null;
+        harness.PullAnswer = (_, _) => Ok("pulled");
+        using var listener = new ActivityListener { ShouldListenTo = s => s.Name == nameof(DispatcherTests), Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData };
+        ActivitySource.AddActivityListener(listener);
+        using var source = new ActivitySource(nameof(DispatcherTests));
+        using var span = source.StartActivity("gateway call")!;
+
+        await harness.DispatchAsync(Function());
+
+        var call = Assert.Single(worker is null ? harness.SinkManager.Calls : worker.Invoker.Calls);
+        var (executionId, traceparent) = call.Request switch
+        {
+            ExecuteRequest execute => (execute.ExecutionId, execute.Traceparent),
+            RunSinkTaskRequest task => (task.ExecutionId, task.Traceparent),
+            _ => ("", ""),
+        };
+        Assert.Equal(("exec-1", span.Id), (executionId, traceparent));
+        Assert.Empty(call.Options.Headers ?? []); // nothing beside the request
     }
 
     [Fact]

@@ -105,7 +105,7 @@ internal sealed class DispatcherHarness : IDisposable
     };
 
     public Task<DispatchResponse> DispatchAsync(FunctionSpec function, List<string>? started = null, CancellationToken cancellationToken = default) =>
-        Dispatcher.DispatchAsync("exec-1", "trace-1", function, ByteString.CopyFromUtf8("input"), cancellationToken, started is null ? null : w =>
+        Dispatcher.DispatchAsync("exec-1", function, ByteString.CopyFromUtf8("input"), cancellationToken, started is null ? null : w =>
         {
             lock (started)
             {

@@ -4,7 +4,6 @@ using Faas.Worker.Grpc;
 using Faas.Storage.Secrets;
 using Google.Protobuf;
 using Grpc.Core;
-using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
@@ -27,7 +26,7 @@ public sealed class WorkerServiceTests : IAsyncLifetime
     public WorkerServiceTests(WasmFixture runtime) => this.runtime = runtime;
 
     /// <summary>A client that gives each unary call an execution id, as the scheduler does, unless the test sets one.</summary>
-    private Protos.V1.PushedSink.PushedSinkClient Client => new(channel!.Intercept(new ExecutionIds()));
+    private Protos.V1.PushedSink.PushedSinkClient Client => new(channel!);
 
     public async Task InitializeAsync()
     {
@@ -48,8 +47,12 @@ public sealed class WorkerServiceTests : IAsyncLifetime
         channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = app.GetTestServer().CreateHandler() });
     }
 
-    private ExecuteRequest Request(string module, string payload, uint timeoutMs = 5_000) => new()
+    private const string Traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+    private ExecuteRequest Request(string module, string payload, uint timeoutMs = 5_000, string? executionId = null, string traceparent = "") => new()
     {
+        ExecutionId = executionId ?? Guid.CreateVersion7().ToString(),
+        Traceparent = traceparent,
         Function = new FunctionSpec
         {
             Name = "greeter",
@@ -112,11 +115,9 @@ public sealed class WorkerServiceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Execute_passes_execution_and_trace_ids_from_metadata_to_the_function()
+    public async Task Execute_passes_the_execution_id_and_the_trace_of_the_request_to_the_function()
     {
-        var headers = new Metadata { { "x-execution-id", "exec-42" }, { "x-trace-id", "4bf92f3577b34da6a3ce929d0e0e4736" } };
-
-        var response = await Client.ExecuteAsync(Request("print_environ", ""), headers);
+        var response = await Client.ExecuteAsync(Request("print_environ", "", executionId: "exec-42", traceparent: Traceparent));
 
         var environment = response.Output.ToStringUtf8().Split('\0', StringSplitOptions.RemoveEmptyEntries);
         Assert.Contains("FAAS_EXECUTION_ID=exec-42", environment);
@@ -257,15 +258,15 @@ public sealed class WorkerServiceTests : IAsyncLifetime
     {
         using var stream = Client.ExecuteStream();
         var sleep = Request("sleep", "");
-        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 100, Request = sleep, ExecutionId = "exec-100", TimeoutMs = 30_000 });
+        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 100, Request = sleep, TimeoutMs = 30_000 });
         for (ulong id = 1; id <= 5; id++)
         {
-            await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = id, Request = Request("echo", $"call {id}"), ExecutionId = $"exec-{id}", TimeoutMs = 30_000 });
+            await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = id, Request = Request("echo", $"call {id}"), TimeoutMs = 30_000 });
         }
 
         await stream.RequestStream.WriteAsync(new ExecuteStreamRequest
         {
-            CallId = 6, Request = Request("print_environ", ""), ExecutionId = "exec-streamed", TraceId = "4bf92f3577b34da6a3ce929d0e0e4736", TimeoutMs = 30_000,
+            CallId = 6, Request = Request("print_environ", "", executionId: "exec-streamed", traceparent: Traceparent), TimeoutMs = 30_000,
         });
         await stream.RequestStream.CompleteAsync();
 
@@ -299,11 +300,11 @@ public sealed class WorkerServiceTests : IAsyncLifetime
         var malformed = Request("echo", "");
         malformed.Function.ModuleSha256 = "not-a-hash";
 
-        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 1, ExecutionId = "exec-1", Request = unknown, TimeoutMs = 30_000 });
+        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 1, Request = unknown, TimeoutMs = 30_000 });
         var notFound = await NextAsync(stream);
-        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 2, ExecutionId = "exec-2", Request = malformed, TimeoutMs = 30_000 });
+        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 2, Request = malformed, TimeoutMs = 30_000 });
         var invalid = await NextAsync(stream);
-        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 3, ExecutionId = "exec-3", Request = Request("echo", "still here"), TimeoutMs = 30_000 });
+        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 3, Request = Request("echo", "still here"), TimeoutMs = 30_000 });
         var echo = await NextAsync(stream);
 
         Assert.Equal((1ul, (int)StatusCode.NotFound), (notFound.CallId, notFound.StatusCode));
@@ -319,7 +320,7 @@ public sealed class WorkerServiceTests : IAsyncLifetime
         using var stream = Client.ExecuteStream();
         // Two runs hold both slots; the third call waits for a slot, and is given up.
         await HoldBothSlotsAsync(stream);
-        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 3, ExecutionId = "exec-3", Request = Request("echo", ""), TimeoutMs = 30_000 });
+        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 3, Request = Request("echo", ""), TimeoutMs = 30_000 });
         await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 3, Cancel = true });
 
         var cancelled = await NextAsync(stream);
@@ -336,7 +337,7 @@ public sealed class WorkerServiceTests : IAsyncLifetime
         using var stream = Client.ExecuteStream();
         await HoldBothSlotsAsync(stream);
         // No slot frees before this call's own limit passes.
-        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 3, ExecutionId = "exec-3", Request = Request("echo", ""), TimeoutMs = 50 });
+        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 3, Request = Request("echo", ""), TimeoutMs = 50 });
 
         var first = await NextAsync(stream);
         await ReleaseBothSlotsAsync(stream);
@@ -352,7 +353,7 @@ public sealed class WorkerServiceTests : IAsyncLifetime
     {
         for (ulong id = 1; id <= 2; id++)
         {
-            await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = id, ExecutionId = $"exec-{id}", Request = Request("sleep_minute", "", timeoutMs: 120_000), TimeoutMs = 120_000 });
+            await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = id, Request = Request("sleep_minute", "", timeoutMs: 120_000), TimeoutMs = 120_000 });
         }
 
         await WaitUntilAsync(async () => (await Client.GetStatusAsync(new GetStatusRequest())).InFlight == 2);
@@ -399,11 +400,11 @@ public sealed class WorkerServiceTests : IAsyncLifetime
     [Fact]
     public async Task A_call_without_an_execution_id_is_refused_unary_and_on_the_stream()
     {
-        var unary = await Assert.ThrowsAsync<RpcException>(() => new Protos.V1.PushedSink.PushedSinkClient(channel!).ExecuteAsync(Request("echo", "x")).ResponseAsync);
+        var unary = await Assert.ThrowsAsync<RpcException>(() => Client.ExecuteAsync(Request("echo", "x", executionId: "")).ResponseAsync);
 
         using var stream = Client.ExecuteStream();
-        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 1, Request = Request("echo", "x"), TimeoutMs = 30_000 });
-        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 2, Request = Request("echo", "x"), ExecutionId = new string('e', 65), TimeoutMs = 30_000 });
+        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 1, Request = Request("echo", "x", executionId: ""), TimeoutMs = 30_000 });
+        await stream.RequestStream.WriteAsync(new ExecuteStreamRequest { CallId = 2, Request = Request("echo", "x", executionId: new string('e', 65)), TimeoutMs = 30_000 });
         await stream.RequestStream.CompleteAsync();
         var answers = new Dictionary<ulong, ExecuteStreamResponse>();
         while (await stream.ResponseStream.MoveNext(CancellationToken.None))
@@ -416,20 +417,5 @@ public sealed class WorkerServiceTests : IAsyncLifetime
         Assert.Equal((int)StatusCode.InvalidArgument, answers[1].StatusCode);
         Assert.Equal((int)StatusCode.InvalidArgument, answers[2].StatusCode);
         Assert.Contains("1 to 64 visible ASCII characters", answers[2].StatusDetail, StringComparison.Ordinal);
-    }
-
-    private sealed class ExecutionIds : Interceptor
-    {
-        public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(
-            TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
-        {
-            var headers = context.Options.Headers ?? [];
-            if (headers.GetValue("x-execution-id") is null)
-            {
-                headers.Add("x-execution-id", Guid.CreateVersion7().ToString());
-            }
-
-            return continuation(request, new ClientInterceptorContext<TRequest, TResponse>(context.Method, context.Host, context.Options.WithHeaders(headers)));
-        }
     }
 }
