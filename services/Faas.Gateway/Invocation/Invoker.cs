@@ -82,12 +82,9 @@ public sealed class Invoker
         }
 
         var result = response.Result;
-        var status = result.Outcome switch
-        {
-            ExecutionOutcome.Ok => ExecutionStatus.Succeeded,
-            ExecutionOutcome.Timeout => ExecutionStatus.TimedOut,
-            _ => ExecutionStatus.Failed,
-        };
+        var status = result.Succeeded() ? ExecutionStatus.Succeeded
+            : result.Outcome == ExecutionOutcome.Timeout ? ExecutionStatus.TimedOut
+            : ExecutionStatus.Failed;
         await RecordAsync(function, executionId, createdAt, payload.Length, status, response, (long)response.QueueMicros, result.Error, traceId).ConfigureAwait(false);
         Count(name, status.ToString(), started);
 

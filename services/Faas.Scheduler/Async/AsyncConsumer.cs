@@ -341,8 +341,8 @@ public sealed partial class AsyncConsumer : BackgroundService
         await (run.Running?.SettleAsync() ?? Task.CompletedTask).ConfigureAwait(false); // at once unless the journal's backlog is full
         var finishedAt = timeProvider.GetUtcNow();
         var result = run.Response?.Result;
-        var outcome = result is null ? "WORKER_FAILED" : OutcomeName(result.Outcome);
-        var succeeded = result?.Outcome == ExecutionOutcome.Ok;
+        var outcome = result is null ? "WORKER_FAILED" : result.Outcome.Name();
+        var succeeded = result?.Succeeded() == true;
         var error = result is null ? run.Failure : result.DescribeFailure(spec.TimeoutMs, spec.MemoryMb);
         var attemptRecord = new ExecutionAttempt(attempt, run.StartedAt, finishedAt, result?.Worker ?? run.Worker, outcome, succeeded ? "" : error, result?.ExitCode ?? 0, (long)(result?.RunMicros ?? 0));
         var finished = Base(invocation, ExecutionStatus.Succeeded) with
@@ -436,17 +436,6 @@ public sealed partial class AsyncConsumer : BackgroundService
             string.IsNullOrEmpty(invocation.IdempotencyKey) ? null : invocation.IdempotencyKey,
             string.IsNullOrEmpty(invocation.CallbackUrl) ? null : invocation.CallbackUrl);
     }
-
-    private static string OutcomeName(ExecutionOutcome outcome) => outcome switch
-    {
-        ExecutionOutcome.Ok => "OK",
-        ExecutionOutcome.ExitedNonZero => "EXITED_NON_ZERO",
-        ExecutionOutcome.Trapped => "TRAPPED",
-        ExecutionOutcome.Timeout => "TIMEOUT",
-        ExecutionOutcome.OutOfMemory => "OUT_OF_MEMORY",
-        ExecutionOutcome.InstantiationFailed => "INSTANTIATION_FAILED",
-        _ => "FAILED",
-    };
 
     private static long Micros(TimeSpan span) => Math.Max(0, span.Ticks / 10);
 

@@ -157,20 +157,20 @@ public sealed partial class Dispatcher
         {
             // The sink refused before running anything (JOB mode without a container runtime, a module store it
             // cannot reach): the caller hears why; an asynchronous invocation spends an attempt and backs off.
-            LogWorkerCallFailed(logger, sink.Name, executionId, ex.Status.Detail);
+            LogSinkCallFailed(logger, sink.Name, executionId, ex.Status.Detail);
             throw new SinkCouldNotRunException(sink.Name, ex.Status.Detail, ex);
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.Aborted)
         {
             // The sink ran it and lost the result (a container that ended without one): its fate is unknown, and the
             // sink is fine, so an asynchronous invocation backs off before it runs again.
-            LogWorkerCallFailed(logger, sink.Name, executionId, ex.Status.Detail);
+            LogSinkCallFailed(logger, sink.Name, executionId, ex.Status.Detail);
             throw new WorkerFailedException(sink.Name, ex.Status.Detail, ex);
         }
         catch (RpcException ex) when (NeverReachedWorker(ex))
         {
             // The request never left: the function did not run, so another sink may take it.
-            LogWorkerUnreachable(logger, sink.Name, executionId, ex.Status.Detail);
+            LogSinkUnreachable(logger, sink.Name, executionId, ex.Status.Detail);
             return null;
         }
         catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown)
@@ -190,7 +190,7 @@ public sealed partial class Dispatcher
     /// </summary>
     private ExecuteResponse? RetryIfIdempotent(Sink sink, string executionId, FunctionSpec function, Exception error, string logReason, string failure, string retryReason)
     {
-        LogWorkerCallFailed(logger, sink.Name, executionId, logReason);
+        LogSinkCallFailed(logger, sink.Name, executionId, logReason);
         if (!function.Idempotent)
         {
             throw new WorkerFailedException(sink.Name, failure, error, sinkLost: true);
@@ -231,12 +231,12 @@ public sealed partial class Dispatcher
             // The sink manager is down (restarting): the task never left, so nothing ran and no attempt is spent. Were it
             // taken for a sink lost mid-call, an asynchronous invocation would be retried at once, again and again, and
             // use up its retries in the moment the sink manager is away.
-            LogWorkerUnreachable(logger, PulledWorkerName, executionId, ex.Status.Detail);
+            LogSinkUnreachable(logger, PulledWorkerName, executionId, ex.Status.Detail);
             throw new NoWorkerAvailableException($"The sink manager could not be reached: {ex.Status.Detail}");
         }
         catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.DeadlineExceeded)
         {
-            LogWorkerCallFailed(logger, PulledWorkerName, executionId, ex.Status.Detail);
+            LogSinkCallFailed(logger, PulledWorkerName, executionId, ex.Status.Detail);
             throw new WorkerFailedException(PulledWorkerName, ex.Status.Detail, ex, sinkLost: ex.StatusCode != StatusCode.DeadlineExceeded);
         }
     }
@@ -261,12 +261,12 @@ public sealed partial class Dispatcher
         return false;
     }
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Worker {Worker} is unreachable; execution {ExecutionId} goes elsewhere: {Reason}")]
-    private static partial void LogWorkerUnreachable(ILogger logger, string worker, string executionId, string reason);
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Sink {Sink} is unreachable; execution {ExecutionId} goes elsewhere: {Reason}")]
+    private static partial void LogSinkUnreachable(ILogger logger, string sink, string executionId, string reason);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Execution {ExecutionId} of an idempotent function runs again elsewhere: sink {Sink} was lost mid-call")]
     private static partial void LogRetryElsewhere(ILogger logger, string executionId, string sink);
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Worker {Worker} failed execution {ExecutionId}: {Reason}")]
-    private static partial void LogWorkerCallFailed(ILogger logger, string worker, string executionId, string reason);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Sink {Sink} failed execution {ExecutionId}: {Reason}")]
+    private static partial void LogSinkCallFailed(ILogger logger, string sink, string executionId, string reason);
 }

@@ -19,7 +19,7 @@ internal sealed class SinkRegistryState
 
     public Lock Gate { get; } = new();
 
-    public Dictionary<string, Sink> Sinks { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, SinkMember> Sinks { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Sinks that left or were deleted, so their heartbeats learn it (rather than NOT_FOUND), until forgotten.</summary>
     public Dictionary<string, DateTimeOffset> Tombstones { get; } = new(StringComparer.Ordinal);
@@ -42,7 +42,7 @@ internal sealed class SinkRegistryState
         Interlocked.Exchange(ref changed, NewSignal()).TrySetResult();
     }
 
-    public Sink GetLocked(string sinkId) =>
+    public SinkMember GetLocked(string sinkId) =>
         Sinks.TryGetValue(sinkId, out var sink)
             ? sink
             : throw new RpcException(new Status(StatusCode.NotFound, Tombstones.ContainsKey(sinkId)
@@ -50,7 +50,7 @@ internal sealed class SinkRegistryState
                 : $"There is no sink {sinkId}."));
 
     /// <summary>The sink, when it exists and <paramref name="credentialId"/> may act as it.</summary>
-    public Sink GetAuthorizedLocked(Guid credentialId, string sinkId)
+    public SinkMember GetAuthorizedLocked(Guid credentialId, string sinkId)
     {
         var sink = GetLocked(sinkId);
         Authorize(sink, credentialId);
@@ -58,7 +58,7 @@ internal sealed class SinkRegistryState
     }
 
     /// <summary>A sink may only act as itself: a sink of another credential is as good as unknown.</summary>
-    public static void Authorize(Sink sink, Guid credentialId)
+    public static void Authorize(SinkMember sink, Guid credentialId)
     {
         if (credentialId != Guid.Empty && sink.CredentialId != credentialId)
         {

@@ -35,7 +35,7 @@ internal sealed partial class SinkRoster
     {
         var now = time.GetUtcNow();
         string? replaced = null;
-        Sink sink;
+        SinkMember sink;
         lock (state.Gate)
         {
             if (state.Sinks.Values.FirstOrDefault(s => s.Name == request.Name) is { } existing)
@@ -181,7 +181,7 @@ internal sealed partial class SinkRoster
     // ---- under the lock (the sweep removes sinks too) ---------------------------------------------------------------
 
     /// <summary>The sink leaves (a tombstone remembers it); what it held goes elsewhere.</summary>
-    public void RemoveLocked(Sink sink, string reason, DateTimeOffset now)
+    public void RemoveLocked(SinkMember sink, string reason, DateTimeOffset now)
     {
         state.Sinks.Remove(sink.Id);
         state.Tombstones[sink.Id] = now;
@@ -196,7 +196,7 @@ internal sealed partial class SinkRoster
 
     // ---- internals --------------------------------------------------------------------------------------------------
 
-    private static Sink NewSink(Guid credentialId, RegisterSinkRequest request, DateTimeOffset now) => new()
+    private static SinkMember NewSink(Guid credentialId, RegisterSinkRequest request, DateTimeOffset now) => new()
     {
         Id = Guid.NewGuid().ToString("N"),
         Name = request.Name,

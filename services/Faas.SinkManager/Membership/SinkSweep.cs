@@ -54,7 +54,7 @@ internal sealed partial class SinkSweep
     /// Moves the sink on by its silence and its drain: offline, or removed. True when it did (what it held went
     /// elsewhere then); false when it stays as it is.
     /// </summary>
-    private bool AdvanceStateLocked(Sink sink, DateTimeOffset now)
+    private bool AdvanceStateLocked(SinkMember sink, DateTimeOffset now)
     {
         var silentFor = now - sink.LastHeartbeatAt;
         switch (sink.State)
@@ -80,7 +80,7 @@ internal sealed partial class SinkSweep
         }
     }
 
-    private void MarkOfflineLocked(Sink sink, TimeSpan silentFor)
+    private void MarkOfflineLocked(SinkMember sink, TimeSpan silentFor)
     {
         sink.State = SinkState.SinkOffline;
         wentOffline.Add(1);

@@ -208,7 +208,7 @@ internal sealed partial class TaskBroker
     }
 
     /// <summary>Every task the sink holds goes elsewhere (the sink left, or went offline); each counts as a delivery.</summary>
-    public void TakeBackAllLocked(Sink sink, string reason)
+    public void TakeBackAllLocked(SinkMember sink, string reason)
     {
         foreach (var task in sink.Held.Values.ToList())
         {
@@ -217,7 +217,7 @@ internal sealed partial class TaskBroker
     }
 
     /// <summary>Tasks the sink did not acknowledge in time, or whose lease expired, go elsewhere.</summary>
-    public void TakeBackExpiredLocked(Sink sink, DateTimeOffset now)
+    public void TakeBackExpiredLocked(SinkMember sink, DateTimeOffset now)
     {
         foreach (var task in sink.Held.Values.ToList())
         {
@@ -311,7 +311,7 @@ internal sealed partial class TaskBroker
             : $"No online sink runs '{runtime}' functions in {mode} mode.";
     }
 
-    private BrokeredTask? PickLocked(Sink sink)
+    private BrokeredTask? PickLocked(SinkMember sink)
     {
         var room = Math.Min(sink.Capacity.MemoryMb - sink.HeldMemoryMb, sink.MaxFunctionMemoryMb);
         BrokeredTask? oldest = null;
@@ -342,11 +342,11 @@ internal sealed partial class TaskBroker
         return oldest;
     }
 
-    private bool AnotherSinkCouldTake(BrokeredTask task, Sink except) =>
+    private bool AnotherSinkCouldTake(BrokeredTask task, SinkMember except) =>
         state.Sinks.Values.Any(s => s != except && s.State == SinkState.SinkOnline && s.Connection is not null
             && s.CanRun(task.Runtime, task.Request.Function.Mode, task.MemoryMb));
 
-    private void AssignLocked(Sink sink, BrokeredTask task, DateTimeOffset now)
+    private void AssignLocked(SinkMember sink, BrokeredTask task, DateTimeOffset now)
     {
         DequeueLocked(task);
         task.HeldBy = sink;
@@ -377,7 +377,7 @@ internal sealed partial class TaskBroker
         LeaseMs = (uint)(task.Request.Function.TimeoutMs + options.LeaseGrace.TotalMilliseconds),
     };
 
-    private void TakeBackLocked(Sink sink, BrokeredTask task, string reason, bool countsAsDelivery)
+    private void TakeBackLocked(SinkMember sink, BrokeredTask task, string reason, bool countsAsDelivery)
     {
         ReleaseHoldLocked(sink, task);
         if (task.Abandoned)
@@ -404,7 +404,7 @@ internal sealed partial class TaskBroker
         QueueLocked(task, front: true);
     }
 
-    private void ReleaseHoldLocked(Sink sink, BrokeredTask task)
+    private void ReleaseHoldLocked(SinkMember sink, BrokeredTask task)
     {
         if (sink.Held.Remove(task.DeliveryId))
         {
@@ -445,7 +445,7 @@ internal sealed partial class TaskBroker
         task.Node = null;
     }
 
-    private (Sink Sink, BrokeredTask Task) HeldLocked(Guid credentialId, string sinkId, string taskId)
+    private (SinkMember Sink, BrokeredTask Task) HeldLocked(Guid credentialId, string sinkId, string taskId)
     {
         var sink = state.GetAuthorizedLocked(credentialId, sinkId);
         return sink.Held.TryGetValue(taskId, out var task)

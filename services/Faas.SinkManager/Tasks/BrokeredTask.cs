@@ -30,7 +30,7 @@ internal sealed class BrokeredTask
     /// <summary>The queue it waits in, and its node there, while pending.</summary>
     public LinkedListNode<BrokeredTask>? Node { get; set; }
 
-    public Sink? HeldBy { get; set; }
+    public SinkMember? HeldBy { get; set; }
 
     /// <summary>The id of the current delivery (what the sink acknowledges and completes): a new one per delivery, so a
     /// sink that lost a task cannot complete its next delivery by mistake.</summary>

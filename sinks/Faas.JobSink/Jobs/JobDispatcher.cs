@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Faas.Protos.V1;
+using Faas.Sinks.Client;
 using Faas.Storage.Secrets;
 using Google.Protobuf;
-using DomainOutcome = Faas.Wasm.Execution.ExecutionOutcome;
 
 namespace Faas.JobSink.Jobs;
 
@@ -72,7 +72,7 @@ public sealed partial class JobDispatcher
             }, onStarted, cancellationToken).ConfigureAwait(false);
             var response = new ExecuteResponse
             {
-                Outcome = ToProto(run.Outcome),
+                Outcome = run.Outcome.ToProto(),
                 Output = ByteString.CopyFrom(run.Output.Span),
                 ExitCode = run.ExitCode,
                 Error = run.Error ?? "",
@@ -111,17 +111,6 @@ public sealed partial class JobDispatcher
             duration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, tags);
         }
     }
-
-    private static ExecutionOutcome ToProto(DomainOutcome outcome) => outcome switch
-    {
-        DomainOutcome.Ok => ExecutionOutcome.Ok,
-        DomainOutcome.ExitedNonZero => ExecutionOutcome.ExitedNonZero,
-        DomainOutcome.Trapped => ExecutionOutcome.Trapped,
-        DomainOutcome.Timeout => ExecutionOutcome.Timeout,
-        DomainOutcome.OutOfMemory => ExecutionOutcome.OutOfMemory,
-        DomainOutcome.InstantiationFailed => ExecutionOutcome.InstantiationFailed,
-        _ => ExecutionOutcome.Unspecified,
-    };
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Debug, Message = "Execution {ExecutionId} of {Function} ran in {Container}: {Outcome} in {ElapsedMs:F1} ms")]
     private static partial void LogJobFinished(ILogger logger, string executionId, string function, string container, string outcome, double elapsedMs);

@@ -3,11 +3,10 @@ using Faas.Protos.V1;
 using Faas.Wasm.Execution;
 using Faas.Wasm.Modules;
 using Faas.ServiceDefaults.Tracing;
+using Faas.Sinks.Client;
 using Faas.Storage.Secrets;
 using Google.Protobuf;
 using Grpc.Core;
-using DomainOutcome = Faas.Wasm.Execution.ExecutionOutcome;
-using ProtoOutcome = Faas.Protos.V1.ExecutionOutcome;
 
 namespace Faas.Worker.Grpc;
 
@@ -79,16 +78,5 @@ internal static class ExecutionMapping
         RunMicros = (ulong)result.RunMicros,
         HandlerMicros = (ulong)(handlerTime.Ticks / TimeSpan.TicksPerMicrosecond),
         Cold = result.Cold,
-    };
-
-    public static ProtoOutcome ToProto(this DomainOutcome outcome) => outcome switch
-    {
-        DomainOutcome.Ok => ProtoOutcome.Ok,
-        DomainOutcome.ExitedNonZero => ProtoOutcome.ExitedNonZero,
-        DomainOutcome.Trapped => ProtoOutcome.Trapped,
-        DomainOutcome.Timeout => ProtoOutcome.Timeout,
-        DomainOutcome.OutOfMemory => ProtoOutcome.OutOfMemory,
-        DomainOutcome.InstantiationFailed => ProtoOutcome.InstantiationFailed,
-        _ => ProtoOutcome.Unspecified,
     };
 }

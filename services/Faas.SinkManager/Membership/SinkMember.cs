@@ -6,7 +6,7 @@ using Google.Protobuf.WellKnownTypes;
 namespace Faas.SinkManager.Membership;
 
 /// <summary>One sink as the sink manager knows it. Every field is read and written under the registry's lock.</summary>
-internal sealed class Sink
+internal sealed class SinkMember
 {
     public required string Id { get; init; }
 
