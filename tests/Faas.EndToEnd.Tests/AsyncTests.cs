@@ -35,7 +35,7 @@ public sealed class AsyncTests(MeshFixture mesh)
         var attempt = Assert.Single(execution.GetProperty("attempts").EnumerateArray());
         Assert.Equal(1, attempt.GetProperty("number").GetInt32());
         Assert.Equal("OK", attempt.GetProperty("outcome").GetString());
-        Assert.StartsWith("runtime-", attempt.GetProperty("worker").GetString());
+        Assert.StartsWith("worker-", attempt.GetProperty("worker").GetString());
         Assert.True(execution.GetProperty("hasOutput").GetBoolean());
 
         using var output = await mesh.Rest.GetAsync($"/v1/executions/{id}/output");

@@ -68,7 +68,7 @@ public sealed class InvokeTests(MeshFixture mesh)
         Assert.Equal(1u, execution.Version);
         Assert.Equal(5ul, execution.InputBytes);
         Assert.Equal(5ul, execution.OutputBytes);
-        Assert.StartsWith("runtime-", execution.Worker);
+        Assert.StartsWith("worker-", execution.Worker);
         Assert.Equal(32, execution.TraceId.Length);
         Assert.True(execution.RunMicros > 0);
 

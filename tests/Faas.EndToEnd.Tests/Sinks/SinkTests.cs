@@ -248,7 +248,7 @@ public sealed class SinkTests(SinkMeshFixture mesh) : IClassFixture<SinkMeshFixt
             Assert.Equal($"small {i}", await smallResponse.Content.ReadAsStringAsync());
             var id = smallResponse.Headers.GetValues("x-execution-id").Single();
             var execution = await MeshFixture.EventuallyAsync(() => ExecutionAsync(id), e => e.TryGetProperty("worker", out _));
-            Assert.StartsWith("runtime-", execution.GetProperty("worker").GetString());
+            Assert.StartsWith("worker-", execution.GetProperty("worker").GetString());
         }
     }
 

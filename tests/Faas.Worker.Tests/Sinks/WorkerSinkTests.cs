@@ -2,6 +2,7 @@ using Faas.Protos.V1;
 using Faas.Wasm.Modules;
 using Faas.Sinks.Client;
 using Faas.Sinks.Client.Tests;
+using Faas.Wasm.Tests;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
@@ -10,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 
-namespace Faas.Wasm.Tests.Sinks;
+namespace Faas.Worker.Tests.Sinks;
 
 /// <summary>The worker registering with a (fake) sink manager: pushed to, pulling, or not registering at all.</summary>
 [Collection(WasmCollection.Name)]

@@ -2,6 +2,7 @@ using Faas.Protos.V1;
 using Faas.Wasm.Modules;
 using Faas.Worker.Grpc;
 using Faas.Storage.Secrets;
+using Faas.Wasm.Tests;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -10,7 +11,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace Faas.Wasm.Tests.Grpc;
+namespace Faas.Worker.Tests.Grpc;
 
 /// <summary>The worker's gRPC surface, in process: a TestServer running the worker's services with in-memory modules.</summary>
 [Collection(WasmCollection.Name)]
