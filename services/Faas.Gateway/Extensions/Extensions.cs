@@ -53,6 +53,7 @@ public static class Extensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BuildWaiter>());
         builder.Services.AddSingleton<ToolchainDirectory>();
         builder.Services.AddSingleton<RunnableVersions>();
+        builder.Services.AddSingleton<IRunnableVersions>(sp => sp.GetRequiredService<RunnableVersions>());
         builder.Services.AddSingleton<Invoker>();
         builder.AddCallbackDestinations();
         builder.Services.AddSingleton<Enqueuer>();

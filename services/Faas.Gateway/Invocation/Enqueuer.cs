@@ -29,7 +29,7 @@ public sealed class Enqueuer
     private const int MaxIdempotencyKeyLength = 255;
     private const int MaxCallbackUrlLength = 2048;
 
-    private readonly RunnableVersions versions;
+    private readonly IRunnableVersions versions;
     private readonly ReliableQueues queues;
     private readonly ExecutionJournal journal;
     private readonly ExecutionStore executions;
@@ -39,7 +39,7 @@ public sealed class Enqueuer
     private readonly Counter<long> enqueued;
 
     public Enqueuer(
-        RunnableVersions versions, ReliableQueues queues, ExecutionJournal journal, ExecutionStore executions, TimeProvider timeProvider,
+        IRunnableVersions versions, ReliableQueues queues, ExecutionJournal journal, ExecutionStore executions, TimeProvider timeProvider,
         IOptions<GatewayOptions> options, DestinationPolicy destinations, IMeterFactory meterFactory)
     {
         this.destinations = destinations;

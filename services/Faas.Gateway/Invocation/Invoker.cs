@@ -19,7 +19,7 @@ namespace Faas.Gateway.Invocation;
 /// </summary>
 public sealed class Invoker
 {
-    private readonly RunnableVersions versions;
+    private readonly IRunnableVersions versions;
     private readonly SchedulerLink scheduler;
     private readonly ExecutionRecorder recorder;
     private readonly TimeProvider timeProvider;
@@ -28,7 +28,7 @@ public sealed class Invoker
     private readonly Histogram<double> latency;
 
     public Invoker(
-        RunnableVersions versions, SchedulerLink scheduler, ExecutionRecorder recorder,
+        IRunnableVersions versions, SchedulerLink scheduler, ExecutionRecorder recorder,
         TimeProvider timeProvider, IOptions<GatewayOptions> options, IMeterFactory meterFactory)
     {
         this.versions = versions;

@@ -5,12 +5,19 @@ using Faas.Storage.Postgres;
 
 namespace Faas.Gateway.Invocation;
 
+/// <summary>The version an invocation runs (see <see cref="RunnableVersions"/>); what the invoke paths depend on.</summary>
+public interface IRunnableVersions
+{
+    /// <summary>The pinned version, or for <paramref name="version"/> 0 the newest READY one; throws when there is none.</summary>
+    ValueTask<FunctionVersion> ResolveAsync(Guid tenantId, string name, int version, CancellationToken cancellationToken);
+}
+
 /// <summary>
 /// The version an invocation runs, from the in-memory registry: the pinned one, or the newest READY one (a
 /// newer version still building, or failed, is not live). When there is none, says why: no such function
 /// or version (NOT_FOUND), or nothing built yet (FAILED_PRECONDITION, naming the latest version's state).
 /// </summary>
-public sealed class RunnableVersions(FunctionRegistry registry, FunctionStore functions)
+public sealed class RunnableVersions(FunctionRegistry registry, FunctionStore functions) : IRunnableVersions
 {
     public async ValueTask<FunctionVersion> ResolveAsync(Guid tenantId, string name, int version, CancellationToken cancellationToken)
     {
