@@ -86,7 +86,7 @@ public sealed class Invoker
             : result.Outcome == ExecutionOutcome.Timeout ? ExecutionStatus.TimedOut
             : ExecutionStatus.Failed;
         await RecordAsync(function, executionId, createdAt, payload.Length, status, response, (long)response.QueueMicros, result.Error, traceId).ConfigureAwait(false);
-        Count(name, status.ToString(), started);
+        Count(name, StatusTag(status), started);
 
         return status == ExecutionStatus.Succeeded
             ? new InvocationResult(id, result.Output.Memory)
@@ -134,6 +134,14 @@ public sealed class Invoker
             createdAt, timeProvider.GetUtcNow(), queueMicros, (long)(result?.RunMicros ?? 0), inputBytes,
             result?.Output.Length ?? 0, result?.ExitCode ?? 0, error, result?.StderrTail ?? "", result?.Worker ?? "", traceId));
     }
+
+    /// <summary>The <c>status</c> tag of a run that answered: the same words as a dispatch that did not (<see cref="Classify"/>).</summary>
+    private static string StatusTag(ExecutionStatus status) => status switch
+    {
+        ExecutionStatus.Succeeded => "succeeded",
+        ExecutionStatus.TimedOut => "timed_out",
+        _ => "failed",
+    };
 
     private void Count(string function, string status, long started)
     {

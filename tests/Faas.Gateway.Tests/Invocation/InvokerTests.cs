@@ -155,7 +155,7 @@ public sealed class InvokerTests : IDisposable
                 Guid.Parse(id), TenantId, function.FunctionId, "resize", 3, ExecutionStatus.Succeeded, Now, Now.AddMilliseconds(40),
                 QueueMicros: 1_500, RunMicros: 2_500, InputBytes: 5, OutputBytes: 7, ExitCode: 0, Error: "", StderrTail: "", Worker: "sink-a/w1", TraceId: ""),
             Record());
-        Assert.Equal([("resize", "Succeeded")], counted);
+        Assert.Equal([("resize", "succeeded")], counted);
         Assert.Equal([(TenantId, "resize", 0)], versions.Lookups);
     }
 
@@ -305,7 +305,7 @@ public sealed class InvokerTests : IDisposable
         Assert.Equal(
             (ExecutionStatus.TimedOut, "the run was stopped", "sink-b/w4", 300L, 5_000_000L, "working..."),
             (record.Status, record.Error, record.Worker, record.QueueMicros, record.RunMicros, record.StderrTail));
-        Assert.Equal([("resize", "TimedOut")], counted);
+        Assert.Equal([("resize", "timed_out")], counted);
     }
 
     [Fact]
@@ -330,7 +330,7 @@ public sealed class InvokerTests : IDisposable
         Assert.Equal(
             (ExecutionStatus.Failed, 3, "unwrap on None", "thread 'main' panicked", "sink-a/w2", 7L),
             (record.Status, record.ExitCode, record.Error, record.StderrTail, record.Worker, record.OutputBytes));
-        Assert.Equal([("resize", "Failed")], counted);
+        Assert.Equal([("resize", "failed")], counted);
     }
 
     [Fact]
