@@ -24,9 +24,10 @@ public sealed record JobRunnerBuild(string ProjectPath, string OutputDirectory)
     {
         var projectDirectory = Path.GetDirectoryName(Path.GetFullPath(projectPath))!;
         var repository = FindRepository(projectDirectory);
-        var runtimeLibrary = Path.Combine(Path.GetDirectoryName(projectDirectory)!, "Faas.Wasm");
+        // The execution core it is built from: a change there is a new job runner.
+        var executionCore = Path.Combine(repository, "lib", "Faas.Wasm");
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var file in SourcesOf(projectDirectory).Concat(SourcesOf(runtimeLibrary))
+        foreach (var file in SourcesOf(projectDirectory).Concat(SourcesOf(executionCore))
             .Concat(SharedSettings.Select(s => Path.Combine(repository, s)).Where(File.Exists)))
         {
             hash.AppendData(Encoding.UTF8.GetBytes(Path.GetRelativePath(repository, file) + "\n"));
