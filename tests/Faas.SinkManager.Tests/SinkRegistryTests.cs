@@ -135,6 +135,20 @@ public sealed class SinkRegistryTests : IDisposable
     }
 
     [Fact]
+    public void A_small_task_goes_to_a_sink_with_less_free_memory_than_the_smallest_class()
+    {
+        var sink = Register("tight", slots: 4, memoryMb: 96);
+        var tasks = Connect(sink);
+
+        Enqueue(memoryMb: 64, execution: "first");
+        Enqueue(memoryMb: 32, execution: "second"); // 32 MB free: less than the 64 MB class, enough for this task
+        Enqueue(memoryMb: 16, execution: "third"); // nothing free: it waits
+
+        Assert.Equal(["first", "second"], Delivered(tasks).Select(t => t.ExecutionId));
+        Assert.Equal(1u, registry.Snapshot().PendingTasks["javascript"]);
+    }
+
+    [Fact]
     public void A_sink_holds_no_more_tasks_than_its_slots()
     {
         var id = Register("a", slots: 2);

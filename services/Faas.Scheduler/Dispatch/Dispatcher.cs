@@ -64,7 +64,7 @@ public sealed partial class Dispatcher
     {
         using var tenantLease = await tenants.EnterAsync(function.TenantId, cancellationToken).ConfigureAwait(false);
         var queueKey = $"{function.TenantId}/{function.Name}";
-        var queue = queues.Get(queueKey, (int)function.MaxConcurrency, (int)function.QueueCapacity);
+        var queue = queues.Get(queueKey, (int)Math.Max(1, function.MaxConcurrency), (int)function.QueueCapacity);
         var (slot, waited) = await EnterFunctionQueueAsync(queue, queueKey, cancellationToken).ConfigureAwait(false);
         try
         {

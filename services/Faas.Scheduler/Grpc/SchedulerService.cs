@@ -45,6 +45,11 @@ public sealed class SchedulerService(Dispatcher dispatcher, IHostApplicationLife
             throw new RpcException(new Status(StatusCode.InvalidArgument, "A dispatch needs its execution id (execution_id)."));
         }
 
+        if (!Guid.TryParse(request.Function.TenantId, out _))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"A dispatch needs its function's tenant id (a UUID); got '{request.Function.TenantId}'."));
+        }
+
         try
         {
             return await dispatcher.DispatchAsync(request.ExecutionId, request.Function, request.Payload, cancellationToken).ConfigureAwait(false);

@@ -324,9 +324,9 @@ internal sealed partial class TaskBroker
 
             foreach (var (memoryClass, queue) in classes)
             {
-                if (memoryClass / 2 >= room)
+                if (memoryClass > MemoryClass(1) && memoryClass / 2 >= room)
                 {
-                    break; // every task of this class and above needs more than the room
+                    break; // every task of this class (above half of it) and above needs more than the room
                 }
 
                 if (queue.First?.Value is { } head && head.MemoryMb <= room

@@ -58,6 +58,26 @@ public sealed class SchedulerServiceTests : IDisposable
         Assert.Equal((0, 0), (worker.Calls, harness.Tenants.Held));
     }
 
+    [Theory]
+    [InlineData("", "", "A dispatch needs its execution id (execution_id).")]
+    [InlineData("3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c", "tenant-1", "A dispatch needs its function's tenant id (a UUID); got 'tenant-1'.")]
+    public async Task A_request_without_its_execution_id_or_with_a_bad_tenant_is_an_invalid_argument(string executionId, string tenantId, string detail)
+    {
+        var worker = harness.AddSink("a", (_, _) => Ok("never"));
+        var function = Function();
+        if (tenantId.Length > 0)
+        {
+            function.TenantId = tenantId;
+        }
+
+        var request = Request(function);
+        request.ExecutionId = executionId;
+        var error = await Assert.ThrowsAsync<RpcException>(() => Service().Dispatch(request, new TestServerCallContext()));
+
+        Assert.Equal((StatusCode.InvalidArgument, detail), (error.StatusCode, error.Status.Detail));
+        Assert.Equal((0, 0), (worker.Calls, harness.Tenants.Held));
+    }
+
     [Fact]
     public async Task A_full_function_queue_is_resource_exhausted_with_a_retry_after()
     {
