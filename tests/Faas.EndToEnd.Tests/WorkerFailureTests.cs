@@ -66,9 +66,10 @@ public sealed class WorkerFailureTests : IAsyncLifetime
     [Fact]
     public async Task An_idempotent_function_whose_worker_dies_mid_call_runs_again_on_the_other_and_the_caller_gets_its_result()
     {
-        await DeployAsync("idempotent-busy", "busy", new { timeoutMs = 30_000, idempotent = true });
+        // doze runs 5 s: long enough to be seen in flight on a loaded machine (a 1 s run could end between two looks).
+        await DeployAsync("idempotent-doze", "doze", new { timeoutMs = 30_000, idempotent = true });
 
-        var call = rest.PostAsync("/v1/functions/idempotent-busy:invoke", new StringContent(""));
+        var call = rest.PostAsync("/v1/functions/idempotent-doze:invoke", new StringContent(""));
         var victim = await MeshFixture.EventuallyAsync(
             async () => await BusyWorkerAsync(),
             name => name is not null,
@@ -81,7 +82,7 @@ public sealed class WorkerFailureTests : IAsyncLifetime
 
         using var response = await call.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-        Assert.Equal("done", await response.Content.ReadAsStringAsync());
+        Assert.Equal("awake", await response.Content.ReadAsStringAsync());
         var id = response.Headers.GetValues("x-execution-id").Single();
         var execution = await MeshFixture.EventuallyAsync(
             async () => await rest.GetFromJsonAsync<System.Text.Json.JsonElement>($"/v1/executions/{id}"),
