@@ -4,6 +4,7 @@ using System.Diagnostics.Metrics;
 using Faas.Gateway.Errors;
 using Faas.Gateway.Invocation;
 using Faas.Gateway.Tests.Fakes;
+using Faas.Scheduler.Tests.Fakes;
 using Faas.Protos.V1;
 using Faas.ServiceDefaults.Multiplexing;
 using Faas.Storage.Executions;
