@@ -43,6 +43,26 @@ public static class SinkContract
     /// <summary>Whether the sink said the function did not run.</summary>
     public static bool NotRun(Grpc.Core.RpcException error) => error.Trailers.GetValue(NotRunTrailer) is not null;
 
+    /// <summary>A call to a sink whose connection could not be made (refused, reset while connecting): nothing was sent, so another sink may take it.</summary>
+    public static bool NeverReached(Grpc.Core.RpcException error)
+    {
+        if (error.StatusCode != Grpc.Core.StatusCode.Unavailable)
+        {
+            return false;
+        }
+
+        for (var inner = error.Status.DebugException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is System.Net.Http.HttpRequestException { HttpRequestError: System.Net.Http.HttpRequestError.ConnectionError }
+                or System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The runtime the function needs: <c>wasm</c> unless it names another.</summary>
     public static string RuntimeName(this FunctionSpec function) => string.IsNullOrEmpty(function.Runtime) ? DefaultRuntime : function.Runtime;
 

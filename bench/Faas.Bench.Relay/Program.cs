@@ -5,7 +5,7 @@
 // placement and the execution record.
 using System.ComponentModel.DataAnnotations;
 using Faas.Bench.Relay;
-using Faas.Scheduler.Sinks;
+using Faas.Sinks.Client;
 using Faas.ServiceDefaults.Multiplexing;
 using Faas.ServiceDefaults.ServiceIdentity;
 

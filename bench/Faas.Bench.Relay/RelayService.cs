@@ -1,5 +1,4 @@
 using Faas.Protos.V1;
-using Faas.Scheduler.Sinks;
 using Faas.ServiceDefaults.Multiplexing;
 using Faas.Sinks.Client;
 using Grpc.Core;

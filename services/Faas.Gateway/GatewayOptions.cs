@@ -5,6 +5,13 @@ namespace Faas.Gateway;
 /// <summary>Limits of the public edge (section "Gateway").</summary>
 public sealed class GatewayOptions
 {
+    /// <summary>
+    /// How a synchronous invoke of a warm function reaches its sink: <c>Direct</c> (one hop, on slot leases from the
+    /// scheduler) or <c>Scheduler</c> (every call through the scheduler's Dispatch). JOB mode and sinks that pull always go
+    /// through the scheduler.
+    /// </summary>
+    public Invocation.Leases.SyncInvokePath SyncInvoke { get; set; } = Invocation.Leases.SyncInvokePath.Direct;
+
     /// <summary>Largest invocation payload accepted; larger ones are rejected with HTTP 413 / RESOURCE_EXHAUSTED.</summary>
     [Range(1, 64 * 1024 * 1024)]
     public int MaxPayloadBytes { get; set; } = 6 * 1024 * 1024;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Faas.Protos.V1;
-using Faas.Scheduler.Sinks;
+using Faas.Sinks.Client;
 using Faas.ServiceDefaults.Multiplexing;
 using Google.Protobuf;
 using Grpc.Core;

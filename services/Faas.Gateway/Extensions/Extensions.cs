@@ -42,6 +42,12 @@ public static class Extensions
         builder.Services.AddInternalGrpcClient<Protos.V1.Scheduler.SchedulerClient>(new Uri("http://_grpc.scheduler"));
         builder.Services.AddOptions<Faas.ServiceDefaults.Multiplexing.MultiplexingOptions>().BindConfiguration("Gateway:SchedulerStreams").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<Invocation.SchedulerLink>();
+        // The one-hop path: slot leases from the scheduler, calls straight to the sinks.
+        builder.Services.AddOptions<Invocation.Leases.LeaseClientOptions>().BindConfiguration(Invocation.Leases.LeaseClientOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<Invocation.Leases.SlotLeases>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Invocation.Leases.SlotLeases>());
+        builder.Services.AddSingleton<Invocation.Leases.SinkLinks>();
+        builder.Services.AddSingleton<Invocation.Leases.DirectDispatch>();
         builder.Services.AddInternalGrpcClient<Protos.V1.Compiler.CompilerClient>(new Uri("http://_grpc.compiler"));
         // Resolved on the first call: without services:sinkmanager the gateway runs, and SinkAdmin answers UNAVAILABLE.
         builder.Services.AddInternalGrpcClient<Protos.V1.SinkAdmin.SinkAdminClient>(new Uri("http://_grpc.sinkmanager"));

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Faas.Gateway.Errors;
+using Faas.Gateway.Invocation.Leases;
 using Faas.Protos.V1;
 using Faas.ServiceDefaults.Tracing;
 using Faas.Storage.Executions;
@@ -21,6 +22,7 @@ public sealed class Invoker
 {
     private readonly IRunnableVersions versions;
     private readonly SchedulerLink scheduler;
+    private readonly DirectDispatch? direct;
     private readonly ExecutionRecorder recorder;
     private readonly TimeProvider timeProvider;
     private readonly GatewayOptions options;
@@ -29,8 +31,9 @@ public sealed class Invoker
 
     public Invoker(
         IRunnableVersions versions, SchedulerLink scheduler, ExecutionRecorder recorder,
-        TimeProvider timeProvider, IOptions<GatewayOptions> options, IMeterFactory meterFactory)
+        TimeProvider timeProvider, IOptions<GatewayOptions> options, IMeterFactory meterFactory, DirectDispatch? direct = null)
     {
+        this.direct = options.Value.SyncInvoke == SyncInvokePath.Direct ? direct : null;
         this.versions = versions;
         this.scheduler = scheduler;
         this.recorder = recorder;
@@ -63,9 +66,7 @@ public sealed class Invoker
         DispatchResponse response;
         try
         {
-            response = await scheduler.DispatchAsync(
-                new DispatchRequest { ExecutionId = id, Function = FunctionSpecs.Of(function), Payload = UnsafeByteOperations.UnsafeWrap(payload), Traceparent = traceparent },
-                cancellationToken).ConfigureAwait(false);
+            response = await DispatchAsync(id, FunctionSpecs.Of(function), UnsafeByteOperations.UnsafeWrap(payload), traceparent, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -91,6 +92,22 @@ public sealed class Invoker
         return status == ExecutionStatus.Succeeded
             ? new InvocationResult(id, result.Output.Memory)
             : throw new FunctionFailedException(id, status == ExecutionStatus.TimedOut, Describe(id, function, result));
+    }
+
+    /// <summary>
+    /// Runs the call: on the one-hop path (<see cref="DirectDispatch"/>) when it is on and takes the call, else through
+    /// the scheduler's Dispatch. Either ends with the same statuses.
+    /// </summary>
+    private async Task<DispatchResponse> DispatchAsync(string id, FunctionSpec spec, ByteString payload, string traceparent, CancellationToken cancellationToken)
+    {
+        if (direct is not null && spec.Mode.Normalized() == ExecutionMode.Warm
+            && await direct.DispatchAsync(id, spec, payload, cancellationToken).ConfigureAwait(false) is { } response)
+        {
+            return response;
+        }
+
+        return await scheduler.DispatchAsync(
+            new DispatchRequest { ExecutionId = id, Function = spec, Payload = payload, Traceparent = traceparent }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>How a dispatch that produced no result is recorded, counted and told to the caller (null: the exception as it is).</summary>

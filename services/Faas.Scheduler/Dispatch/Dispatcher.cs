@@ -62,21 +62,46 @@ public sealed partial class Dispatcher
         string executionId, FunctionSpec function, Google.Protobuf.ByteString payload, CancellationToken cancellationToken,
         Action<string>? onStarted = null)
     {
-        using var tenantLease = await tenants.EnterAsync(function.TenantId, cancellationToken).ConfigureAwait(false);
-        var queueKey = $"{function.TenantId}/{function.Name}";
-        var queue = queues.Get(queueKey, (int)Math.Max(1, function.MaxConcurrency), (int)function.QueueCapacity);
-        var (slot, waited) = await EnterFunctionQueueAsync(queue, queueKey, cancellationToken).ConfigureAwait(false);
+        using var admission = await AdmitAsync(function, cancellationToken).ConfigureAwait(false);
+        var result = await PlaceAndRunAsync(executionId, function, payload, onStarted, cancellationToken).ConfigureAwait(false);
+        return new DispatchResponse { Result = result, QueueMicros = (ulong)(admission.Waited.Ticks / 10) };
+    }
+
+    /// <summary>
+    /// Admits one run of the function: a unit of its tenant's quota, a slot of its queue (waiting in it, or refused with
+    /// <see cref="QueueFullException"/> when it is full), the first membership, and a slot of its tenant's share.
+    /// <paramref name="onPressure"/> hears, before the wait, that the invocation is about to wait for its function's
+    /// slots (<c>true</c>) or its tenant's share (<c>false</c>): slot leases held idle elsewhere are called back.
+    /// </summary>
+    public async Task<Admission> AdmitAsync(FunctionSpec function, CancellationToken cancellationToken, Action<bool>? onPressure = null)
+    {
+        var tenantLease = await tenants.EnterAsync(function.TenantId, cancellationToken).ConfigureAwait(false);
+        FunctionQueue.Slot? slot = null;
         try
         {
+            var queueKey = $"{function.TenantId}/{function.Name}";
+            var queue = queues.Get(queueKey, (int)Math.Max(1, function.MaxConcurrency), (int)function.QueueCapacity);
+            if (onPressure is not null && queue.Saturated)
+            {
+                onPressure(true);
+            }
+
+            (slot, var waited) = await EnterFunctionQueueAsync(queue, queueKey, cancellationToken).ConfigureAwait(false);
             warmTargets.Observe(queueKey, function, queue);
             await WaitForMembershipAsync(cancellationToken).ConfigureAwait(false);
-            using var share = await shares.EnterAsync(function.TenantId, function.Mode, cancellationToken).ConfigureAwait(false);
-            var result = await PlaceAndRunAsync(executionId, function, payload, onStarted, cancellationToken).ConfigureAwait(false);
-            return new DispatchResponse { Result = result, QueueMicros = (ulong)(waited.Ticks / 10) };
+            if (onPressure is not null && shares.IsFull(function.TenantId, function.Mode))
+            {
+                onPressure(false);
+            }
+
+            var share = await shares.EnterAsync(function.TenantId, function.Mode, cancellationToken).ConfigureAwait(false);
+            return new Admission(tenantLease, slot, share, waited);
         }
-        finally
+        catch
         {
-            slot.Release();
+            slot?.Release();
+            tenantLease.Dispose();
+            throw;
         }
     }
 
@@ -167,7 +192,7 @@ public sealed partial class Dispatcher
             LogSinkCallFailed(logger, sink.Name, executionId, ex.Status.Detail);
             throw new WorkerFailedException(sink.Name, ex.Status.Detail, ex);
         }
-        catch (RpcException ex) when (NeverReachedWorker(ex))
+        catch (RpcException ex) when (SinkContract.NeverReached(ex))
         {
             // The request never left: the function did not run, so another sink may take it.
             LogSinkUnreachable(logger, sink.Name, executionId, ex.Status.Detail);
@@ -226,7 +251,7 @@ public sealed partial class Dispatcher
             // Nothing ran: no sink at all is online.
             throw new NoWorkerAvailableException(ex.Status.Detail);
         }
-        catch (RpcException ex) when (NeverReachedWorker(ex))
+        catch (RpcException ex) when (SinkContract.NeverReached(ex))
         {
             // The sink manager is down (restarting): the task never left, so nothing ran and no attempt is spent. Were it
             // taken for a sink lost mid-call, an asynchronous invocation would be retried at once, again and again, and
@@ -239,26 +264,6 @@ public sealed partial class Dispatcher
             LogSinkCallFailed(logger, PulledWorkerName, executionId, ex.Status.Detail);
             throw new WorkerFailedException(PulledWorkerName, ex.Status.Detail, ex, sinkLost: ex.StatusCode != StatusCode.DeadlineExceeded);
         }
-    }
-
-    /// <summary>A connection that could not be made (refused, reset while connecting): nothing was sent to the worker.</summary>
-    private static bool NeverReachedWorker(RpcException ex)
-    {
-        if (ex.StatusCode != StatusCode.Unavailable)
-        {
-            return false;
-        }
-
-        for (var inner = ex.Status.DebugException; inner is not null; inner = inner.InnerException)
-        {
-            if (inner is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError }
-                or System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused })
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Sink {Sink} is unreachable; execution {ExecutionId} goes elsewhere: {Reason}")]

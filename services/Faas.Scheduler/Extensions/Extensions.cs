@@ -3,6 +3,7 @@ using Faas.Queues;
 using Faas.Scheduler.Async;
 using Faas.ServiceDefaults.Destinations;
 using Faas.Scheduler.Dispatch;
+using Faas.Scheduler.Leases;
 using Faas.Scheduler.Placement;
 using Faas.Scheduler.Queues;
 using Faas.Scheduler.Sinks;
@@ -32,6 +33,9 @@ public static class Extensions
         builder.Services.AddSingleton<ITenantConcurrency, TenantConcurrency>();
         builder.Services.AddSingleton<TenantShares>();
         builder.Services.AddSingleton<Dispatcher>();
+        // Slot leases: gateways run warm calls on the sinks themselves, within what the scheduler grants.
+        builder.Services.AddOptions<LeaseOptions>().BindConfiguration(LeaseOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<LeaseBroker>();
 
         // The warm pool: modules loaded ahead of calls (minWarm, demand), unloaded when idle, capped at maxWarm.
         builder.Services.AddOptions<WarmPoolOptions>().BindConfiguration(WarmPoolOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Faas.Protos.V1;
 using Faas.Scheduler.Dispatch;
+using Faas.Scheduler.Leases;
 using Faas.Scheduler.Queues;
 using Faas.ServiceDefaults.Multiplexing;
 using Faas.ServiceDefaults.Tracing;
@@ -9,7 +10,7 @@ using Grpc.Core;
 namespace Faas.Scheduler.Grpc;
 
 /// <summary>gRPC adapter of the dispatcher, and the one place scheduler errors become status codes.</summary>
-public sealed class SchedulerService(Dispatcher dispatcher, IHostApplicationLifetime lifetime) : Protos.V1.Scheduler.SchedulerBase
+public sealed class SchedulerService(Dispatcher dispatcher, LeaseBroker leases, IHostApplicationLifetime lifetime) : Protos.V1.Scheduler.SchedulerBase
 {
     private const string RetryAfterTrailer = Faas.ServiceDefaults.Errors.ErrorResponse.RetryAfterHeader;
 
@@ -23,6 +24,11 @@ public sealed class SchedulerService(Dispatcher dispatcher, IHostApplicationLife
     public override Task DispatchStream(
         IAsyncStreamReader<DispatchStreamRequest> requestStream, IServerStreamWriter<DispatchStreamResponse> responseStream, ServerCallContext context) =>
         MultiplexedServer.ServeAsync(requestStream, responseStream, context, StreamEnvelope.Instance, RunStreamedAsync, lifetime.ApplicationStopping);
+
+    /// <summary>A gateway's slot leases (<see cref="LeaseBroker"/>): held while this stream lasts.</summary>
+    public override Task Leases(
+        IAsyncStreamReader<LeaseClientMessage> requestStream, IServerStreamWriter<LeaseServerMessage> responseStream, ServerCallContext context) =>
+        leases.ServeAsync(requestStream, responseStream, context);
 
     private async Task<DispatchStreamResponse> RunStreamedAsync(DispatchStreamRequest message, MultiplexedCall call)
     {
@@ -54,28 +60,22 @@ public sealed class SchedulerService(Dispatcher dispatcher, IHostApplicationLife
         {
             return await dispatcher.DispatchAsync(request.ExecutionId, request.Function, request.Payload, cancellationToken).ConfigureAwait(false);
         }
-        catch (QueueFullException ex)
+        catch (Exception ex) when (StatusOf(ex) is { } status)
         {
-            var trailers = new Metadata { { RetryAfterTrailer, ((int)ex.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture) } };
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, ex.Message), trailers);
-        }
-        catch (NoWorkerAvailableException ex)
-        {
-            throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
-        }
-        catch (NoSinkCanRunException ex)
-        {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message));
-        }
-        catch (WorkerFailedException ex)
-        {
-            throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
-        }
-        catch (SinkCouldNotRunException ex)
-        {
-            throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
+            throw status;
         }
     }
+
+    /// <summary>The status a scheduler failure becomes (for a dispatch and a lease alike); null: not one of the scheduler's own.</summary>
+    public static RpcException? StatusOf(Exception ex) => ex switch
+    {
+        QueueFullException full => new RpcException(
+            new Status(StatusCode.ResourceExhausted, full.Message),
+            new Metadata { { RetryAfterTrailer, ((int)full.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture) } }),
+        NoWorkerAvailableException or WorkerFailedException or SinkCouldNotRunException => new RpcException(new Status(StatusCode.Unavailable, ex.Message)),
+        NoSinkCanRunException => new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message)),
+        _ => null,
+    };
 
     private sealed class StreamEnvelope : IServerEnvelope<DispatchStreamRequest, DispatchStreamResponse>
     {

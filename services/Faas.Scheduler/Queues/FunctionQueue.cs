@@ -27,6 +27,9 @@ public sealed class FunctionQueue
 
     public int Waiting { get { lock (gate) { return waiters.Count; } } }
 
+    /// <summary>Whether an invocation arriving now would wait (every slot taken, or others already waiting); read without the lock, a hint.</summary>
+    public bool Saturated => Volatile.Read(ref running) >= Volatile.Read(ref maxConcurrency) || waiters.Count > 0;
+
     public void UpdateLimits(int newMaxConcurrency, int newCapacity)
     {
         if (Volatile.Read(ref maxConcurrency) == newMaxConcurrency && Volatile.Read(ref capacity) == newCapacity)

@@ -47,6 +47,10 @@ public sealed class TenantShares
     public int Running(string tenantId, ExecutionMode mode = ExecutionMode.Warm) =>
         gates.TryGetValue((tenantId, mode.Normalized()), out var gate) ? gate.Running : 0;
 
+    /// <summary>Whether the tenant's next run in the mode's pool would wait for its share (a hint, read without the lock).</summary>
+    public bool IsFull(string tenantId, ExecutionMode mode) =>
+        gates.TryGetValue((tenantId, mode.Normalized()), out var gate) && (gate.Waiters.Count > 0 || gate.Running >= LimitFor(gate.Mode));
+
     /// <summary>Takes one of the tenant's slots in the mode's pool, waiting while it uses its whole share there; dispose the lease when the run ends.</summary>
     public ValueTask<Lease> EnterAsync(string tenantId, ExecutionMode mode, CancellationToken cancellationToken)
     {

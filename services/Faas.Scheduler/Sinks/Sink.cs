@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Faas.Protos.V1;
 using Faas.ServiceDefaults.Multiplexing;
+using Faas.Sinks.Client;
 
 namespace Faas.Scheduler.Sinks;
 

@@ -1,6 +1,7 @@
 using Faas.Protos.V1;
 using Faas.ServiceDefaults.Multiplexing;
 using Faas.ServiceDefaults.ServiceIdentity;
+using Faas.Sinks.Client;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
 
@@ -95,22 +96,7 @@ public sealed partial class SinkView(
     {
         if (!channels.TryGetValue(address, out var channel))
         {
-            channels[address] = channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
-            {
-                HttpHandler = new ServiceTokenHandler(tokens)
-                {
-                    InnerHandler = new SocketsHttpHandler
-                    {
-                        EnableMultipleHttp2Connections = true,
-                        PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-                        KeepAlivePingDelay = TimeSpan.FromSeconds(30),
-                        KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
-                        ConnectTimeout = TimeSpan.FromSeconds(5),
-                    },
-                },
-                MaxReceiveMessageSize = GrpcClientExtensions.InternalMessageLimit,
-                MaxSendMessageSize = GrpcClientExtensions.InternalMessageLimit,
-            });
+            channels[address] = channel = SinkChannels.For(address, tokens);
         }
 
         return channel;

@@ -34,6 +34,7 @@ internal sealed class DispatcherHarness : IDisposable
     // Never opened: the warm targets read the store only when the warm pool refreshes, which these tests never do.
     private readonly NpgsqlDataSource unusedDatabase = NpgsqlDataSource.Create("Host=127.0.0.1;Port=1");
     private Dispatcher? dispatcher;
+    private Faas.Scheduler.Leases.LeaseBroker? leases;
 
     public DispatcherHarness()
     {
@@ -78,6 +79,12 @@ internal sealed class DispatcherHarness : IDisposable
     public Dispatcher Dispatcher => dispatcher ??= new Dispatcher(
         Queues, Tenants, new TenantShares(_ => 0, 1.0), new PlacementPolicy(View), View, new SinkDirectory.SinkDirectoryClient(SinkManager),
         WarmTargets, Options.Create(Settings), MeterFactory, NullLogger<Dispatcher>.Instance);
+
+    public Faas.Scheduler.Leases.LeaseOptions LeaseSettings { get; } = new();
+
+    /// <summary>The lease broker over the same dispatcher, sinks and queues.</summary>
+    public Faas.Scheduler.Leases.LeaseBroker Leases => leases ??= new Faas.Scheduler.Leases.LeaseBroker(
+        Dispatcher, new PlacementPolicy(View), View, Options.Create(LeaseSettings), MeterFactory, NullLogger<Faas.Scheduler.Leases.LeaseBroker>.Instance);
 
     /// <summary>A sink work is pushed to, whose worker answers every call with <paramref name="run"/>.</summary>
     public TestWorker AddSink(string name, Func<ExecuteRequest, CallOptions, Task<ExecuteResponse>> run, string[]? warm = null, uint slots = 4)

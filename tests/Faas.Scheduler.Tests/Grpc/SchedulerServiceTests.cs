@@ -19,7 +19,7 @@ public sealed class SchedulerServiceTests : IDisposable
 
     public void Dispose() => harness.Dispose();
 
-    private SchedulerService Service() => new(harness.Dispatcher, new StillRunning());
+    private SchedulerService Service() => new(harness.Dispatcher, harness.Leases, new StillRunning());
 
     private static DispatchRequest Request(FunctionSpec? function) => new()
     {

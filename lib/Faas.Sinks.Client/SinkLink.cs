@@ -2,10 +2,10 @@ using Faas.Protos.V1;
 using Faas.ServiceDefaults.Multiplexing;
 using Grpc.Core;
 
-namespace Faas.Scheduler.Sinks;
+namespace Faas.Sinks.Client;
 
 /// <summary>
-/// The scheduler's <c>Execute</c> calls to one pushed sink (<see cref="MultiplexedLink{TRequest, TResponse, TStreamRequest, TStreamResponse}"/>
+/// <c>Execute</c> calls to one pushed sink, the scheduler's and (on the one-hop path) the gateway's (<see cref="MultiplexedLink{TRequest, TResponse, TStreamRequest, TStreamResponse}"/>
 /// on <c>ExecuteStream</c>). The request carries the execution id and the traceparent; a refusal marked not-run keeps its mark.
 /// </summary>
 public sealed class SinkLink(PushedSink.PushedSinkClient client, MultiplexingOptions options)
