@@ -76,14 +76,21 @@ if (!options.InfrastructureOnly)
         .WithEnvironment("Compiler__ScratchRoot", state.Builds)
         .WithAssemblyScript(state);
 
-    builder.AddFaasService(ResourceNames.Gateway, "Faas.Gateway", settings, options.GatewayHttpPort, options.GatewayGrpcPort)
-        .WithConnection(redis)
-        .WithConnection(faasdb)
-        .WithServiceReference(scheduler)
-        .WithServiceReference(compiler)
-        .WithServiceReference(sinkManager)
-        .WithEnvironment("Auth__SigningKeyFile", state.UserTokenKeyFile)
-        .WithEnvironment("Auth__BootstrapAdminKeyFile", state.AdminKeyFile);
+    // The first gateway on the configured ports, any others on free ones. Each may bootstrap the administrator at its
+    // first start: the one whose insert wins writes the key file, the others find the administrator there and leave it.
+    for (var i = 0; i < options.Gateways; i++)
+    {
+        builder.AddFaasService(ResourceNames.GatewayReplica(i), "Faas.Gateway", settings,
+                i == 0 ? options.GatewayHttpPort : 0, i == 0 ? options.GatewayGrpcPort : 0)
+            .WithConnection(redis)
+            .WithConnection(faasdb)
+            .WithServiceReference(scheduler)
+            .WithServiceReference(compiler)
+            .WithServiceReference(sinkManager)
+            .WithEnvironment("Auth__SigningKeyFile", state.UserTokenKeyFile)
+            .WithEnvironment("Auth__BootstrapAdminKeyFile", state.AdminKeyFile)
+            .WithSettings(options.GatewayEnvironment.GetValueOrDefault(i));
+    }
 }
 
 // A resource that dies is started again, with backoff; the ready line is printed once every resource is healthy.

@@ -12,6 +12,12 @@ public sealed class AppHostOptions
     /// <summary>worker replicas, named worker-0 … worker-(N-1). Switch <c>--workers</c>.</summary>
     public int Workers { get; set; } = 2;
 
+    /// <summary>
+    /// Gateway replicas against the one scheduler: <c>gateway</c> on the ports below and <c>gateway-1</c> …
+    /// <c>gateway-(N-1)</c> on free ones, all with the same settings and references. Switch <c>--gateways</c>.
+    /// </summary>
+    public int Gateways { get; set; } = 1;
+
     /// <summary>Gateway REST port (HTTP/1.1); 0 picks a free port. Switch <c>--gateway-http-port</c>.</summary>
     public int GatewayHttpPort { get; set; } = 8080;
 
@@ -74,6 +80,13 @@ public sealed class AppHostOptions
     /// <c>Scheduler__Async__LeaseDuration</c>); set in configuration as <c>AppHost:ServiceEnvironment:&lt;name&gt;</c>.
     /// </summary>
     public Dictionary<string, string> ServiceEnvironment { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Settings for one gateway only, keyed by its index (0 is <c>gateway</c>, 1 is <c>gateway-1</c>, …), applied after
+    /// <see cref="ServiceEnvironment"/> (so they win over it); set in configuration as
+    /// <c>AppHost:GatewayEnvironment:&lt;index&gt;:&lt;name&gt;</c>, e.g. <c>AppHost:GatewayEnvironment:1:Gateway__SyncInvoke=Scheduler</c>.
+    /// </summary>
+    public Dictionary<int, Dictionary<string, string>> GatewayEnvironment { get; set; } = [];
 
     public TimeSpan HealthTimeout => TimeSpan.FromSeconds(HealthTimeoutSeconds);
 

@@ -7,6 +7,8 @@ public sealed class AppHostOptionsValidator : IValidateOptions<AppHostOptions>
 {
     public const int MaxWorkers = 64;
 
+    public const int MaxGateways = 8;
+
     public ValidateOptionsResult Validate(string? name, AppHostOptions options)
     {
         var failures = new List<string>();
@@ -14,6 +16,16 @@ public sealed class AppHostOptionsValidator : IValidateOptions<AppHostOptions>
         if (options.Workers is < 0 or > MaxWorkers)
         {
             failures.Add($"AppHost:Workers (--workers) must be between 0 and {MaxWorkers}; it is {options.Workers}.");
+        }
+
+        if (options.Gateways is < 1 or > MaxGateways)
+        {
+            failures.Add($"AppHost:Gateways (--gateways) must be between 1 and {MaxGateways}; it is {options.Gateways}.");
+        }
+
+        foreach (var index in options.GatewayEnvironment.Keys.Where(i => i < 0 || i >= options.Gateways).Order())
+        {
+            failures.Add($"AppHost:GatewayEnvironment:{index} names no gateway: with --gateways {options.Gateways} they are 0 to {options.Gateways - 1}.");
         }
 
         if (options.Compilers is < 1 or > 64)

@@ -6,6 +6,7 @@ public static class CommandLineSwitches
     public static readonly IReadOnlyDictionary<string, string> Mappings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
     {
         ["--workers"] = Key(nameof(AppHostOptions.Workers)),
+        ["--gateways"] = Key(nameof(AppHostOptions.Gateways)),
         ["--compilers"] = Key(nameof(AppHostOptions.Compilers)),
         ["--build-timeout"] = Key(nameof(AppHostOptions.BuildTimeoutSeconds)),
         ["--gateway-http-port"] = Key(nameof(AppHostOptions.GatewayHttpPort)),
@@ -30,6 +31,7 @@ public static class CommandLineSwitches
 
         Options (configuration key in brackets; environment variables use __ for :):
           --workers N               worker replicas (default 2)                 [AppHost:Workers]
+          --gateways N              gateways; the extra ones on free ports (default 1)   [AppHost:Gateways]
           --compilers N             builds run at once by the compiler (default 2)       [AppHost:Compilers]
           --build-timeout S         seconds one build may take (default 60)              [AppHost:BuildTimeoutSeconds]
           --gateway-http-port P     gateway REST port, 0 = any free (default 8080)       [AppHost:GatewayHttpPort]

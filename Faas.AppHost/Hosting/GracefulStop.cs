@@ -5,10 +5,10 @@ using Microsoft.Extensions.Hosting;
 namespace Faas.AppHost.Hosting;
 
 /// <summary>
-/// Ctrl+C or SIGTERM: the services get SIGTERM first and up to <see cref="AppHostOptions.ShutdownGraceSeconds"/> to
-/// finish what they run (a stopping service takes no new calls and answers the ones it took), then the servers stop
-/// (PostgreSQL with a fast shutdown), before Aspire tears down whatever is left. Registered after Aspire's own
-/// services, so it stops before them.
+/// Ctrl+C or SIGTERM: the services get SIGTERM first, the gateways before the others, and together up to
+/// <see cref="AppHostOptions.ShutdownGraceSeconds"/> to finish what they run (a stopping service takes no new calls
+/// and answers the ones it took), then the servers stop (PostgreSQL with a fast shutdown), before Aspire tears down
+/// whatever is left. Registered after Aspire's own services, so it stops before them.
 /// </summary>
 internal sealed partial class GracefulStop(
     AppHostSettings settings, ResourceNotificationService notifications, IEnumerable<IServerShutdown> servers, ILogger<GracefulStop> logger) : IHostedService
@@ -19,19 +19,18 @@ internal sealed partial class GracefulStop(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        var services = ServicePids().ToList();
-        foreach (var pid in services)
-        {
-            _ = Kill(pid, SigTerm);
-        }
-
         var started = Stopwatch.GetTimestamp();
         var grace = TimeSpan.FromSeconds(settings.Options.ShutdownGraceSeconds);
-        while (services.Any(IsAlive) && Stopwatch.GetElapsedTime(started) < grace)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None).ConfigureAwait(false);
-        }
 
+        // The gateways first, every replica: the front door closes, and the calls it took still find the scheduler and
+        // the workers taking calls. Then the rest, in what is left of the same grace period.
+        var gateways = Pids(Enumerable.Range(0, settings.Options.Gateways).Select(ResourceNames.GatewayReplica)).ToList();
+        await TerminateAsync(gateways, started, grace).ConfigureAwait(false);
+        var others = Pids(new[] { ResourceNames.Compiler, ResourceNames.Scheduler, ResourceNames.Jobs, ResourceNames.SinkManager }
+            .Concat(Enumerable.Range(0, settings.Options.Workers).Select(ResourceNames.Worker))).ToList();
+        await TerminateAsync(others, started, grace).ConfigureAwait(false);
+
+        var services = gateways.Concat(others).ToList();
         LogServicesStopped(logger, services.Count(pid => !IsAlive(pid)), services.Count, Stopwatch.GetElapsedTime(started).TotalSeconds);
         foreach (var server in servers)
         {
@@ -39,11 +38,24 @@ internal sealed partial class GracefulStop(
         }
     }
 
-    /// <summary>The running service processes (not the servers, which stop on their own terms).</summary>
-    private IEnumerable<int> ServicePids()
+    /// <summary>SIGTERM to each process, then waits for them to exit until <paramref name="grace"/> after <paramref name="started"/>.</summary>
+    private static async Task TerminateAsync(List<int> pids, long started, TimeSpan grace)
     {
-        foreach (var name in new[] { ResourceNames.Gateway, ResourceNames.Compiler, ResourceNames.Scheduler, ResourceNames.Jobs, ResourceNames.SinkManager }
-            .Concat(Enumerable.Range(0, settings.Options.Workers).Select(ResourceNames.Worker)))
+        foreach (var pid in pids)
+        {
+            _ = Kill(pid, SigTerm);
+        }
+
+        while (pids.Any(IsAlive) && Stopwatch.GetElapsedTime(started) < grace)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The running processes of the named services (not the servers, which stop on their own terms).</summary>
+    private IEnumerable<int> Pids(IEnumerable<string> names)
+    {
+        foreach (var name in names)
         {
             if (notifications.TryGetCurrentState(name, out var current)
                 && current.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } value

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 namespace Faas.AppHost.Hosting;
 
 /// <summary>
-/// Prints <c>Faas is ready: …</c> once every resource is healthy, with the gateway's addresses and the dashboard's
+/// Prints <c>Faas is ready: …</c> once every resource is healthy, with the gateways' addresses and the dashboard's
 /// login link, then where the administrator's key is and where external sinks connect; or, after
 /// <see cref="AppHostOptions.HealthTimeoutSeconds"/>, which resources are not healthy yet.
 /// </summary>
@@ -76,7 +76,11 @@ internal sealed partial class ReadyLine(
             return $"Faas infrastructure is ready: {string.Concat(servers)}{dashboard}";
         }
 
-        return $"Faas is ready: REST {gateway.GetEndpoint("http").Url} · gRPC {gateway.GetEndpoint("grpc").Url} (HTTP/2 cleartext) · {dashboard}";
+        // Further gateway replicas, on ports of their own, after the first.
+        var replicas = model.Resources.OfType<ExecutableResource>()
+            .Where(r => r.Name != ResourceNames.Gateway && ResourceNames.IsGateway(r.Name))
+            .Select(r => $"{r.Name} REST {r.GetEndpoint("http").Url} · gRPC {r.GetEndpoint("grpc").Url} · ");
+        return $"Faas is ready: REST {gateway.GetEndpoint("http").Url} · gRPC {gateway.GetEndpoint("grpc").Url} (HTTP/2 cleartext) · {string.Concat(replicas)}{dashboard}";
     }
 
     private string? DashboardLogin()

@@ -27,4 +27,11 @@ public static class ResourceNames
     public const string WorkerService = "worker";
 
     public static string Worker(int index) => $"{WorkerService}-{index}";
+
+    /// <summary>A gateway replica: <see cref="Gateway"/> for the first, <c>gateway-1</c> … for the others.</summary>
+    public static string GatewayReplica(int index) => index == 0 ? Gateway : $"{Gateway}-{index}";
+
+    /// <summary>Whether <paramref name="name"/> is one of the gateway replicas.</summary>
+    public static bool IsGateway(string name) =>
+        name == Gateway || (name.StartsWith(Gateway + "-", StringComparison.Ordinal) && int.TryParse(name.AsSpan(Gateway.Length + 1), out var index) && index > 0);
 }

@@ -36,7 +36,14 @@ public static class FaasServiceExtensions
             .WithEnvironment("Logging__Console__FormatterOptions__SingleLine", "true");
         var http = service.GetEndpoint("http");
         service.WithPromptHealthCheck($"{name}_health", () => new HttpHealthCheck(http, "/health"));
-        foreach (var (key, value) in settings.Options.ServiceEnvironment)
+        return service.WithSettings(settings.Options.ServiceEnvironment);
+    }
+
+    /// <summary>The operator's settings, as environment variables in their double-underscore form; a later one wins over an earlier one.</summary>
+    public static IResourceBuilder<ExecutableResource> WithSettings(this IResourceBuilder<ExecutableResource> service, IReadOnlyDictionary<string, string>? environment)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             service.WithEnvironment(key, value);
         }

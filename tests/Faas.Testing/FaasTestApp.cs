@@ -101,10 +101,18 @@ public sealed class FaasTestApp : IAsyncDisposable
 
     public IReadOnlyList<ResourceSnapshot> GetResources() => [.. ResourceNames.Select(GetResource)];
 
+    /// <summary>The gateway replicas by resource name: <c>gateway</c>, then <c>gateway-1</c> … (see <see cref="FaasTestingOptions.Gateways"/>).</summary>
+    public IReadOnlyList<string> Gateways =>
+        _options.InfrastructureOnly ? [] : [.. Enumerable.Range(0, _options.Gateways).Select(Faas.AppHost.Hosting.ResourceNames.GatewayReplica)];
+
+    /// <summary>The id of the process serving the resource now (it changes when the resource is started again).</summary>
+    public int GetProcessId(string resourceName) =>
+        GetResource(resourceName).Pid ?? throw new InvalidOperationException($"'{resourceName}' has no process.");
+
     /// <summary>Kills a resource's process with SIGKILL, as a crash or the kernel's out-of-memory killer would; returns its pid.</summary>
     public int Kill(string resourceName)
     {
-        var pid = GetResource(resourceName).Pid ?? throw new InvalidOperationException($"'{resourceName}' has no process.");
+        var pid = GetProcessId(resourceName);
         using var process = System.Diagnostics.Process.GetProcessById(pid);
         process.Kill();
         return pid;
@@ -145,7 +153,7 @@ public sealed class FaasTestApp : IAsyncDisposable
     /// </summary>
     public async Task<ServiceProcess> GetProcessAsync(string resourceName)
     {
-        var pid = GetResource(resourceName).Pid ?? throw new InvalidOperationException($"'{resourceName}' has no process.");
+        var pid = GetProcessId(resourceName);
         var environment = (await File.ReadAllTextAsync($"/proc/{pid}/environ"))
             .Split('\0', StringSplitOptions.RemoveEmptyEntries)
             .Select(entry => entry.Split('=', 2))
@@ -201,18 +209,27 @@ public sealed class FaasTestApp : IAsyncDisposable
     public string AdminKey => File.ReadAllText(State.AdminKeyFile).Trim();
 
     /// <summary>
-    /// An HttpClient whose base address is the resource's endpoint; for the gateway it authenticates as the
-    /// administrator (see <see cref="AdminKey"/>) unless <paramref name="bearer"/> says otherwise ("" for none).
+    /// An HttpClient whose base address is the resource's endpoint; for a gateway (<c>gateway</c>, <c>gateway-1</c>, …) it
+    /// authenticates as the administrator (see <see cref="AdminKey"/>) unless <paramref name="bearer"/> says otherwise ("" for none).
     /// </summary>
     public HttpClient CreateHttpClient(string resourceName, string endpointName = "http", string? bearer = null) =>
-        new(BearerHandler(bearer ?? (resourceName == Faas.AppHost.Hosting.ResourceNames.Gateway ? AdminKey : ""), new SocketsHttpHandler { MaxConnectionsPerServer = 512 }))
+        new(BearerHandler(bearer ?? (Faas.AppHost.Hosting.ResourceNames.IsGateway(resourceName) ? AdminKey : ""), new SocketsHttpHandler { MaxConnectionsPerServer = 512 }))
         {
             BaseAddress = GetEndpoint(resourceName, endpointName),
         };
 
-    /// <summary>A gRPC channel to the gateway, authenticated as the administrator unless <paramref name="bearer"/> says otherwise ("" for none).</summary>
-    public GrpcChannel CreateGatewayChannel(string? bearer = null, int maxReceiveMessageSize = 64 * 1024 * 1024)
+    /// <summary>
+    /// A gRPC channel to a gateway (<c>gateway</c> unless <paramref name="resourceName"/> names a replica such as
+    /// <c>gateway-1</c>), authenticated as the administrator unless <paramref name="bearer"/> says otherwise ("" for none).
+    /// </summary>
+    public GrpcChannel CreateGatewayChannel(
+        string? bearer = null, int maxReceiveMessageSize = 64 * 1024 * 1024, string resourceName = Faas.AppHost.Hosting.ResourceNames.Gateway)
     {
+        if (!Faas.AppHost.Hosting.ResourceNames.IsGateway(resourceName))
+        {
+            throw new ArgumentException($"'{resourceName}' is not a gateway; there are {string.Join(", ", Gateways)}.", nameof(resourceName));
+        }
+
         bearer ??= AdminKey;
         var options = new GrpcChannelOptions
         {
@@ -231,7 +248,7 @@ public sealed class FaasTestApp : IAsyncDisposable
             options.UnsafeUseInsecureChannelCallCredentials = true;
         }
 
-        return GrpcChannel.ForAddress(GetEndpoint(Faas.AppHost.Hosting.ResourceNames.Gateway, "grpc"), options);
+        return GrpcChannel.ForAddress(GetEndpoint(resourceName, "grpc"), options);
     }
 
     /// <summary>A gRPC channel to an internal service, carrying a service token as another Faas service would (or none).</summary>

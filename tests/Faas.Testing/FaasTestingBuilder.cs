@@ -39,6 +39,8 @@ public sealed class FaasTestingBuilder
         var appHost = new AppHostOptions
         {
             Workers = Options.Workers,
+            Gateways = Options.Gateways,
+            GatewayEnvironment = Options.GatewayEnvironment.ToDictionary(e => e.Key, e => new Dictionary<string, string>(e.Value, StringComparer.Ordinal)),
             InfrastructureOnly = Options.InfrastructureOnly,
             GatewayHttpPort = 0,
             GatewayGrpcPort = 0,
@@ -77,6 +79,7 @@ public sealed class FaasTestingBuilder
     {
         string Setting(string name, object value) => $"--{AppHostOptions.SectionName}:{name}={Convert.ToString(value, CultureInfo.InvariantCulture)}";
         yield return Setting(nameof(options.Workers), options.Workers);
+        yield return Setting(nameof(options.Gateways), options.Gateways);
         yield return Setting(nameof(options.Compilers), options.Compilers);
         yield return Setting(nameof(options.BuildTimeoutSeconds), options.BuildTimeoutSeconds);
         yield return Setting(nameof(options.GatewayHttpPort), options.GatewayHttpPort);
@@ -106,6 +109,14 @@ public sealed class FaasTestingBuilder
         foreach (var (key, value) in options.ServiceEnvironment)
         {
             yield return $"--{AppHostOptions.SectionName}:{nameof(options.ServiceEnvironment)}:{key}={value}";
+        }
+
+        foreach (var (index, environment) in options.GatewayEnvironment)
+        {
+            foreach (var (key, value) in environment)
+            {
+                yield return $"--{AppHostOptions.SectionName}:{nameof(options.GatewayEnvironment)}:{Convert.ToString(index, CultureInfo.InvariantCulture)}:{key}={value}";
+            }
         }
     }
 

@@ -9,6 +9,19 @@ public sealed class FaasTestingOptions
     public int Workers { get; set; } = 2;
 
     /// <summary>
+    /// Gateway replicas: <c>gateway</c> and <c>gateway-1</c> … <c>gateway-(N-1)</c>, each on free ports, all against the one
+    /// scheduler (see <see cref="FaasTestApp.Gateways"/>).
+    /// </summary>
+    public int Gateways { get; set; } = 1;
+
+    /// <summary>
+    /// Settings for one gateway only, by its index (0 is <c>gateway</c>, 1 is <c>gateway-1</c>, …) and then by variable
+    /// name in its double-underscore form, e.g. <c>GatewayEnvironment[1]["Gateway__SyncInvoke"] = "Scheduler"</c>. They win
+    /// over settings given to every service.
+    /// </summary>
+    public Dictionary<int, Dictionary<string, string>> GatewayEnvironment { get; } = [];
+
+    /// <summary>
     /// Starts only Garnet and PostgreSQL, none of the services: a couple of seconds instead of the whole
     /// mesh, for tests of code that talks to the servers directly. Connection strings via
     /// <see cref="FaasTestApp.GetConnectionString"/>.

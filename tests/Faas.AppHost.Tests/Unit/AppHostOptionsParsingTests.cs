@@ -11,6 +11,7 @@ public sealed class AppHostOptionsParsingTests
         var options = Parse();
 
         Assert.Equal(2, options.Workers);
+        Assert.Equal(1, options.Gateways);
         Assert.Equal(8080, options.GatewayHttpPort);
         Assert.Equal(8081, options.GatewayGrpcPort);
         Assert.Equal(18888, options.DashboardPort);
@@ -43,6 +44,17 @@ public sealed class AppHostOptionsParsingTests
         Assert.Equal(4, options.Workers);
         Assert.Equal("redis.example:6379", options.RedisConnectionString);
         Assert.Equal("Host=db;Database=faas", options.FaasDbConnectionString);
+    }
+
+    [Fact]
+    public void Gateways_and_their_own_settings_are_read()
+    {
+        var options = Parse("--gateways", "2", "--AppHost:GatewayEnvironment:1:Gateway__SyncInvoke=Scheduler", "--AppHost:ServiceEnvironment:A=b");
+
+        Assert.Equal(2, options.Gateways);
+        Assert.Equal("Scheduler", Assert.Single(options.GatewayEnvironment[1]).Value);
+        Assert.False(options.GatewayEnvironment.ContainsKey(0));
+        Assert.Equal("b", options.ServiceEnvironment["A"]);
     }
 
     [Fact]

@@ -24,6 +24,35 @@ public sealed class AppHostOptionsValidatorTests
         Assert.Contains("--workers", result.FailureMessage);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(AppHostOptionsValidator.MaxGateways + 1)]
+    public void Gateway_count_out_of_range_is_rejected(int gateways)
+    {
+        var result = _validator.Validate(null, new AppHostOptions { Gateways = gateways });
+
+        Assert.True(result.Failed);
+        Assert.Contains("--gateways", result.FailureMessage);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(AppHostOptionsValidator.MaxGateways)]
+    public void One_to_eight_gateways_are_valid(int gateways) =>
+        Assert.True(_validator.Validate(null, new AppHostOptions { Gateways = gateways }).Succeeded);
+
+    [Fact]
+    public void Settings_for_a_gateway_that_does_not_exist_are_rejected()
+    {
+        var options = new AppHostOptions { Gateways = 2 };
+        options.GatewayEnvironment[2] = new() { ["Gateway__SyncInvoke"] = "Scheduler" };
+
+        var result = _validator.Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains("AppHost:GatewayEnvironment:2", result.FailureMessage);
+    }
+
     [Fact]
     public void The_same_port_for_two_endpoints_is_rejected()
     {
