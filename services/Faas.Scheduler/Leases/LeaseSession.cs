@@ -73,7 +73,6 @@ internal sealed partial class LeaseSession
             outbox.Writer.TryComplete();
             ReleaseAll();
             await Task.WhenAll(writing, watching).ConfigureAwait(false);
-            ended.Dispose();
         }
     }
 

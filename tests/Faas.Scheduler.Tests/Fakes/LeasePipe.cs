@@ -16,7 +16,7 @@ internal sealed class LeasePipe : IAsyncStreamReader<LeaseClientMessage>, IServe
 
     public async Task<bool> MoveNext(CancellationToken cancellationToken)
     {
-        if (await toScheduler.Reader.WaitToReadAsync(cancellationToken) && toScheduler.Reader.TryRead(out var message))
+        if (await toScheduler.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false) && toScheduler.Reader.TryRead(out var message))
         {
             Current = message;
             return true;
