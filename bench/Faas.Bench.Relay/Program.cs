@@ -1,8 +1,8 @@
-// The mesh's forwarding hops with none of their work, for the synchronous benchmark: two relays in a row
-// (load generator → unary Execute → relay → stream → relay → stream → worker) carry each call along the same
-// path, over the same links and with the same gRPC client settings as gateway → scheduler → worker, so the
-// benchmark can show what the path itself costs on the machine, apart from authentication, quotas, queues,
-// placement and the execution record.
+// The mesh's forwarding hop with none of its work, for the synchronous benchmark: a relay in front of a worker
+// (load generator → unary Execute → relay → stream → worker) carries each call along the same path, over the same
+// link and with the same gRPC client settings as gateway → worker, so the benchmark can show what the path itself
+// costs on the machine, apart from authentication, quotas, leases and the execution record. Relays chain: two in a
+// row are the hops of gateway → scheduler → worker.
 using System.ComponentModel.DataAnnotations;
 using Faas.Bench.Relay;
 using Faas.Sinks.Client;

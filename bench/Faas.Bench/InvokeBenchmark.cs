@@ -7,37 +7,64 @@ using Spectre.Console;
 namespace Faas.Bench;
 
 /// <summary>
-/// Synchronous invoke of the echo sample through the whole mesh (gateway → scheduler → worker), over
-/// gRPC and REST, and in the same run the floor: the same module on the same worker called
-/// directly over gRPC, with no gateway or scheduler in between.
+/// Synchronous invoke of the echo sample through the whole mesh, over gRPC and REST, on both of the gateway's paths in
+/// one run: <c>gateway</c> on its default one and <c>gateway-1</c> told to take the scheduler's
+/// (<c>Gateway__SyncInvoke=Scheduler</c>: gateway → scheduler → worker). Beside them the floor, the same module on the
+/// same worker called directly over gRPC with no gateway or scheduler in between; the scheduler called directly as the
+/// gateway calls it; and a relay in front of the worker, the mesh's hop with none of its work. Each scenario is
+/// charged the CPU time the mesh's processes spent in its measured period (<see cref="MeshCpu"/>).
 /// </summary>
 public static class InvokeBenchmark
 {
     private const string FunctionName = "bench-echo";
     private static readonly TimeSpan PathWarmup = TimeSpan.FromSeconds(10);
 
+    /// <summary>The gateway setting that selects a synchronous call's path, and the value of the scheduler's path.</summary>
+    private const string SyncInvokeSetting = "Gateway__SyncInvoke";
+    private const string SchedulerPath = "Scheduler";
+
+    private const string Floor = "floor: worker gRPC";
+    private const string Relay = "relay: the mesh's hop, no work";
+    private const string Scheduler = "scheduler: Dispatch gRPC";
+    private const string MeshGrpc = "mesh: gRPC";
+    private const string MeshRest = "mesh: REST";
+    private const string SchedulerPathGrpc = "mesh (scheduler path): gRPC";
+    private const string SchedulerPathRest = "mesh (scheduler path): REST";
+    private static readonly string[] Meshes = [MeshGrpc, MeshRest, SchedulerPathGrpc, SchedulerPathRest];
+
     public static async Task RunAsync(BenchOptions options, CancellationToken cancellationToken)
     {
-        AnsiConsole.MarkupLine($"[grey]Starting the mesh with {options.Workers} worker(s)…[/]");
-        await using var app = await BenchMesh.CreateAsync(options, o => o.Workers = options.Workers);
+        AnsiConsole.MarkupLine($"[grey]Starting the mesh with {options.Workers} worker(s) and two gateways, the second on the scheduler's path…[/]");
+        await using var app = await BenchMesh.CreateAsync(options, o =>
+        {
+            o.Workers = options.Workers;
+            o.Gateways = 2;
+            o.GatewayEnvironment[1] = new() { [SyncInvokeSetting] = SchedulerPath };
+        });
         await app.StartAsync(cancellationToken);
 
-        using var gateway = app.CreateGatewayChannel();
+        var (direct, viaScheduler) = (app.Gateways[0], app.Gateways[1]);
+        using var gateway = app.CreateGatewayChannel(resourceName: direct);
+        using var schedulerPathGateway = app.CreateGatewayChannel(resourceName: viaScheduler);
+        using var rest = app.CreateHttpClient(direct, "http");
+        using var schedulerPathRest = app.CreateHttpClient(viaScheduler, "http");
         // The floor: the worker called directly, as the scheduler calls it (with a service token).
         using var worker = app.CreateServiceChannel("worker-0");
-        // One hop more: the scheduler called directly, as the gateway calls it.
+        // The scheduler called directly, as the gateway on the scheduler's path calls it.
         using var schedulerChannel = app.CreateServiceChannel("scheduler");
-        using var rest = app.CreateHttpClient("gateway", "http");
-        // The path without the work: two relays in front of the same worker, in their own processes.
-        await using var relays = await RelayChain.StartAsync(app, "worker-0", options, cancellationToken);
+        // The path without the work: a relay in front of the same worker, in its own process.
+        await using var relays = await RelayChain.StartAsync(app, "worker-0", options, cancellationToken: cancellationToken);
         using var relayChannel = Grpc.Net.Client.GrpcChannel.ForAddress(relays.Front);
+        var cpu = MeshCpu.For(app, relays.ProcessIds);
 
+        // Both gateways read the function from the one database.
         var version = await BenchFunctions.DeployEchoAsync(gateway, FunctionName, new FunctionConfig { MaxConcurrency = 1024, QueueCapacity = 10_000 }, cancellationToken);
 
         var bytes = new byte[options.PayloadBytes];
         Random.Shared.NextBytes(bytes);
         var payload = ByteString.CopyFrom(bytes);
         var invocations = new Invocations.InvocationsClient(gateway);
+        var schedulerPathInvocations = new Invocations.InvocationsClient(schedulerPathGateway);
         var runtime = new Protos.V1.PushedSink.PushedSinkClient(worker);
         var relay = new Protos.V1.PushedSink.PushedSinkClient(relayChannel);
         var scheduler = new Protos.V1.Scheduler.SchedulerClient(schedulerChannel);
@@ -52,38 +79,31 @@ public static class InvokeBenchmark
 
         var scenarios = new (string Name, Func<CancellationToken, Task> Call)[]
         {
-            ("floor: worker gRPC", async ct =>
+            (Floor, async ct =>
             {
                 // An execution id per call, as the scheduler sends (the worker refuses a call without one).
                 var response = await runtime.ExecuteAsync(new ExecuteRequest { Function = spec, Payload = payload, ExecutionId = Guid.CreateVersion7().ToString() }, cancellationToken: ct);
                 ResultTable.Check(response.Outcome == ExecutionOutcome.Ok && response.Output.Length == bytes.Length, "floor");
                 overhead.Add(response);
             }),
-            ("relays: the mesh's hops, no work", async ct =>
+            (Relay, async ct =>
             {
                 var response = await relay.ExecuteAsync(new ExecuteRequest { Function = spec, Payload = payload, ExecutionId = Guid.CreateVersion7().ToString() }, cancellationToken: ct);
-                ResultTable.Check(response.Outcome == ExecutionOutcome.Ok && response.Output.Length == bytes.Length, "relays");
+                ResultTable.Check(response.Outcome == ExecutionOutcome.Ok && response.Output.Length == bytes.Length, "relay");
             }),
-            ("scheduler: Dispatch gRPC", async ct =>
+            (Scheduler, async ct =>
             {
                 var response = await scheduler.DispatchAsync(new DispatchRequest { ExecutionId = Guid.NewGuid().ToString("N"), Function = spec, Payload = payload }, cancellationToken: ct);
                 ResultTable.Check(response.Result.Outcome == ExecutionOutcome.Ok && response.Result.Output.Length == bytes.Length, "scheduler");
             }),
-            ("mesh: gRPC", async ct =>
-            {
-                var body = await invocations.InvokeAsync(new InvokeRequest { Name = FunctionName, Body = new HttpBody { Data = payload } }, cancellationToken: ct);
-                ResultTable.Check(body.Data.Length == bytes.Length, "mesh gRPC");
-            }),
-            ("mesh: REST", async ct =>
-            {
-                using var response = await rest.PostAsync($"/v1/functions/{FunctionName}:invoke", new ByteArrayContent(bytes), ct);
-                var output = await response.Content.ReadAsByteArrayAsync(ct);
-                ResultTable.Check(response.IsSuccessStatusCode && output.Length == bytes.Length, "mesh REST");
-            }),
+            (MeshGrpc, ct => InvokeGrpcAsync(invocations, payload, bytes.Length, MeshGrpc, ct)),
+            (MeshRest, ct => InvokeRestAsync(rest, bytes, MeshRest, ct)),
+            (SchedulerPathGrpc, ct => InvokeGrpcAsync(schedulerPathInvocations, payload, bytes.Length, SchedulerPathGrpc, ct)),
+            (SchedulerPathRest, ct => InvokeRestAsync(schedulerPathRest, bytes, SchedulerPathRest, ct)),
         };
 
-        // The services' first calls run unoptimised code, and the gateway's paths are only called in their own
-        // scenarios: warm every path (JIT tiering settles after some thousands of calls) before measuring any.
+        // The services' first calls run unoptimised code, and each gateway path is only called in its own scenarios:
+        // warm every path (JIT tiering settles after some thousands of calls) before measuring any.
         AnsiConsole.MarkupLine($"[grey]Warming up every path for {PathWarmup.TotalSeconds:0} s each…[/]");
         foreach (var (_, call) in scenarios)
         {
@@ -97,9 +117,9 @@ public static class InvokeBenchmark
             {
                 AnsiConsole.MarkupLine($"[grey]{Markup.Escape(name)} at concurrency {concurrency}…[/]");
                 overhead.Reset();
-                var result = await LoadRunner.RunAsync(name, concurrency, options.Warmup, options.Duration, call, cancellationToken);
+                var result = await LoadRunner.RunAsync(name, concurrency, options.Warmup, options.Duration, call, cancellationToken, cpu: cpu);
                 results.Add(result);
-                if (name.StartsWith("floor", StringComparison.Ordinal) && concurrency == options.Concurrency[0])
+                if (name == Floor && concurrency == options.Concurrency[0])
                 {
                     overhead.Freeze();
                 }
@@ -108,6 +128,8 @@ public static class InvokeBenchmark
 
         var report = Report(results, overhead, options);
         AnsiConsole.Write(report.Table);
+        AnsiConsole.WriteLine();
+        AnsiConsole.Write(report.CpuTable);
         AnsiConsole.WriteLine();
         foreach (var line in report.Ratios)
         {
@@ -121,46 +143,71 @@ public static class InvokeBenchmark
         }
     }
 
-    private static (Table Table, IReadOnlyList<string> Ratios, string Markdown) Report(IReadOnlyList<LoadResult> results, WorkerOverhead overhead, BenchOptions options)
+    private static async Task InvokeGrpcAsync(Invocations.InvocationsClient invocations, ByteString payload, int length, string scenario, CancellationToken cancellationToken)
+    {
+        var body = await invocations.InvokeAsync(new InvokeRequest { Name = FunctionName, Body = new HttpBody { Data = payload } }, cancellationToken: cancellationToken);
+        ResultTable.Check(body.Data.Length == length, scenario);
+    }
+
+    private static async Task InvokeRestAsync(HttpClient rest, byte[] bytes, string scenario, CancellationToken cancellationToken)
+    {
+        using var response = await rest.PostAsync($"/v1/functions/{FunctionName}:invoke", new ByteArrayContent(bytes), cancellationToken);
+        var output = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        ResultTable.Check(response.IsSuccessStatusCode && output.Length == bytes.Length, scenario);
+    }
+
+    private static (Table Table, Table CpuTable, IReadOnlyList<string> Ratios, string Markdown) Report(
+        IReadOnlyList<LoadResult> results, WorkerOverhead overhead, BenchOptions options)
     {
         var (table, markdown) = ResultTable.Render(results, "calls");
+        var (cpuTable, cpuMarkdown) = CpuTable.Render(results, MeshCpu.Kinds);
 
-        LoadResult? Find(string prefix, int c) => results.FirstOrDefault(r => r.Scenario.StartsWith(prefix, StringComparison.Ordinal) && r.Concurrency == c);
+        LoadResult? Find(string scenario, int c) => results.FirstOrDefault(r => r.Scenario == scenario && r.Concurrency == c);
         var ratios = new List<string>();
         var low = options.Concurrency.Min();
         var high = options.Concurrency.Max();
-        if (Find("mesh: gRPC", low) is { } meshLow && Find("floor", low) is { } floorLow)
+        if (Find(Floor, low) is { } floorLow)
         {
-            ratios.Add($"mesh gRPC p50 at concurrency {low}: {meshLow.PercentileMillis(50):0.000} ms (floor {floorLow.PercentileMillis(50):0.000} ms; target < 1 ms)");
+            foreach (var mesh in Meshes.Select(m => Find(m, low)).OfType<LoadResult>())
+            {
+                var p50 = mesh.PercentileMillis(50);
+                ratios.Add($"{mesh.Scenario} p50 at concurrency {low}: {p50:0.000} ms, floor + {p50 - floorLow.PercentileMillis(50):0.000} ms (floor {floorLow.PercentileMillis(50):0.000} ms; target < 1 ms)");
+            }
         }
 
-        if (Find("mesh: REST", low) is { } restLow)
+        if (Find(Floor, high) is { } floorHigh)
         {
-            ratios.Add($"mesh REST p50 at concurrency {low}: {restLow.PercentileMillis(50):0.000} ms");
-        }
-
-        if (Find("floor", high) is { } floorHigh)
-        {
-            foreach (var mesh in new[] { Find("mesh: gRPC", high), Find("mesh: REST", high) }.OfType<LoadResult>())
+            foreach (var mesh in Meshes.Select(m => Find(m, high)).OfType<LoadResult>())
             {
                 ratios.Add($"{mesh.Scenario} throughput at concurrency {high} / floor: {mesh.Throughput / floorHigh.Throughput:0.00} ({mesh.Throughput:0}/s vs {floorHigh.Throughput:0}/s; target ≥ 0.50)");
             }
 
-            if (Find("relays", high) is { } relaysHigh)
+            if (Find(Relay, high) is { } relayHigh)
             {
-                ratios.Add($"relays (the mesh's hops with no work) at concurrency {high} / floor: {relaysHigh.Throughput / floorHigh.Throughput:0.00} ({relaysHigh.Throughput:0}/s): the most any mesh on this path could reach");
+                ratios.Add($"relay (the mesh's hop with no work) at concurrency {high} / floor: {relayHigh.Throughput / floorHigh.Throughput:0.00} ({relayHigh.Throughput:0}/s): the most any mesh on this path could reach");
             }
         }
 
+        foreach (var (directPath, schedulerPath) in new[] { (MeshGrpc, SchedulerPathGrpc), (MeshRest, SchedulerPathRest) })
+        {
+            if (Find(directPath, high) is { } d && Find(schedulerPath, high) is { } s)
+            {
+                ratios.Add($"{directPath} / {schedulerPath} at concurrency {high}: throughput {d.Throughput / s.Throughput:0.00} ({d.Throughput:0}/s vs {s.Throughput:0}/s), " +
+                    $"CPU per call {d.CpuMicrosPerCall() / s.CpuMicrosPerCall():0.00} ({d.CpuMicrosPerCall():0} µs vs {s.CpuMicrosPerCall():0} µs)");
+            }
+        }
+
+        ratios.AddRange(results.Where(r => r.Concurrency == high).Select(r => CpuTable.Summary(r, MeshCpu.Kinds)));
         ratios.Add($"in-worker overhead beyond the function's own run: {overhead.MeanOverheadMicros:0.0} µs mean over {overhead.Count} calls (function run {overhead.MeanRunMicros:0.0} µs; target < 50 µs)");
 
-        markdown.AppendLine();
+        markdown.AppendLine().AppendLine($"CPU time of the processes on the path ({string.Join(", ", MeshCpu.Kinds)}) in each measured period:").AppendLine();
+        markdown.Append(cpuMarkdown).AppendLine();
         foreach (var line in ratios)
         {
             markdown.AppendLine("- " + line);
         }
 
-        return (table, ratios, markdown.ToString());
+        return (table, cpuTable, ratios, markdown.ToString());
     }
 
     /// <summary>What the worker reports per call: time in its handler beyond the function's own run.</summary>

@@ -1,5 +1,12 @@
 using System.CommandLine;
 using Faas.Bench;
+using Spectre.Console;
+
+// Written to a file, the console is 80 columns wide to Spectre and the result tables would wrap every scenario's name.
+if (Console.IsOutputRedirected)
+{
+    AnsiConsole.Profile.Width = 200;
+}
 
 var duration = new Option<int>("--duration") { Description = "Measured seconds per scenario", DefaultValueFactory = _ => 10 };
 var warmup = new Option<int>("--warmup") { Description = "Warm-up seconds per scenario (discarded)", DefaultValueFactory = _ => 2 };

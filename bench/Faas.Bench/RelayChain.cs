@@ -6,10 +6,10 @@ using Faas.Testing;
 namespace Faas.Bench;
 
 /// <summary>
-/// Two relays (<c>bench/Faas.Bench.Relay</c>) in front of a worker, each its own process like the services:
-/// a unary <c>Execute</c> to the first goes on a multiplexed stream to the second and on another to the worker, the path
-/// and links of gateway → scheduler → worker with none of their work. What that path costs bounds what any mesh with
-/// these hops can reach against the floor.
+/// Relays (<c>bench/Faas.Bench.Relay</c>) in a row in front of a worker, each its own process like the services: a
+/// unary <c>Execute</c> to the first goes on a multiplexed stream to the next, and from the last on another to the
+/// worker. One relay is the path and link of gateway → worker, two those of gateway → scheduler → worker, with none of
+/// their work. What that path costs bounds what any mesh with these hops can reach against the floor.
 /// </summary>
 public sealed class RelayChain : IAsyncDisposable
 {
@@ -22,13 +22,20 @@ public sealed class RelayChain : IAsyncDisposable
     /// <summary>The first relay's gRPC address.</summary>
     public Uri Front { get; private set; } = null!;
 
-    public static async Task<RelayChain> StartAsync(FaasTestApp app, string worker, BenchOptions options, CancellationToken cancellationToken)
+    /// <summary>The relays' processes, to charge them the CPU they spend.</summary>
+    public IReadOnlyList<int> ProcessIds => [.. processes.Select(p => p.Id)];
+
+    /// <param name="relays">How many relays in a row: 1, the hop of gateway → worker, by default.</param>
+    public static async Task<RelayChain> StartAsync(
+        FaasTestApp app, string worker, BenchOptions options, int relays = 1, CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(relays, 1);
         var chain = new RelayChain();
         try
         {
+            // From the last relay (next to the worker) to the first.
             var next = app.GetEndpoint(worker, "grpc");
-            foreach (var name in new[] { "relay-1", "relay-0" })
+            foreach (var name in Enumerable.Range(0, relays).Reverse().Select(i => $"relay-{i}"))
             {
                 next = await chain.StartRelayAsync(name, next, app.State.ServiceKeyFile, options, cancellationToken);
             }

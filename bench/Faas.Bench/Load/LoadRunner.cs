@@ -6,20 +6,23 @@ namespace Faas.Bench.Load;
 /// <summary>
 /// Closed-loop load: <c>concurrency</c> callers each issue the next call as soon as the previous one
 /// returns (or, with a <c>pause</c>, that long after it; the pause is not measured), for a warm-up (discarded) and
-/// then a measured period. Bounded in time; stops by itself.
+/// then a measured period. Bounded in time; stops by itself. With a <see cref="CpuMeter"/>, the measured period's
+/// CPU time of the processes it watches is part of the result.
 /// </summary>
 public static class LoadRunner
 {
     public static async Task<LoadResult> RunAsync(
         string scenario, int concurrency, TimeSpan warmup, TimeSpan duration, Func<CancellationToken, Task> call, CancellationToken cancellationToken,
-        TimeSpan pause = default)
+        TimeSpan pause = default, CpuMeter? cpu = null)
     {
         await RunPhaseAsync(concurrency, warmup, call, null, pause, cancellationToken).ConfigureAwait(false);
 
         var histograms = Enumerable.Range(0, concurrency).Select(_ => new LongHistogram(TimeStamp.Minutes(1), 3)).ToArray();
+        var window = cpu?.Start();
         var started = Stopwatch.GetTimestamp();
         var (calls, errors) = await RunPhaseAsync(concurrency, duration, call, histograms, pause, cancellationToken).ConfigureAwait(false);
         var elapsed = Stopwatch.GetElapsedTime(started);
+        var usage = window?.Stop();
 
         var total = new LongHistogram(TimeStamp.Minutes(1), 3);
         foreach (var histogram in histograms)
@@ -27,7 +30,7 @@ public static class LoadRunner
             total.Add(histogram);
         }
 
-        return new LoadResult(scenario, concurrency, calls, errors, elapsed, total);
+        return new LoadResult(scenario, concurrency, calls, errors, elapsed, total) { Cpu = usage };
     }
 
     private static async Task<(long Calls, long Errors)> RunPhaseAsync(
