@@ -33,12 +33,12 @@ public static class CpuTable
         return (table, markdown);
     }
 
-    /// <summary>One scenario's CPU per call in a line: the total, then each kind that spent any.</summary>
+    /// <summary>One scenario's CPU per call in a line: the total, then each kind that spent a microsecond or so per call.</summary>
     public static string Summary(LoadResult result, IReadOnlyList<string> kinds)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(kinds);
-        var parts = kinds.Where(k => result.Cpu?.Of(k) > TimeSpan.Zero).Select(k => $"{k} {Micros(result.CpuMicrosPerCall(k))}");
+        var parts = kinds.Where(k => result.CpuMicrosPerCall(k) >= 0.5).Select(k => $"{k} {Micros(result.CpuMicrosPerCall(k))}");
         return $"CPU per call, {result.Scenario} at concurrency {result.Concurrency}: {Micros(result.CpuMicrosPerCall())} µs ({string.Join(", ", parts)})";
     }
 
