@@ -64,30 +64,45 @@ public sealed class LeaseBroker
     /// are asked to give idle ones back. Over its tenant's quota while gateways hold the tenant's leases, it waits up to
     /// <see cref="LeaseOptions.QuotaReclaimWait"/> for them before it is refused.
     /// </summary>
-    internal async Task<Admission> AdmitAsync(FunctionSpec function, CancellationToken cancellationToken)
+    /// <param name="function">The function to admit.</param>
+    /// <param name="requester">The stream that asked: it hands its own busy leases to its own waiters, so it is not asked for them.</param>
+    /// <param name="cancellationToken">The acquire was cancelled, or its stream ended.</param>
+    internal async Task<Admission> AdmitAsync(FunctionSpec function, LeaseSession requester, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + options.QuotaReclaimWait;
         while (true)
         {
             try
             {
-                return await dispatcher.AdmitAsync(function, cancellationToken, slots => Reclaim(function.TenantId, slots ? function.Name : null, slots ? "function_slots" : "tenant_share"))
+                return await dispatcher.AdmitAsync(function, cancellationToken, slots => Reclaim(function.TenantId, slots ? function.Name : null, slots ? "function_slots" : "tenant_share", requester))
                     .ConfigureAwait(false);
             }
             catch (TenantConcurrencyExceededException) when (DateTime.UtcNow < deadline && sessions.Keys.Any(s => s.Holds(function.TenantId)))
             {
-                Reclaim(function.TenantId, null, "tenant_quota");
+                Reclaim(function.TenantId, null, "tenant_quota", requester);
                 await Task.Delay(QuotaRetryInterval, cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
-    private void Reclaim(string tenantId, string? functionName, string cause)
+    /// <summary>
+    /// Asks the gateways holding such leases to give them back. The stream that asked gives its own busy leases of the
+    /// function to its own waiters as their calls end, in its own order, so it is asked only for its idle leases of the
+    /// tenant, and only when the tenant's share or quota is short (for the function's slots it holds none idle).
+    /// </summary>
+    private void Reclaim(string tenantId, string? functionName, string cause, LeaseSession requester)
     {
         reclaims.Add(1, new KeyValuePair<string, object?>("cause", cause));
         foreach (var session in sessions.Keys)
         {
-            session.Reclaim(tenantId, functionName);
+            if (!ReferenceEquals(session, requester))
+            {
+                session.Reclaim(tenantId, functionName, options.ReclaimWindow);
+            }
+            else if (functionName is null)
+            {
+                session.Reclaim(tenantId, null, TimeSpan.Zero);
+            }
         }
     }
 }

@@ -127,7 +127,7 @@ internal sealed partial class LeaseSession
         using var activity = TraceContext.StartCall(SchedulerTelemetry.ActivitySource, "faas.v1.Scheduler/Leases acquire", acquire.Traceparent);
         try
         {
-            var admission = await broker.AdmitAsync(function, cancel.Token).ConfigureAwait(false);
+            var admission = await broker.AdmitAsync(function, this, cancel.Token).ConfigureAwait(false);
             if (Place(acquire, admission) is { } grant)
             {
                 Post(new LeaseServerMessage { Grant = grant });
@@ -135,8 +135,8 @@ internal sealed partial class LeaseSession
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
-            // The gateway gave up (its caller went away) or the stream ended: nothing was granted.
-            Refuse(acquire.RequestId, new RpcException(new Status(StatusCode.Cancelled, "The acquire was cancelled.")));
+            // The gateway cancelled it (its caller went away, or a lease of its own came free first) or the stream
+            // ended: nothing was granted, and nobody waits for an answer.
         }
         catch (Exception ex) when (SchedulerService.StatusOf(ex) is { } status)
         {
@@ -242,8 +242,8 @@ internal sealed partial class LeaseSession
         }
     }
 
-    /// <summary>Asks the gateway to give back its idle leases of the tenant (of one function, when named) and each busy one as its call ends.</summary>
-    public void Reclaim(string tenantId, string? functionName)
+    /// <summary>Asks the gateway to give back its idle leases of the tenant (of one function, when named) and, for <paramref name="window"/>, each busy one as its call ends.</summary>
+    public void Reclaim(string tenantId, string? functionName, TimeSpan window)
     {
         lock (gate)
         {
@@ -253,7 +253,7 @@ internal sealed partial class LeaseSession
             }
         }
 
-        Post(new LeaseServerMessage { Reclaim = new LeaseReclaim { TenantId = tenantId, FunctionName = functionName ?? "", ForMs = (uint)options.ReclaimWindow.TotalMilliseconds } });
+        Post(new LeaseServerMessage { Reclaim = new LeaseReclaim { TenantId = tenantId, FunctionName = functionName ?? "", ForMs = (uint)window.TotalMilliseconds } });
     }
 
     /// <summary>Whether the stream holds a lease of the tenant.</summary>

@@ -63,27 +63,50 @@ public sealed class LeaseBrokerTests : IDisposable
     }
 
     [Fact]
-    public async Task Acquires_beyond_max_concurrency_wait_in_the_queue_and_holders_are_asked_to_give_idle_leases_back()
+    public async Task Acquires_beyond_max_concurrency_wait_in_the_queue_and_other_gateways_are_asked_to_give_leases_back()
     {
         harness.AddSink("a", (_, _) => Ok("never"));
         await ConnectAsync();
+        var other = new LeasePipe();
+        using var otherConnection = new CancellationTokenSource();
+        var otherServing = harness.Leases.ServeAsync(other, other, new TestServerCallContext(cancellationToken: otherConnection.Token));
+        await other.NextAsync(); // its terms
         var function = Function(maxConcurrency: 2);
 
-        gateway.Acquire(1, function);
-        gateway.Acquire(2, function);
-        var first = (await gateway.NextAsync()).Grant;
-        await gateway.NextAsync();
+        other.Acquire(1, function);
+        other.Acquire(2, function);
+        var first = (await other.NextAsync()).Grant;
+        await other.NextAsync();
         gateway.Acquire(3, function);
 
-        var reclaim = (await gateway.NextAsync()).Reclaim;
+        // The gateway holding the slots is asked for them; the one waiting is not (it would hand its own to its own).
+        var reclaim = (await other.NextAsync()).Reclaim;
         Assert.Equal((TenantId, "f"), (reclaim.TenantId, reclaim.FunctionName));
         Assert.True(reclaim.ForMs > 0);
-        Assert.Null(await gateway.NothingWithinAsync(TimeSpan.FromMilliseconds(200))); // the third waits
+        Assert.Null(await gateway.NothingWithinAsync(TimeSpan.FromMilliseconds(200))); // the third waits, and hears nothing
 
-        gateway.Return(first.LeaseId);
+        other.Return(first.LeaseId);
         var third = (await gateway.NextAsync()).Grant;
         Assert.Equal(3ul, third.RequestId);
         Assert.Equal(2, harness.Leases.Held);
+        other.Close();
+        await otherServing.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task A_gateway_waiting_behind_its_own_leases_is_not_asked_to_give_them_back()
+    {
+        harness.AddSink("a", (_, _) => Ok("never"));
+        await ConnectAsync();
+        var function = Function(maxConcurrency: 1);
+        gateway.Acquire(1, function);
+        var first = (await gateway.NextAsync()).Grant;
+
+        gateway.Acquire(2, function);
+
+        Assert.Null(await gateway.NothingWithinAsync(TimeSpan.FromMilliseconds(200)));
+        gateway.Return(first.LeaseId);
+        Assert.Equal(2ul, (await gateway.NextAsync()).Grant.RequestId);
     }
 
     [Fact]
@@ -207,7 +230,7 @@ public sealed class LeaseBrokerTests : IDisposable
     }
 
     [Fact]
-    public async Task A_cancelled_acquire_leaves_the_queue_and_holds_nothing()
+    public async Task A_cancelled_acquire_leaves_the_queue_unanswered_and_holds_nothing()
     {
         harness.AddSink("a", (_, _) => Ok("never"));
         await ConnectAsync();
@@ -215,14 +238,14 @@ public sealed class LeaseBrokerTests : IDisposable
         gateway.Acquire(1, function);
         var first = (await gateway.NextAsync()).Grant;
         gateway.Acquire(2, function);
-        await gateway.NextAsync(); // the reclaim
+        await EventuallyAsync(() => harness.Queues.Get($"{TenantId}/f", 1, 8).Waiting == 1);
 
         gateway.Send(new LeaseClientMessage { Cancel = new LeaseCancel { RequestId = 2 } });
 
-        var refusal = await FirstRefusalAsync();
-        Assert.Equal((2ul, (int)StatusCode.Cancelled), (refusal.RequestId, refusal.StatusCode));
+        await EventuallyAsync(() => harness.Queues.Get($"{TenantId}/f", 1, 8).Waiting == 0);
         gateway.Return(first.LeaseId);
         await EventuallyAsync(() => Running() == 0);
+        Assert.Null(await gateway.NothingWithinAsync(TimeSpan.FromMilliseconds(200))); // no grant, and no answer at all
         Assert.Equal((0, 0), (harness.Tenants.Held, harness.Leases.Held));
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Faas.Protos.V1;
 using Faas.ServiceDefaults.Tracing;
@@ -35,18 +36,22 @@ public sealed partial class DirectDispatch
     public async Task<DispatchResponse?> DispatchAsync(string executionId, FunctionSpec function, ByteString payload, CancellationToken cancellationToken)
     {
         List<string>? tried = null;
-        ulong queueMicros = 0;
+        // Time spent waiting for a slot: none when an idle lease is at hand; else the wait in the function's queue, at the
+        // scheduler or for a lease of this gateway's own, whichever came first.
+        var waited = TimeSpan.Zero;
         while (true)
         {
-            if (await leases.AcquireAsync(function, tried, cancellationToken).ConfigureAwait(false) is not { } lease)
+            var asked = Stopwatch.GetTimestamp();
+            var lease = await leases.AcquireAsync(function, tried, cancellationToken).ConfigureAwait(false);
+            waited += Stopwatch.GetElapsedTime(asked);
+            if (lease is null)
             {
                 return null;
             }
 
-            queueMicros += lease.QueueMicros;
             if (await RunAsync(lease, executionId, function, payload, cancellationToken).ConfigureAwait(false) is { } result)
             {
-                return new DispatchResponse { Result = result, QueueMicros = queueMicros };
+                return new DispatchResponse { Result = result, QueueMicros = (ulong)(waited.Ticks / 10) };
             }
 
             (tried ??= []).Add(lease.SinkId);

@@ -17,7 +17,7 @@ internal sealed partial class LeaseStream
 {
     private static readonly TimeSpan TermsWait = TimeSpan.FromSeconds(10);
 
-    private readonly ConcurrentDictionary<ulong, TaskCompletionSource<LeaseServerMessage>> pending = new();
+    private readonly ConcurrentDictionary<ulong, (LeaseWaiter Waiter, KeyLeases? Pool, LeaseKey Key)> pending = new();
     private readonly ConcurrentDictionary<ulong, SlotLease> leases = new();
     private readonly Channel<LeaseClientMessage> outbox = Channel.CreateUnbounded<LeaseClientMessage>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource ended = new();
@@ -92,9 +92,10 @@ internal sealed partial class LeaseStream
             await ended.CancelAsync().ConfigureAwait(false);
             outbox.Writer.TryComplete();
             var gone = new RpcException(new Status(StatusCode.Unavailable, "The lease stream to the scheduler broke before the lease was granted."));
-            foreach (var waiter in pending.Values)
+            foreach (var (waiter, pool, _) in pending.Values)
             {
-                waiter.TrySetException(gone);
+                pool?.Remove(waiter);
+                waiter.Fail(gone);
             }
 
             pending.Clear();
@@ -104,12 +105,24 @@ internal sealed partial class LeaseStream
         }
     }
 
-    /// <summary>Asks for a lease; null when the call is to go through Dispatch (JOB mode, or only sinks that pull can take it).</summary>
-    public async Task<SlotLease?> AcquireAsync(FunctionSpec function, LeaseKey key, IReadOnlyCollection<string>? exclude, CancellationToken cancellationToken)
+    /// <summary>
+    /// Asks for a lease; null when the call is to go through Dispatch (JOB mode, or only sinks that pull can take it).
+    /// With <paramref name="pool"/>, the call also waits among that version's waiters, so a lease of the gateway's own
+    /// that comes free first serves it (and the acquire is cancelled).
+    /// </summary>
+    public async Task<SlotLease?> AcquireAsync(
+        FunctionSpec function, LeaseKey key, IReadOnlyCollection<string>? exclude, KeyLeases? pool, CancellationToken cancellationToken)
     {
         var requestId = Interlocked.Increment(ref nextRequestId);
-        var waiter = new TaskCompletionSource<LeaseServerMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
-        pending[requestId] = waiter;
+        var waiter = new LeaseWaiter(requestId, this);
+        pending[requestId] = (waiter, pool, key);
+        if (pool?.TakeOrWait(waiter) is { } idle)
+        {
+            // A lease came free since the caller looked.
+            pending.TryRemove(requestId, out _);
+            return idle;
+        }
+
         var acquire = new LeaseAcquire { RequestId = requestId, Function = function, Traceparent = TraceContext.Current };
         if (exclude is not null)
         {
@@ -119,53 +132,38 @@ internal sealed partial class LeaseStream
         if (!IsAlive || !outbox.Writer.TryWrite(new LeaseClientMessage { Acquire = acquire }))
         {
             pending.TryRemove(requestId, out _);
+            pool?.Remove(waiter);
             throw new RpcException(new Status(StatusCode.Unavailable, "The lease stream to the scheduler is down."));
         }
 
-        LeaseServerMessage answer;
         try
         {
-            answer = await waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return await waiter.Answer.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            if (pending.TryRemove(requestId, out _))
+            if (ForgetAcquire(requestId))
             {
-                outbox.Writer.TryWrite(new LeaseClientMessage { Cancel = new LeaseCancel { RequestId = requestId } });
+                pool?.Remove(waiter);
+                CancelAcquire(requestId);
             }
             else
             {
-                // The answer is arriving: a lease granted to nobody goes straight back.
-                _ = waiter.Task.ContinueWith(
-                    static (t, s) => { if (t.IsCompletedSuccessfully && t.Result.Grant is { } grant) ((LeaseStream)s!).Send(new LeaseReturn { LeaseId = grant.LeaseId }); },
-                    this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                // The answer is arriving (a grant, or a lease of the gateway's own): a lease given to nobody serves the next call.
+                _ = waiter.Answer.ContinueWith(
+                    static (t, s) => { if (t.IsCompletedSuccessfully && t.Result is { } lease) ((SlotLeases)s!).Release(lease, lease.ModuleLoaded, keep: true); },
+                    owner, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
 
             throw;
         }
-
-        if (answer.Grant is { } granted)
-        {
-            var lease = new SlotLease(this, key, granted);
-            leases[lease.Id] = lease;
-            if (!IsAlive)
-            {
-                lease.Revoke();
-            }
-
-            return lease;
-        }
-
-        var refusal = answer.Refusal;
-        if (refusal.Dispatch)
-        {
-            return null;
-        }
-
-        throw new RpcException(
-            new Status((StatusCode)refusal.StatusCode, refusal.StatusDetail),
-            refusal.RetryAfterSeconds == 0 ? [] : new Metadata { { Faas.ServiceDefaults.Errors.ErrorResponse.RetryAfterHeader, refusal.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture) } });
     }
+
+    /// <summary>Stops waiting for the scheduler's answer to the acquire; false when it was answered already (or the stream ended).</summary>
+    public bool ForgetAcquire(ulong requestId) => pending.TryRemove(requestId, out _);
+
+    /// <summary>Tells the scheduler the acquire is no longer wanted.</summary>
+    public void CancelAcquire(ulong requestId) => outbox.Writer.TryWrite(new LeaseClientMessage { Cancel = new LeaseCancel { RequestId = requestId } });
 
     /// <summary>Gives the lease back to the scheduler (nothing to do once the stream ended: the scheduler took it back then).</summary>
     public void Return(SlotLease lease, bool moduleLoaded)
@@ -176,6 +174,27 @@ internal sealed partial class LeaseStream
         }
     }
 
+    /// <summary>A grant: the lease serves the call that asked.</summary>
+    private void Granted(LeaseGrant grant)
+    {
+        if (pending.TryRemove(grant.RequestId, out var asked))
+        {
+            var lease = new SlotLease(this, asked.Key, grant);
+            leases[lease.Id] = lease;
+            asked.Pool?.Remove(asked.Waiter);
+            asked.Waiter.Grant(lease);
+        }
+        else
+        {
+            // Nobody waits for it any more (the acquire was cancelled after the scheduler granted it): it goes back.
+            Send(new LeaseReturn { LeaseId = grant.LeaseId });
+        }
+    }
+
+    private static RpcException Refusal(LeaseRefusal refusal) => new(
+        new Status((StatusCode)refusal.StatusCode, refusal.StatusDetail),
+        refusal.RetryAfterSeconds == 0 ? [] : new Metadata { { Faas.ServiceDefaults.Errors.ErrorResponse.RetryAfterHeader, refusal.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture) } });
+
     private void Send(LeaseReturn message) => outbox.Writer.TryWrite(new LeaseClientMessage { Return = message });
 
     private void Handle(LeaseServerMessage message)
@@ -183,16 +202,20 @@ internal sealed partial class LeaseStream
         switch (message.KindCase)
         {
             case LeaseServerMessage.KindOneofCase.Grant:
-                if (!pending.TryRemove(message.Grant.RequestId, out var granted) || !granted.TrySetResult(message))
-                {
-                    Send(new LeaseReturn { LeaseId = message.Grant.LeaseId });
-                }
-
+                Granted(message.Grant);
                 break;
             case LeaseServerMessage.KindOneofCase.Refusal:
                 if (pending.TryRemove(message.Refusal.RequestId, out var refused))
                 {
-                    refused.TrySetResult(message);
+                    refused.Pool?.Remove(refused.Waiter);
+                    if (message.Refusal.Dispatch)
+                    {
+                        refused.Waiter.Grant(null);
+                    }
+                    else
+                    {
+                        refused.Waiter.Fail(Refusal(message.Refusal));
+                    }
                 }
 
                 break;

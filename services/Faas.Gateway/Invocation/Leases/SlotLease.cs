@@ -21,7 +21,6 @@ public sealed class SlotLease
         SinkId = grant.SinkId;
         SinkName = grant.SinkName;
         PushAddress = grant.PushAddress;
-        QueueMicros = grant.QueueMicros;
     }
 
     internal LeaseStream Stream { get; }
@@ -35,9 +34,6 @@ public sealed class SlotLease
     public string SinkName { get; }
 
     public string PushAddress { get; }
-
-    /// <summary>How long the acquire that brought it waited in the function's queue (0 once it has been used).</summary>
-    public ulong QueueMicros { get; internal set; }
 
     /// <summary>Fires when the scheduler revokes the lease: its sink was lost, and a call running on it will not get a result.</summary>
     public CancellationToken Revoked => revoked.Token;

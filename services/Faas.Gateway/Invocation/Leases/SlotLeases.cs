@@ -16,7 +16,7 @@ namespace Faas.Gateway.Invocation.Leases;
 /// </summary>
 public sealed partial class SlotLeases : BackgroundService
 {
-    private readonly ConcurrentDictionary<LeaseKey, IdleLeases> idle = new();
+    private readonly ConcurrentDictionary<LeaseKey, KeyLeases> pools = new();
     private readonly ConcurrentDictionary<(string TenantId, string Name), long> reclaiming = new();
     private readonly Protos.V1.Scheduler.SchedulerClient client;
     private readonly LeaseClientOptions options;
@@ -33,7 +33,7 @@ public sealed partial class SlotLeases : BackgroundService
         var meter = meterFactory.Create(GatewayTelemetry.MeterName);
         acquires = meter.CreateCounter<long>("faas.gateway.lease_acquires", description: "Slot leases asked of the scheduler (a call found none idle), by outcome");
         meter.CreateObservableGauge("faas.gateway.leases", () => current?.Count ?? 0, description: "Slot leases this gateway holds");
-        meter.CreateObservableGauge("faas.gateway.leases.idle", () => idle.Values.Sum(p => p.Count), description: "Slot leases held with no call on them");
+        meter.CreateObservableGauge("faas.gateway.leases.idle", () => pools.Values.Sum(p => p.IdleCount), description: "Slot leases held with no call on them");
     }
 
     /// <summary>Whether the lease stream is up.</summary>
@@ -47,7 +47,8 @@ public sealed partial class SlotLeases : BackgroundService
     public async ValueTask<SlotLease?> AcquireAsync(FunctionSpec function, IReadOnlyCollection<string>? exclude, CancellationToken cancellationToken)
     {
         var key = LeaseKey.Of(function);
-        if (exclude is null && idle.TryGetValue(key, out var pool) && pool.TryTake() is { } reused)
+        var pool = exclude is null ? pools.GetOrAdd(key, static _ => new KeyLeases()) : null;
+        if (pool?.TakeOrWait(null) is { } reused)
         {
             return reused;
         }
@@ -57,7 +58,7 @@ public sealed partial class SlotLeases : BackgroundService
         activity?.SetTag("faas.function", function.Name);
         try
         {
-            var lease = await stream.AcquireAsync(function, key, exclude, cancellationToken).ConfigureAwait(false);
+            var lease = await stream.AcquireAsync(function, key, exclude, pool, cancellationToken).ConfigureAwait(false);
             activity?.SetTag("faas.sink", lease?.SinkName ?? "dispatch");
             acquires.Add(1, new KeyValuePair<string, object?>("outcome", lease is null ? "dispatch" : "granted"));
             return lease;
@@ -71,32 +72,38 @@ public sealed partial class SlotLeases : BackgroundService
     }
 
     /// <summary>
-    /// The call on the lease ended. <paramref name="keep"/>: the sink is fine, the lease may serve the next call (unless the
-    /// scheduler is calling such leases back); otherwise it goes back now.
+    /// The call on the lease ended. <paramref name="keep"/>: the sink is fine, and the lease serves the next call of the
+    /// version waiting here, or waits idle for one (unless the scheduler is calling such leases back); otherwise it goes
+    /// back now.
     /// </summary>
     public void Release(SlotLease lease, bool moduleLoaded, bool keep)
     {
-        lease.QueueMicros = 0;
         lease.ModuleLoaded = moduleLoaded;
         if (keep && lease.IsValid && !Reclaiming(lease.Key))
         {
-            lease.MarkIdle();
-            idle.GetOrAdd(lease.Key, static _ => new IdleLeases()).Put(lease);
+            pools.GetOrAdd(lease.Key, static _ => new KeyLeases()).HandOffOrKeep(lease);
             return;
         }
 
         lease.Stream.Return(lease, moduleLoaded);
     }
 
-    /// <summary>The scheduler says others wait for what the tenant's leases hold (of one function when named): idle ones go back now, busy ones as their call ends.</summary>
+    /// <summary>
+    /// The scheduler says others wait for what the tenant's leases hold (of one function when named): idle ones go back
+    /// now and, for <paramref name="window"/>, busy ones as their call ends.
+    /// </summary>
     internal void Reclaim(string tenantId, string functionName, TimeSpan window)
     {
-        reclaiming[(tenantId, functionName)] = Stopwatch.GetTimestamp() + (long)(window.TotalSeconds * Stopwatch.Frequency);
-        foreach (var (key, pool) in idle)
+        if (window > TimeSpan.Zero)
+        {
+            reclaiming[(tenantId, functionName)] = Stopwatch.GetTimestamp() + (long)(window.TotalSeconds * Stopwatch.Frequency);
+        }
+
+        foreach (var (key, pool) in pools)
         {
             if (key.TenantId == tenantId && (functionName.Length == 0 || key.Name == functionName))
             {
-                foreach (var lease in pool.TakeAll())
+                foreach (var lease in pool.TakeIdleSince(long.MaxValue))
                 {
                     lease.Stream.Return(lease, lease.ModuleLoaded);
                 }
@@ -174,7 +181,7 @@ public sealed partial class SlotLeases : BackgroundService
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
                 var cutoff = Stopwatch.GetTimestamp() - (long)(options.IdleReturn.TotalSeconds * Stopwatch.Frequency);
-                foreach (var pool in idle.Values)
+                foreach (var pool in pools.Values)
                 {
                     foreach (var lease in pool.TakeIdleSince(cutoff))
                     {
@@ -198,7 +205,7 @@ public sealed partial class SlotLeases : BackgroundService
 
     private void DropVoid()
     {
-        foreach (var pool in idle.Values)
+        foreach (var pool in pools.Values)
         {
             pool.TakeIdleSince(long.MinValue);
         }
@@ -209,67 +216,4 @@ public sealed partial class SlotLeases : BackgroundService
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "The lease stream to the scheduler could not be opened: {Reason}")]
     private static partial void LogConnectFailed(ILogger logger, string reason);
-
-    /// <summary>The idle leases of one function version: the most recently used is taken first, so the rest age out.</summary>
-    private sealed class IdleLeases
-    {
-        private readonly Lock gate = new();
-        private readonly List<SlotLease> leases = [];
-
-        public int Count { get { lock (gate) { return leases.Count; } } }
-
-        public void Put(SlotLease lease)
-        {
-            lock (gate)
-            {
-                leases.Add(lease);
-            }
-        }
-
-        public SlotLease? TryTake()
-        {
-            lock (gate)
-            {
-                while (leases.Count > 0)
-                {
-                    var lease = leases[^1];
-                    leases.RemoveAt(leases.Count - 1);
-                    if (lease.IsValid)
-                    {
-                        return lease;
-                    }
-                }
-
-                return null;
-            }
-        }
-
-        public List<SlotLease> TakeAll() => TakeIdleSince(long.MaxValue, all: true);
-
-        /// <summary>Takes the valid leases idle since before <paramref name="cutoff"/> (to be returned) and drops void ones.</summary>
-        public List<SlotLease> TakeIdleSince(long cutoff, bool all = false)
-        {
-            var taken = new List<SlotLease>();
-            lock (gate)
-            {
-                leases.RemoveAll(lease =>
-                {
-                    if (!lease.IsValid)
-                    {
-                        return true;
-                    }
-
-                    if (all || lease.IdleSince < cutoff)
-                    {
-                        taken.Add(lease);
-                        return true;
-                    }
-
-                    return false;
-                });
-            }
-
-            return taken;
-        }
-    }
 }
