@@ -1,20 +1,23 @@
 namespace Faas.Gateway.Invocation.Leases;
 
 /// <summary>
-/// The leases of one function version a gateway holds with no call on them, and the calls of it waiting for one (each
-/// with its acquire at the scheduler). A lease whose call ends goes to the first waiter (whose acquire is then
-/// cancelled) before it is kept idle; the most recently used idle lease is taken first, so the rest age out.
+/// One function version at one gateway: its idle leases, the calls waiting for a lease, and the acquires outstanding
+/// at the scheduler for them. An acquire is not tied to the call that sent it: whatever comes first, a lease of the
+/// gateway's own whose call ended or a grant, serves the call that has waited longest. Every waiting call is covered by
+/// an outstanding acquire (the scheduler counts them in the function's queue), and a saturated function costs the
+/// scheduler nothing per call: the waiting acquires stay queued while the gateway's leases pass from call to call.
 /// </summary>
 internal sealed class KeyLeases
 {
     private readonly Lock gate = new();
     private readonly List<SlotLease> idle = [];
     private readonly LinkedList<LeaseWaiter> waiters = new();
+    private readonly List<(LeaseStream Stream, ulong RequestId)> outstanding = [];
 
     public int IdleCount { get { lock (gate) { return idle.Count; } } }
 
-    /// <summary>An idle lease, or null after <paramref name="waiter"/> joined the waiters.</summary>
-    public SlotLease? TakeOrWait(LeaseWaiter? waiter)
+    /// <summary>An idle lease; or null after <paramref name="waiter"/> joined the waiters, with whether an acquire must be sent to cover it.</summary>
+    public SlotLease? TakeOrWait(LeaseWaiter waiter, out bool acquire)
     {
         lock (gate)
         {
@@ -24,49 +27,125 @@ internal sealed class KeyLeases
                 idle.RemoveAt(idle.Count - 1);
                 if (lease.IsValid)
                 {
+                    acquire = false;
                     return lease;
                 }
             }
 
-            if (waiter is not null)
-            {
-                waiter.Node = waiters.AddLast(waiter);
-            }
-
+            waiter.Node = waiters.AddLast(waiter);
+            acquire = outstanding.Count < waiters.Count;
             return null;
         }
     }
 
-    /// <summary>Hands the lease to the first waiter still waiting; else keeps it idle.</summary>
-    public void HandOffOrKeep(SlotLease lease)
+    public void AddOutstanding(LeaseStream stream, ulong requestId)
     {
         lock (gate)
         {
-            while (waiters.First is { } first)
-            {
-                waiters.RemoveFirst();
-                first.Value.Node = null;
-                if (first.Value.TryServeLocally(lease))
-                {
-                    return;
-                }
-            }
-
-            lease.MarkIdle();
-            idle.Add(lease);
+            outstanding.Add((stream, requestId));
         }
     }
 
-    /// <summary>The waiter was answered by the scheduler, or gave up.</summary>
-    public void Remove(LeaseWaiter waiter)
+    /// <summary>A call on the lease ended: the longest waiting call takes it, or it waits idle.</summary>
+    public void HandOffOrKeep(SlotLease lease)
+    {
+        LeaseWaiter? next;
+        lock (gate)
+        {
+            next = TakeFirstLocked();
+            if (next is null)
+            {
+                lease.MarkIdle();
+                idle.Add(lease);
+                return;
+            }
+        }
+
+        next.Serve(lease);
+    }
+
+    /// <summary>
+    /// The scheduler granted an outstanding acquire: the longest waiting call takes the lease; with none, it waits idle,
+    /// or is handed back (false) when the scheduler is calling such leases back.
+    /// </summary>
+    public bool Granted(LeaseStream stream, ulong requestId, SlotLease lease, bool reclaiming)
+    {
+        LeaseWaiter? next;
+        lock (gate)
+        {
+            outstanding.Remove((stream, requestId));
+            next = TakeFirstLocked();
+            if (next is null)
+            {
+                if (reclaiming)
+                {
+                    return false;
+                }
+
+                lease.MarkIdle();
+                idle.Add(lease);
+                return true;
+            }
+        }
+
+        next.Serve(lease);
+        return true;
+    }
+
+    /// <summary>
+    /// The scheduler refused an outstanding acquire (or its stream ended): the call that came last hears it (null: it
+    /// goes through Dispatch).
+    /// </summary>
+    public void Refused(LeaseStream stream, ulong requestId, Exception? error)
+    {
+        LeaseWaiter? last;
+        lock (gate)
+        {
+            outstanding.Remove((stream, requestId));
+            last = waiters.Last?.Value;
+            if (last is not null)
+            {
+                waiters.RemoveLast();
+                last.Node = null;
+            }
+        }
+
+        if (error is null)
+        {
+            last?.Serve(null);
+        }
+        else
+        {
+            last?.Fail(error);
+        }
+    }
+
+    /// <summary>The call gave up waiting; false when it was answered already.</summary>
+    public bool Remove(LeaseWaiter waiter)
     {
         lock (gate)
         {
-            if (waiter.Node is { } node)
+            if (waiter.Node is not { } node)
             {
-                waiters.Remove(node);
-                waiter.Node = null;
+                return false;
             }
+
+            waiters.Remove(node);
+            waiter.Node = null;
+            return true;
+        }
+    }
+
+    /// <summary>The outstanding acquires beyond the waiting calls (newest first), no longer counted: to be cancelled.</summary>
+    public List<(LeaseStream Stream, ulong RequestId)> TakeExcess()
+    {
+        lock (gate)
+        {
+            var excess = Math.Max(0, outstanding.Count - waiters.Count);
+            var taken = outstanding.GetRange(outstanding.Count - excess, excess);
+            outstanding.RemoveRange(outstanding.Count - excess, excess);
+            taken.Reverse();
+            return taken;
         }
     }
 
@@ -95,36 +174,32 @@ internal sealed class KeyLeases
 
         return taken;
     }
+
+    private LeaseWaiter? TakeFirstLocked()
+    {
+        if (waiters.First is not { } first)
+        {
+            return null;
+        }
+
+        waiters.RemoveFirst();
+        first.Value.Node = null;
+        return first.Value;
+    }
 }
 
-/// <summary>A call waiting for a lease: answered by its acquire at the scheduler, or by a lease of the gateway's own that came free first.</summary>
-internal sealed class LeaseWaiter(ulong requestId, LeaseStream stream)
+/// <summary>A call waiting for a lease.</summary>
+internal sealed class LeaseWaiter
 {
     private readonly TaskCompletionSource<SlotLease?> answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public ulong RequestId { get; } = requestId;
-
-    public LeaseStream Stream { get; } = stream;
-
-    /// <summary>Its place among the waiters of its function version (null: not waiting there).</summary>
+    /// <summary>Its place among the waiting calls of its function version (null: not waiting there).</summary>
     public LinkedListNode<LeaseWaiter>? Node { get; set; }
 
+    /// <summary>The lease, or null: the call goes through Dispatch.</summary>
     public Task<SlotLease?> Answer => answer.Task;
 
-    /// <summary>Takes a lease of the gateway's own if the scheduler has not answered yet; the acquire is cancelled then.</summary>
-    public bool TryServeLocally(SlotLease lease)
-    {
-        if (!Stream.ForgetAcquire(RequestId))
-        {
-            return false; // answered already, or gone with its stream
-        }
-
-        Stream.CancelAcquire(RequestId);
-        answer.TrySetResult(lease);
-        return true;
-    }
-
-    public void Grant(SlotLease? lease) => answer.TrySetResult(lease);
+    public void Serve(SlotLease? lease) => answer.TrySetResult(lease);
 
     public void Fail(Exception error) => answer.TrySetException(error);
 }

@@ -17,7 +17,7 @@ internal sealed partial class LeaseStream
 {
     private static readonly TimeSpan TermsWait = TimeSpan.FromSeconds(10);
 
-    private readonly ConcurrentDictionary<ulong, (LeaseWaiter Waiter, KeyLeases? Pool, LeaseKey Key)> pending = new();
+    private readonly ConcurrentDictionary<ulong, PendingAcquire> pending = new();
     private readonly ConcurrentDictionary<ulong, SlotLease> leases = new();
     private readonly Channel<LeaseClientMessage> outbox = Channel.CreateUnbounded<LeaseClientMessage>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource ended = new();
@@ -92,10 +92,16 @@ internal sealed partial class LeaseStream
             await ended.CancelAsync().ConfigureAwait(false);
             outbox.Writer.TryComplete();
             var gone = new RpcException(new Status(StatusCode.Unavailable, "The lease stream to the scheduler broke before the lease was granted."));
-            foreach (var (waiter, pool, _) in pending.Values)
+            foreach (var (requestId, acquire) in pending)
             {
-                pool?.Remove(waiter);
-                waiter.Fail(gone);
+                if (acquire.Pool is { } pool)
+                {
+                    pool.Refused(this, requestId, gone);
+                }
+                else
+                {
+                    acquire.Waiter!.Fail(gone);
+                }
             }
 
             pending.Clear();
@@ -106,33 +112,37 @@ internal sealed partial class LeaseStream
     }
 
     /// <summary>
-    /// Asks for a lease; null when the call is to go through Dispatch (JOB mode, or only sinks that pull can take it).
-    /// With <paramref name="pool"/>, the call also waits among that version's waiters, so a lease of the gateway's own
-    /// that comes free first serves it (and the acquire is cancelled).
+    /// Sends an acquire for a waiting call of the version (<see cref="KeyLeases"/>): whichever waiting call is first when
+    /// its grant comes takes the lease.
     /// </summary>
-    public async Task<SlotLease?> AcquireAsync(
-        FunctionSpec function, LeaseKey key, IReadOnlyCollection<string>? exclude, KeyLeases? pool, CancellationToken cancellationToken)
+    public void Acquire(FunctionSpec function, LeaseKey key, KeyLeases pool)
     {
         var requestId = Interlocked.Increment(ref nextRequestId);
-        var waiter = new LeaseWaiter(requestId, this);
-        pending[requestId] = (waiter, pool, key);
-        if (pool?.TakeOrWait(waiter) is { } idle)
+        pending[requestId] = new PendingAcquire(key, pool, null);
+        pool.AddOutstanding(this, requestId);
+        if (!IsAlive || !outbox.Writer.TryWrite(new LeaseClientMessage { Acquire = new LeaseAcquire { RequestId = requestId, Function = function, Traceparent = TraceContext.Current } }))
         {
-            // A lease came free since the caller looked.
-            pending.TryRemove(requestId, out _);
-            return idle;
+            if (pending.TryRemove(requestId, out _))
+            {
+                pool.Refused(this, requestId, new RpcException(new Status(StatusCode.Unavailable, "The lease stream to the scheduler is down.")));
+            }
         }
+    }
 
+    /// <summary>
+    /// Asks for a lease for one call that must avoid <paramref name="exclude"/> (sinks it already tried); null when the
+    /// call is to go through Dispatch (JOB mode, or only sinks that pull can take it).
+    /// </summary>
+    public async Task<SlotLease?> AcquireAvoidingAsync(FunctionSpec function, LeaseKey key, IReadOnlyCollection<string> exclude, CancellationToken cancellationToken)
+    {
+        var requestId = Interlocked.Increment(ref nextRequestId);
+        var waiter = new LeaseWaiter();
+        pending[requestId] = new PendingAcquire(key, null, waiter);
         var acquire = new LeaseAcquire { RequestId = requestId, Function = function, Traceparent = TraceContext.Current };
-        if (exclude is not null)
-        {
-            acquire.ExcludeSinkIds.Add(exclude);
-        }
-
+        acquire.ExcludeSinkIds.Add(exclude);
         if (!IsAlive || !outbox.Writer.TryWrite(new LeaseClientMessage { Acquire = acquire }))
         {
             pending.TryRemove(requestId, out _);
-            pool?.Remove(waiter);
             throw new RpcException(new Status(StatusCode.Unavailable, "The lease stream to the scheduler is down."));
         }
 
@@ -142,14 +152,9 @@ internal sealed partial class LeaseStream
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            if (ForgetAcquire(requestId))
+            if (!CancelAcquire(requestId))
             {
-                pool?.Remove(waiter);
-                CancelAcquire(requestId);
-            }
-            else
-            {
-                // The answer is arriving (a grant, or a lease of the gateway's own): a lease given to nobody serves the next call.
+                // The grant is arriving: a lease given to nobody serves the next call.
                 _ = waiter.Answer.ContinueWith(
                     static (t, s) => { if (t.IsCompletedSuccessfully && t.Result is { } lease) ((SlotLeases)s!).Release(lease, lease.ModuleLoaded, keep: true); },
                     owner, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
@@ -159,11 +164,17 @@ internal sealed partial class LeaseStream
         }
     }
 
-    /// <summary>Stops waiting for the scheduler's answer to the acquire; false when it was answered already (or the stream ended).</summary>
-    public bool ForgetAcquire(ulong requestId) => pending.TryRemove(requestId, out _);
+    /// <summary>Tells the scheduler the acquire is no longer wanted; false when it was answered already (or the stream ended).</summary>
+    public bool CancelAcquire(ulong requestId)
+    {
+        if (!pending.TryRemove(requestId, out _))
+        {
+            return false;
+        }
 
-    /// <summary>Tells the scheduler the acquire is no longer wanted.</summary>
-    public void CancelAcquire(ulong requestId) => outbox.Writer.TryWrite(new LeaseClientMessage { Cancel = new LeaseCancel { RequestId = requestId } });
+        outbox.Writer.TryWrite(new LeaseClientMessage { Cancel = new LeaseCancel { RequestId = requestId } });
+        return true;
+    }
 
     /// <summary>Gives the lease back to the scheduler (nothing to do once the stream ended: the scheduler took it back then).</summary>
     public void Return(SlotLease lease, bool moduleLoaded)
@@ -174,20 +185,25 @@ internal sealed partial class LeaseStream
         }
     }
 
-    /// <summary>A grant: the lease serves the call that asked.</summary>
+    /// <summary>A grant: the lease serves the call that asked (or, for a version's acquire, the one waiting longest).</summary>
     private void Granted(LeaseGrant grant)
     {
-        if (pending.TryRemove(grant.RequestId, out var asked))
-        {
-            var lease = new SlotLease(this, asked.Key, grant);
-            leases[lease.Id] = lease;
-            asked.Pool?.Remove(asked.Waiter);
-            asked.Waiter.Grant(lease);
-        }
-        else
+        if (!pending.TryRemove(grant.RequestId, out var asked))
         {
             // Nobody waits for it any more (the acquire was cancelled after the scheduler granted it): it goes back.
             Send(new LeaseReturn { LeaseId = grant.LeaseId });
+            return;
+        }
+
+        var lease = new SlotLease(this, asked.Key, grant);
+        leases[lease.Id] = lease;
+        if (asked.Pool is not { } pool)
+        {
+            asked.Waiter!.Serve(lease);
+        }
+        else if (!pool.Granted(this, grant.RequestId, lease, owner.Reclaiming(asked.Key)))
+        {
+            Return(lease, moduleLoaded: false);
         }
     }
 
@@ -207,14 +223,18 @@ internal sealed partial class LeaseStream
             case LeaseServerMessage.KindOneofCase.Refusal:
                 if (pending.TryRemove(message.Refusal.RequestId, out var refused))
                 {
-                    refused.Pool?.Remove(refused.Waiter);
-                    if (message.Refusal.Dispatch)
+                    var error = message.Refusal.Dispatch ? null : Refusal(message.Refusal);
+                    if (refused.Pool is { } pool)
                     {
-                        refused.Waiter.Grant(null);
+                        pool.Refused(this, message.Refusal.RequestId, error);
+                    }
+                    else if (error is null)
+                    {
+                        refused.Waiter!.Serve(null);
                     }
                     else
                     {
-                        refused.Waiter.Fail(Refusal(message.Refusal));
+                        refused.Waiter!.Fail(error);
                     }
                 }
 
@@ -283,3 +303,6 @@ internal sealed partial class LeaseStream
     [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "{Count} lease(s) revoked: {Reason}")]
     private static partial void LogRevoked(ILogger logger, int count, string reason);
 }
+
+/// <summary>An acquire waiting for the scheduler's answer: for a version's waiting calls (<see cref="Pool"/>), or for one call (<see cref="Waiter"/>).</summary>
+internal sealed record PendingAcquire(LeaseKey Key, KeyLeases? Pool, LeaseWaiter? Waiter);

@@ -47,28 +47,56 @@ public sealed partial class SlotLeases : BackgroundService
     public async ValueTask<SlotLease?> AcquireAsync(FunctionSpec function, IReadOnlyCollection<string>? exclude, CancellationToken cancellationToken)
     {
         var key = LeaseKey.Of(function);
-        var pool = exclude is null ? pools.GetOrAdd(key, static _ => new KeyLeases()) : null;
-        if (pool?.TakeOrWait(null) is { } reused)
+        if (exclude is not null)
         {
-            return reused;
+            var stream = current is { IsAlive: true } live ? live : await WaitForStreamAsync(cancellationToken).ConfigureAwait(false);
+            using var retry = StartAcquire(function);
+            return Count(await stream.AcquireAvoidingAsync(function, key, exclude, cancellationToken).ConfigureAwait(false));
         }
 
-        var stream = current is { IsAlive: true } live ? live : await WaitForStreamAsync(cancellationToken).ConfigureAwait(false);
-        using var activity = GatewayTelemetry.ActivitySource.StartActivity("faas.lease.acquire");
-        activity?.SetTag("faas.function", function.Name);
+        var pool = pools.GetOrAdd(key, static _ => new KeyLeases());
+        var waiter = new LeaseWaiter();
+        if (pool.TakeOrWait(waiter, out var acquire) is { } idleLease)
+        {
+            return idleLease;
+        }
+
+        using var activity = acquire ? StartAcquire(function) : null;
         try
         {
-            var lease = await stream.AcquireAsync(function, key, exclude, pool, cancellationToken).ConfigureAwait(false);
-            activity?.SetTag("faas.sink", lease?.SinkName ?? "dispatch");
-            acquires.Add(1, new KeyValuePair<string, object?>("outcome", lease is null ? "dispatch" : "granted"));
-            return lease;
+            if (acquire)
+            {
+                var stream = current is { IsAlive: true } live ? live : await WaitForStreamAsync(cancellationToken).ConfigureAwait(false);
+                stream.Acquire(function, key, pool);
+            }
+
+            return Count(await waiter.Answer.WaitAsync(cancellationToken).ConfigureAwait(false));
         }
-        catch (RpcException ex)
+        catch (Exception ex)
         {
-            activity?.SetStatus(ActivityStatusCode.Error, ex.Status.Detail);
-            acquires.Add(1, new KeyValuePair<string, object?>("outcome", ex.StatusCode.ToString()));
+            if (!pool.Remove(waiter) && waiter.Answer.IsCompletedSuccessfully && waiter.Answer.Result is { } unused)
+            {
+                // Answered as the call gave up: the lease serves the next call.
+                Release(unused, unused.ModuleLoaded, keep: true);
+            }
+
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            acquires.Add(1, new KeyValuePair<string, object?>("outcome", ex is RpcException rpc ? rpc.StatusCode.ToString() : "Cancelled"));
             throw;
         }
+    }
+
+    private static Activity? StartAcquire(FunctionSpec function)
+    {
+        var activity = GatewayTelemetry.ActivitySource.StartActivity("faas.lease.acquire");
+        activity?.SetTag("faas.function", function.Name);
+        return activity;
+    }
+
+    private SlotLease? Count(SlotLease? lease)
+    {
+        acquires.Add(1, new KeyValuePair<string, object?>("outcome", lease is null ? "dispatch" : "granted"));
+        return lease;
     }
 
     /// <summary>
@@ -79,7 +107,7 @@ public sealed partial class SlotLeases : BackgroundService
     public void Release(SlotLease lease, bool moduleLoaded, bool keep)
     {
         lease.ModuleLoaded = moduleLoaded;
-        if (keep && lease.IsValid && !Reclaiming(lease.Key))
+        if (keep && lease.IsValid && !IsReclaiming(lease.Key))
         {
             pools.GetOrAdd(lease.Key, static _ => new KeyLeases()).HandOffOrKeep(lease);
             return;
@@ -87,6 +115,9 @@ public sealed partial class SlotLeases : BackgroundService
 
         lease.Stream.Return(lease, moduleLoaded);
     }
+
+    /// <summary>Whether the scheduler is calling the version's leases back.</summary>
+    internal bool Reclaiming(LeaseKey key) => IsReclaiming(key);
 
     /// <summary>
     /// The scheduler says others wait for what the tenant's leases hold (of one function when named): idle ones go back
@@ -107,11 +138,17 @@ public sealed partial class SlotLeases : BackgroundService
                 {
                     lease.Stream.Return(lease, lease.ModuleLoaded);
                 }
+
+                // Acquires beyond the calls waiting here would only take slots others wait for.
+                foreach (var (stream, requestId) in pool.TakeExcess())
+                {
+                    stream.CancelAcquire(requestId);
+                }
             }
         }
     }
 
-    private bool Reclaiming(LeaseKey key)
+    private bool IsReclaiming(LeaseKey key)
     {
         if (reclaiming.IsEmpty)
         {
