@@ -60,7 +60,27 @@ public sealed class QuotaAndSecretTests(MeshFixture mesh) : IAsyncLifetime
         await MeshFixture.DeployAsync(bob.Rest, "rated", "echo");
         await SetQuotaAsync(new { invocationsPerSecond = 1, invocationBurst = 3 });
 
-        var responses = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => bob.Rest.PostAsync("/v1/functions/rated:invoke", new StringContent($"{i}"))));
+        var calls = Enumerable.Range(0, 12).Select(i => bob.Rest.PostAsync("/v1/functions/rated:invoke", new StringContent($"{i}"))).ToList();
+
+        // An enqueue draws on the same quota: sent as soon as a call was refused, before a second has refilled a token
+        // (the calls that were let through may take longer than that: their function is cold).
+        var pending = calls.ToList();
+        while (pending.Count > 0)
+        {
+            var done = await Task.WhenAny(pending);
+            pending.Remove(done);
+            if ((await done).StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                break;
+            }
+        }
+
+        using (var enqueue = await bob.Rest.PostAsync("/v1/functions/rated:enqueue", new StringContent("x")))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, enqueue.StatusCode);
+        }
+
+        var responses = await Task.WhenAll(calls);
         try
         {
             var refused = responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
@@ -68,9 +88,6 @@ public sealed class QuotaAndSecretTests(MeshFixture mesh) : IAsyncLifetime
             Assert.All(responses, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.OK, HttpStatusCode.TooManyRequests }));
             Assert.NotNull(refused[0].Headers.RetryAfter);
             Assert.Contains("invocations per second", await refused[0].Content.ReadAsStringAsync());
-
-            using var enqueue = await bob.Rest.PostAsync("/v1/functions/rated:enqueue", new StringContent("x"));
-            Assert.Equal(HttpStatusCode.TooManyRequests, enqueue.StatusCode);
         }
         finally
         {
