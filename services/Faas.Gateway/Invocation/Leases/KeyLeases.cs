@@ -16,6 +16,9 @@ internal sealed class KeyLeases
 
     public int IdleCount { get { lock (gate) { return idle.Count; } } }
 
+    /// <summary>Nothing idle, waiting or outstanding: the version has not been called for a while.</summary>
+    public bool IsEmpty { get { lock (gate) { return idle.Count == 0 && waiters.Count == 0 && outstanding.Count == 0; } } }
+
     /// <summary>An idle lease; or null after <paramref name="waiter"/> joined the waiters, with whether an acquire must be sent to cover it.</summary>
     public SlotLease? TakeOrWait(LeaseWaiter waiter, out bool acquire)
     {

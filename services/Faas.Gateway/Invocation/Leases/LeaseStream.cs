@@ -29,7 +29,7 @@ internal sealed partial class LeaseStream
     private TimeSpan keepAlive;
     private TimeSpan expiry;
 
-    private LeaseStream(AsyncDuplexStreamingCall<LeaseClientMessage, LeaseServerMessage> call, SlotLeases owner, ILogger logger)
+    internal LeaseStream(AsyncDuplexStreamingCall<LeaseClientMessage, LeaseServerMessage> call, SlotLeases owner, ILogger logger)
     {
         this.call = call;
         this.owner = owner;
@@ -37,6 +37,9 @@ internal sealed partial class LeaseStream
     }
 
     public bool IsAlive => !ended.IsCancellationRequested;
+
+    /// <summary>Ends the stream's life as far as its leases go (they are void from now on).</summary>
+    internal void End() => ended.Cancel();
 
     /// <summary>Leases this stream brought that are not void.</summary>
     public int Count => leases.Count;

@@ -218,11 +218,17 @@ public sealed partial class SlotLeases : BackgroundService
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
                 var cutoff = Stopwatch.GetTimestamp() - (long)(options.IdleReturn.TotalSeconds * Stopwatch.Frequency);
-                foreach (var pool in pools.Values)
+                foreach (var (key, pool) in pools)
                 {
                     foreach (var lease in pool.TakeIdleSince(cutoff))
                     {
                         lease.Stream.Return(lease, lease.ModuleLoaded);
+                    }
+
+                    if (pool.IsEmpty)
+                    {
+                        // A version no longer called (a new deploy, a quiet function): a call that raced this makes a new one.
+                        pools.TryRemove(KeyValuePair.Create(key, pool));
                     }
                 }
 
