@@ -204,7 +204,7 @@ internal sealed partial class LeaseStream
         {
             asked.Waiter!.Serve(lease);
         }
-        else if (!pool.Granted(this, grant.RequestId, lease, owner.Reclaiming(asked.Key)))
+        else if (!pool.Granted(this, grant.RequestId, lease, owner.IsReclaiming(asked.Key)))
         {
             Return(lease, moduleLoaded: false);
         }

@@ -36,9 +36,6 @@ public sealed partial class SlotLeases : BackgroundService
         meter.CreateObservableGauge("faas.gateway.leases.idle", () => pools.Values.Sum(p => p.IdleCount), description: "Slot leases held with no call on them");
     }
 
-    /// <summary>Whether the lease stream is up.</summary>
-    public bool IsConnected => current?.IsAlive == true;
-
     /// <summary>
     /// A lease for one call of the function: an idle one, or one acquired from the scheduler (the acquire waits in the
     /// function's queue). Null: the call goes through Dispatch. Refusals are the status a Dispatch would have ended with.
@@ -116,9 +113,6 @@ public sealed partial class SlotLeases : BackgroundService
         lease.Stream.Return(lease, moduleLoaded);
     }
 
-    /// <summary>Whether the scheduler is calling the version's leases back.</summary>
-    internal bool Reclaiming(LeaseKey key) => IsReclaiming(key);
-
     /// <summary>
     /// The scheduler says others wait for what the tenant's leases hold (of one function when named): idle ones go back
     /// now and, for <paramref name="window"/>, busy ones as their call ends.
@@ -148,7 +142,8 @@ public sealed partial class SlotLeases : BackgroundService
         }
     }
 
-    private bool IsReclaiming(LeaseKey key)
+    /// <summary>Whether the scheduler is calling the version's leases back.</summary>
+    internal bool IsReclaiming(LeaseKey key)
     {
         if (reclaiming.IsEmpty)
         {
