@@ -14,6 +14,8 @@ public static class BenchMesh
         FaasTestingBuilder.Create(o =>
         {
             o.EnvironmentName = EnvironmentName;
+            // The workers' own slots, as a deployment has them (a --service-env Worker__Slots=N still wins).
+            o.WorkerSlots = null;
             configure?.Invoke(o);
             var configureAppHost = o.ConfigureAppHost;
             o.ConfigureAppHost = appHost =>

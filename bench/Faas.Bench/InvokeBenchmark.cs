@@ -110,35 +110,56 @@ public static class InvokeBenchmark
             await LoadRunner.RunAsync("warm-up", 8, TimeSpan.Zero, PathWarmup, call, cancellationToken);
         }
 
-        var results = new List<LoadResult>();
-        foreach (var concurrency in options.Concurrency)
+        var runs = new List<IReadOnlyList<LoadResult>>();
+        var markdown = new System.Text.StringBuilder();
+        for (var run = 1; run <= options.Runs; run++)
         {
-            foreach (var (name, call) in scenarios)
+            var results = new List<LoadResult>();
+            foreach (var concurrency in options.Concurrency)
             {
-                AnsiConsole.MarkupLine($"[grey]{Markup.Escape(name)} at concurrency {concurrency}…[/]");
-                overhead.Reset();
-                var result = await LoadRunner.RunAsync(name, concurrency, options.Warmup, options.Duration, call, cancellationToken, cpu: cpu);
-                results.Add(result);
-                if (name == Floor && concurrency == options.Concurrency[0])
+                foreach (var (name, call) in scenarios)
                 {
-                    overhead.Freeze();
+                    AnsiConsole.MarkupLine($"[grey]{(options.Runs > 1 ? $"run {run} of {options.Runs}: " : "")}{Markup.Escape(name)} at concurrency {concurrency}…[/]");
+                    overhead.Reset();
+                    var result = await LoadRunner.RunAsync(name, concurrency, options.Warmup, options.Duration, call, cancellationToken, cpu: cpu);
+                    results.Add(result);
+                    if (name == Floor && concurrency == options.Concurrency[0])
+                    {
+                        overhead.Freeze();
+                    }
                 }
             }
+
+            runs.Add(results);
+            var report = Report(results, overhead, options);
+            AnsiConsole.Write(report.Table);
+            AnsiConsole.WriteLine();
+            AnsiConsole.Write(report.CpuTable);
+            AnsiConsole.WriteLine();
+            foreach (var line in report.Ratios)
+            {
+                AnsiConsole.WriteLine(line);
+            }
+
+            if (options.Runs > 1)
+            {
+                markdown.AppendLine($"### Run {run} of {options.Runs}").AppendLine();
+            }
+
+            markdown.Append(report.Markdown).AppendLine();
         }
 
-        var report = Report(results, overhead, options);
-        AnsiConsole.Write(report.Table);
-        AnsiConsole.WriteLine();
-        AnsiConsole.Write(report.CpuTable);
-        AnsiConsole.WriteLine();
-        foreach (var line in report.Ratios)
+        if (options.Runs > 1)
         {
-            AnsiConsole.WriteLine(line);
+            var (summary, summaryMarkdown) = RunSummary.Render(runs.Select(r => RunSummary.Of(r, options)).ToList());
+            AnsiConsole.WriteLine();
+            AnsiConsole.Write(summary);
+            markdown.Insert(0, summaryMarkdown + Environment.NewLine);
         }
 
         if (options.MarkdownPath is { } path)
         {
-            await File.WriteAllTextAsync(path, report.Markdown, cancellationToken);
+            await File.WriteAllTextAsync(path, markdown.ToString(), cancellationToken);
             AnsiConsole.MarkupLine($"[grey]Markdown written to {Markup.Escape(path)}[/]");
         }
     }
@@ -208,6 +229,72 @@ public static class InvokeBenchmark
         }
 
         return (table, cpuTable, ratios, markdown.ToString());
+    }
+
+    /// <summary>One run's figures the targets are stated in, and their medians and ranges over the runs.</summary>
+    private sealed record RunSummary(IReadOnlyList<(string Figure, double? Value, string Format)> Figures)
+    {
+        public static RunSummary Of(IReadOnlyList<LoadResult> results, BenchOptions options)
+        {
+            LoadResult? Find(string scenario, int c) => results.FirstOrDefault(r => r.Scenario == scenario && r.Concurrency == c);
+            var (low, high) = (options.Concurrency.Min(), options.Concurrency.Max());
+            var figures = new List<(string, double?, string)>();
+            var floorHigh = Find(Floor, high);
+            figures.Add(($"floor c={high} (calls/s)", floorHigh?.Throughput, "N0"));
+            foreach (var scenario in new[] { MeshGrpc, MeshRest, SchedulerPathGrpc, SchedulerPathRest, Relay })
+            {
+                figures.Add(($"{scenario} c={high} / floor", Find(scenario, high)?.Throughput / floorHigh?.Throughput, "0.00"));
+            }
+
+            foreach (var (one, two) in new[] { (MeshGrpc, SchedulerPathGrpc), (MeshRest, SchedulerPathRest) })
+            {
+                var (d, s) = (Find(one, high), Find(two, high));
+                figures.Add(($"{one} / scheduler path c={high}: throughput", d?.Throughput / s?.Throughput, "0.00"));
+                figures.Add(($"{one} / scheduler path c={high}: CPU per call", d?.CpuMicrosPerCall() / s?.CpuMicrosPerCall(), "0.00"));
+                figures.Add(($"{one} c={high}: CPU per call (µs)", d?.CpuMicrosPerCall(), "0"));
+                figures.Add(($"{two} c={high}: CPU per call (µs)", s?.CpuMicrosPerCall(), "0"));
+            }
+
+            var floorLow = Find(Floor, low);
+            figures.Add(($"floor p50 c={low} (ms)", floorLow?.PercentileMillis(50), "0.000"));
+            foreach (var scenario in Meshes)
+            {
+                figures.Add(($"{scenario} p50 c={low} − floor p50 (ms)", Find(scenario, low)?.PercentileMillis(50) - floorLow?.PercentileMillis(50), "0.000"));
+            }
+
+            return new RunSummary(figures);
+        }
+
+        public static (Table Table, string Markdown) Render(IReadOnlyList<RunSummary> runs)
+        {
+            var table = new Table().AddColumn("figure");
+            var markdown = new System.Text.StringBuilder($"Over {runs.Count} runs in one mesh:").AppendLine().AppendLine();
+            var header = new List<string> { "figure", "median", "range" };
+            header.AddRange(Enumerable.Range(1, runs.Count).Select(i => $"run {i}"));
+            foreach (var column in header.Skip(1))
+            {
+                table.AddColumn(new TableColumn(column).RightAligned());
+            }
+
+            markdown.AppendLine("| " + string.Join(" | ", header) + " |");
+            markdown.AppendLine("| --- |" + string.Concat(Enumerable.Repeat(" ---: |", header.Count - 1)));
+            for (var i = 0; i < runs[0].Figures.Count; i++)
+            {
+                var (figure, _, format) = runs[0].Figures[i];
+                var values = runs.Select(r => r.Figures[i].Value).ToList();
+                var known = values.OfType<double>().Order().ToList();
+                string Show(double? v) => v is { } x ? x.ToString(format, System.Globalization.CultureInfo.InvariantCulture) : "–";
+                var median = known.Count == 0 ? (double?)null
+                    : known.Count % 2 == 1 ? known[known.Count / 2] : (known[known.Count / 2 - 1] + known[known.Count / 2]) / 2;
+                var range = known.Count == 0 ? "–" : $"{Show(known[0])}–{Show(known[^1])}";
+                var row = new List<string> { figure, Show(median), range };
+                row.AddRange(values.Select(Show));
+                table.AddRow(row.Select(Markup.Escape).ToArray());
+                markdown.AppendLine("| " + string.Join(" | ", row) + " |");
+            }
+
+            return (table, markdown.ToString());
+        }
     }
 
     /// <summary>What the worker reports per call: time in its handler beyond the function's own run.</summary>

@@ -15,10 +15,11 @@ var workers = new Option<int>("--workers") { Description = "worker replicas in t
 var payload = new Option<int>("--payload") { Description = "Payload bytes per invocation", DefaultValueFactory = _ => 64 };
 var markdown = new Option<string?>("--markdown") { Description = "Also write the results as a Markdown table to this file" };
 var serviceEnvironment = new Option<string[]>("--service-env") { Description = "NAME=VALUE set in every service's environment (repeatable), to measure a setting" };
+var runs = new Option<int>("--runs") { Description = "Times every scenario is measured in the one mesh, for medians and ranges", DefaultValueFactory = _ => 1 };
 
 var root = new RootCommand("Faas synchronous-invoke benchmark: the mesh (REST and gRPC) against the floor of one worker called directly, in one run.")
 {
-    duration, warmup, concurrency, workers, payload, markdown, serviceEnvironment,
+    duration, warmup, concurrency, workers, payload, markdown, serviceEnvironment, runs,
 };
 var iterations = new Option<int>("--iterations") { Description = "Deploys measured per scenario", DefaultValueFactory = _ => 10 };
 var deploy = new Command("deploy", "Deploy from source to first successful invoke (C echo sample): a fresh build and a build-cache hit.")
@@ -36,6 +37,7 @@ root.SetAction(async (parse, cancellationToken) =>
         parse.GetValue(concurrency)!, parse.GetValue(workers), parse.GetValue(payload), parse.GetValue(markdown))
     {
         ServiceEnvironment = BenchOptions.ParseEnvironment(parse.GetValue(serviceEnvironment)),
+        Runs = Math.Max(1, parse.GetValue(runs)),
     };
     await InvokeBenchmark.RunAsync(options, cancellationToken);
 });

@@ -51,6 +51,11 @@ public sealed class FaasTestingBuilder
             FaasDbConnectionString = Options.FaasDbConnectionString,
             PublishJobRunner = Options.PublishJobRunner,
         };
+        if (Options.WorkerSlots is { } slots)
+        {
+            appHost.ServiceEnvironment["Worker__Slots"] = slots.ToString(CultureInfo.InvariantCulture);
+        }
+
         Options.ConfigureAppHost?.Invoke(appHost);
         try
         {

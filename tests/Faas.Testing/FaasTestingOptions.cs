@@ -9,6 +9,12 @@ public sealed class FaasTestingOptions
     public int Workers { get; set; } = 2;
 
     /// <summary>
+    /// Slots of each worker (<c>Worker:Slots</c>): two by default, so that a test mesh holds the same slots, and a tenant the
+    /// same share of them, on every machine (the workers' own default grows with the processors). Null: the workers' default.
+    /// </summary>
+    public int? WorkerSlots { get; set; } = 2;
+
+    /// <summary>
     /// Gateway replicas: <c>gateway</c> and <c>gateway-1</c> … <c>gateway-(N-1)</c>, each on free ports, all against the one
     /// scheduler (see <see cref="FaasTestApp.Gateways"/>).
     /// </summary>

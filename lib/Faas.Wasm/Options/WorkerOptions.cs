@@ -8,8 +8,16 @@ public sealed class WorkerOptions
     /// <summary>Identifies this worker in results and status; defaults to host name and process id.</summary>
     public string WorkerId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}";
 
-    /// <summary>Executions run at once; further calls wait for a slot.</summary>
-    public int Slots { get; set; } = Environment.ProcessorCount;
+    /// <summary>
+    /// Executions admitted at once; further calls wait for a slot. The scheduler places and leases by slots, so they are
+    /// what a worker offers in flight, not its cores: a run that waits (a guest's sleep, a host call) holds a slot without
+    /// using a core, and a slot also stays taken while its result travels back and the next call comes. The default,
+    /// <see cref="SlotsPerCore"/> per processor (at most the engine's pooled instances), keeps the cores busy on short calls; runs beyond the cores share them.
+    /// </summary>
+    public int Slots { get; set; } = Math.Min(SlotsPerCore * Environment.ProcessorCount, Faas.Wasm.Engines.WasmEngineFactory.PooledInstances);
+
+    /// <summary>Slots per processor when <see cref="Slots"/> is not set.</summary>
+    public const int SlotsPerCore = 8;
 
     /// <summary>Folder of precompiled modules (<c>&lt;sha256&gt;.cwasm</c>), shared by the workers of a machine.</summary>
     public string CacheDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "faas", "modules");

@@ -39,9 +39,8 @@ public sealed class KeyLeasesTests : IDisposable
 
     private (LeaseWaiter Waiter, bool Acquire) Wait()
     {
-        var waiter = new LeaseWaiter();
-        Assert.Null(pool.TakeOrWait(waiter, out var acquire));
-        return (waiter, acquire);
+        Assert.Null(pool.TakeOrWait(out var waiter, out var acquire));
+        return (Assert.IsType<LeaseWaiter>(waiter), acquire);
     }
 
     [Fact]
@@ -88,7 +87,8 @@ public sealed class KeyLeasesTests : IDisposable
         var lease = Lease();
         pool.HandOffOrKeep(lease);
 
-        Assert.Same(lease, pool.TakeOrWait(new LeaseWaiter(), out var acquire));
+        Assert.Same(lease, pool.TakeOrWait(out var waiter, out var acquire));
+        Assert.Null(waiter);
         Assert.False(acquire);
     }
 
@@ -99,7 +99,8 @@ public sealed class KeyLeasesTests : IDisposable
         pool.HandOffOrKeep(Lease(dead));
         dead.End();
 
-        Assert.Null(pool.TakeOrWait(new LeaseWaiter(), out var acquire));
+        Assert.Null(pool.TakeOrWait(out var waiter, out var acquire));
+        Assert.NotNull(waiter);
         Assert.True(acquire);
     }
 

@@ -12,7 +12,7 @@ public sealed class WorkerOptionsValidatorTests
         var options = new WorkerOptions();
 
         Assert.True(validator.Validate(null, options).Succeeded);
-        Assert.Equal(Environment.ProcessorCount, options.Slots);
+        Assert.Equal(Math.Min(WorkerOptions.SlotsPerCore * Environment.ProcessorCount, Faas.Wasm.Engines.WasmEngineFactory.PooledInstances), options.Slots);
         Assert.Equal(6 * 1024 * 1024, options.MaxOutputBytes);
         Assert.StartsWith(Path.GetTempPath(), options.CacheDirectory);
     }

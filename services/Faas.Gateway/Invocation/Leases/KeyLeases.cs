@@ -19,8 +19,11 @@ internal sealed class KeyLeases
     /// <summary>Nothing idle, waiting or outstanding: the version has not been called for a while.</summary>
     public bool IsEmpty { get { lock (gate) { return idle.Count == 0 && waiters.Count == 0 && outstanding.Count == 0; } } }
 
-    /// <summary>An idle lease; or null after <paramref name="waiter"/> joined the waiters, with whether an acquire must be sent to cover it.</summary>
-    public SlotLease? TakeOrWait(LeaseWaiter waiter, out bool acquire)
+    /// <summary>
+    /// An idle lease; or null after a new <paramref name="waiter"/> joined the waiters, with whether an acquire must be
+    /// sent to cover it. The waiter is made only when the call has to wait.
+    /// </summary>
+    public SlotLease? TakeOrWait(out LeaseWaiter? waiter, out bool acquire)
     {
         lock (gate)
         {
@@ -30,11 +33,13 @@ internal sealed class KeyLeases
                 idle.RemoveAt(idle.Count - 1);
                 if (lease.IsValid)
                 {
+                    waiter = null;
                     acquire = false;
                     return lease;
                 }
             }
 
+            waiter = new LeaseWaiter();
             waiter.Node = waiters.AddLast(waiter);
             acquire = outstanding.Count < waiters.Count;
             return null;

@@ -52,8 +52,7 @@ public sealed partial class SlotLeases : BackgroundService
         }
 
         var pool = pools.GetOrAdd(key, static _ => new KeyLeases());
-        var waiter = new LeaseWaiter();
-        if (pool.TakeOrWait(waiter, out var acquire) is { } idleLease)
+        if (pool.TakeOrWait(out var waiter, out var acquire) is { } idleLease)
         {
             return idleLease;
         }
@@ -67,11 +66,11 @@ public sealed partial class SlotLeases : BackgroundService
                 stream.Acquire(function, key, pool);
             }
 
-            return Count(await waiter.Answer.WaitAsync(cancellationToken).ConfigureAwait(false));
+            return Count(await waiter!.Answer.WaitAsync(cancellationToken).ConfigureAwait(false));
         }
         catch (Exception ex)
         {
-            if (!pool.Remove(waiter) && waiter.Answer.IsCompletedSuccessfully && waiter.Answer.Result is { } unused)
+            if (!pool.Remove(waiter!) && waiter!.Answer.IsCompletedSuccessfully && waiter.Answer.Result is { } unused)
             {
                 // Answered as the call gave up: the lease serves the next call.
                 Release(unused, unused.ModuleLoaded, keep: true);
