@@ -46,6 +46,23 @@ public static class ErrorResponse
         return response.WriteAsync(JsonSerializer.Serialize(new { code = (int)status, message, details = Array.Empty<object>() }, Json));
     }
 
+    /// <summary>The HTTP status of a gRPC status, as JSON transcoding maps it (google.rpc.Code).</summary>
+    public static int HttpStatusOf(StatusCode status) => status switch
+    {
+        StatusCode.OK => StatusCodes.Status200OK,
+        StatusCode.Cancelled => 499,
+        StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.OutOfRange => StatusCodes.Status400BadRequest,
+        StatusCode.DeadlineExceeded => StatusCodes.Status504GatewayTimeout,
+        StatusCode.NotFound => StatusCodes.Status404NotFound,
+        StatusCode.AlreadyExists or StatusCode.Aborted => StatusCodes.Status409Conflict,
+        StatusCode.PermissionDenied => StatusCodes.Status403Forbidden,
+        StatusCode.Unauthenticated => StatusCodes.Status401Unauthorized,
+        StatusCode.ResourceExhausted => StatusCodes.Status429TooManyRequests,
+        StatusCode.Unimplemented => StatusCodes.Status501NotImplemented,
+        StatusCode.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
     public static bool IsGrpc(HttpRequest request) =>
         request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true;
 }

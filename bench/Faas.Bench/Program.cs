@@ -57,6 +57,22 @@ asyncCommand.SetAction(async (parse, cancellationToken) =>
     await AsyncBenchmark.RunAsync(options, parse.GetValue(acceptanceOnly), cancellationToken);
 });
 root.Subcommands.Add(asyncCommand);
+var httpCommand = new Command("http", "HTTP functions: the same module called as an HTTP function (CGI in and out) and through :invoke, over REST, in one run.")
+{
+    duration, warmup, concurrency, workers, payload, markdown, serviceEnvironment, runs,
+};
+httpCommand.SetAction(async (parse, cancellationToken) =>
+{
+    var options = new BenchOptions(
+        TimeSpan.FromSeconds(parse.GetValue(warmup)), TimeSpan.FromSeconds(parse.GetValue(duration)),
+        parse.GetValue(concurrency)!, parse.GetValue(workers), parse.GetValue(payload), parse.GetValue(markdown))
+    {
+        ServiceEnvironment = BenchOptions.ParseEnvironment(parse.GetValue(serviceEnvironment)),
+        Runs = Math.Max(1, parse.GetValue(runs)),
+    };
+    await HttpFunctionBenchmark.RunAsync(options, cancellationToken);
+});
+root.Subcommands.Add(httpCommand);
 var jobConcurrency = new Option<int[]>("--concurrency") { Description = "Concurrent callers, one run each", DefaultValueFactory = _ => [1, 4], AllowMultipleArgumentsPerToken = true };
 // A few calls a second: the warm-up must be long enough for the services' JIT to reach its optimised tier (30 calls).
 var jobWarmup = new Option<int>("--warmup") { Description = "Warm-up seconds per scenario (discarded)", DefaultValueFactory = _ => 10 };

@@ -2,6 +2,7 @@ using Faas.Gateway.Auth;
 using Faas.Gateway.Extensions;
 using Faas.Gateway.Grpc;
 using Faas.Gateway.Http;
+using Faas.Gateway.HttpFunctions;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -17,5 +18,6 @@ app.MapGrpcService<SinkAdminForwarder>().RequireAuthorization(GatewayAuthenticat
 app.MapGrpcService<FunctionsService>().RequireAuthorization(GatewayAuthentication.UserPolicy);
 app.MapGrpcService<InvocationsService>().RequireAuthorization(GatewayAuthentication.UserPolicy);
 app.MapGrpcService<ExecutionsService>().RequireAuthorization(GatewayAuthentication.UserPolicy);
+app.MapHttpFunctions();
 app.MapDefaultEndpoints();
 app.Run();

@@ -32,6 +32,30 @@ public class DeployValidatorTests
     }
 
     [Theory]
+    [InlineData("PATH_INFO")]
+    [InlineData("REQUEST_METHOD")]
+    [InlineData("HTTP_X_ANYTHING")]
+    [InlineData("query_string")]
+    public void An_http_function_may_not_name_its_own_variable_as_a_request_sets_one(string name)
+    {
+        var config = new FunctionConfig { Http = new HttpConfig(), Env = new Dictionary<string, string> { [name] = "x" } };
+
+        var error = Assert.Throws<InvalidRequestException>(() => DeployValidator.Validate(Wat(config: config), Limit));
+        Assert.Contains(name, error.Message);
+        // A function of body in, body out may.
+        DeployValidator.Validate(Wat(config: config with { Http = null }), Limit);
+    }
+
+    [Fact]
+    public void An_http_function_runs_in_warm_mode()
+    {
+        var config = new FunctionConfig { Http = new HttpConfig { Public = true }, Mode = ExecutionMode.Job };
+
+        Assert.Contains("WARM", Assert.Throws<InvalidRequestException>(() => DeployValidator.Validate(Wat(config: config), Limit)).Message);
+        DeployValidator.Validate(Wat(config: config with { Mode = ExecutionMode.Warm }), Limit);
+    }
+
+    [Theory]
     [InlineData("echo\n")]
     [InlineData("echo\r\n")]
     public void Rejects_names_with_a_trailing_line_break(string name) =>

@@ -60,6 +60,9 @@ public sealed record Execution(
     /// <summary>Whether the output is stored (finished asynchronous executions).</summary>
     public bool HasOutput { get; init; }
 
+    /// <summary>The request and the status answered, for a call of an HTTP function; null otherwise.</summary>
+    public HttpExchange? Http { get; init; }
+
     public static bool IsTerminal(ExecutionStatus status) =>
         status is ExecutionStatus.Succeeded or ExecutionStatus.Failed or ExecutionStatus.TimedOut or ExecutionStatus.DeadLettered or ExecutionStatus.Rejected or ExecutionStatus.Cancelled;
 }
@@ -84,3 +87,9 @@ public enum CallbackState
 
 /// <summary>Delivery of an execution's result to its callback URL.</summary>
 public sealed record CallbackDelivery(string Url, CallbackState State, int Attempts, string LastError, int LastStatusCode, DateTimeOffset? DeliveredAt);
+
+/// <summary>
+/// An HTTP function's call as recorded: the method, the path after the function's name (as it came, with its query), and
+/// the status the caller got (0 while running).
+/// </summary>
+public sealed record HttpExchange(string Method, string Path, int StatusCode);

@@ -27,4 +27,14 @@ public sealed record FunctionConfig
 
     /// <summary>The names of the version's secrets (their values are only in <see cref="SealedSecrets"/>).</summary>
     public IReadOnlyList<string> SecretNames { get; init; } = [];
+
+    /// <summary>Set for an HTTP function (called with any method and path, CGI in and out); null for a plain one.</summary>
+    public HttpConfig? Http { get; init; }
+}
+
+/// <summary>How an HTTP function is reached.</summary>
+public sealed record HttpConfig
+{
+    /// <summary>Callable without a credential, at a route that names the tenant.</summary>
+    public bool Public { get; init; }
 }

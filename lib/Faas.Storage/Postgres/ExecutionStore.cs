@@ -7,7 +7,7 @@ namespace Faas.Storage.Postgres;
 public sealed class ExecutionStore(NpgsqlDataSource dataSource)
 {
     private const string Columns =
-        "id, tenant_id, function_id, function_name, version, status, created_at, finished_at, queue_us, run_us, input_bytes, output_bytes, exit_code, error, stderr_tail, worker, trace_id";
+        "id, tenant_id, function_id, function_name, version, status, created_at, finished_at, queue_us, run_us, input_bytes, output_bytes, exit_code, error, stderr_tail, worker, trace_id, http_method, http_path, http_status";
 
     /// <summary>The columns <see cref="Read"/> expects, for other stores selecting executions too.</summary>
     internal const string ReadColumns = Columns +
@@ -40,11 +40,12 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
             INSERT INTO executions ({Columns})
             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int[], $6::text[], $7::timestamptz[],
                                  $8::timestamptz[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::int[],
-                                 $14::text[], $15::text[], $16::text[], $17::text[])
+                                 $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::int[])
             ON CONFLICT (id) DO UPDATE SET
                 status = EXCLUDED.status, finished_at = EXCLUDED.finished_at, queue_us = EXCLUDED.queue_us,
                 run_us = EXCLUDED.run_us, output_bytes = EXCLUDED.output_bytes, exit_code = EXCLUDED.exit_code,
-                error = EXCLUDED.error, stderr_tail = EXCLUDED.stderr_tail, worker = EXCLUDED.worker
+                error = EXCLUDED.error, stderr_tail = EXCLUDED.stderr_tail, worker = EXCLUDED.worker,
+                http_status = EXCLUDED.http_status
             WHERE executions.status NOT IN ('Succeeded', 'Failed', 'TimedOut', 'DeadLettered', 'Rejected', 'Cancelled')
             """);
         var p = command.Parameters;
@@ -65,6 +66,9 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         p.AddWithValue(rows.Select(e => Text(e.StderrTail)).ToArray());
         p.AddWithValue(rows.Select(e => e.Worker).ToArray());
         p.AddWithValue(rows.Select(e => e.TraceId).ToArray());
+        p.AddWithValue(rows.Select(e => e.Http?.Method).ToArray());
+        p.AddWithValue(rows.Select(e => e.Http is { } http ? Text(http.Path) : null).ToArray());
+        p.AddWithValue(rows.Select(e => e.Http?.StatusCode).ToArray());
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -171,17 +175,18 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         r.GetInt64(8), r.GetInt64(9), r.GetInt64(10), r.GetInt64(11), r.GetInt32(12),
         r.GetString(13), r.GetString(14), r.GetString(15), r.GetString(16))
     {
-        Kind = r.GetString(17) == "async" ? ExecutionKind.Async : ExecutionKind.Sync,
-        Attempts = r.GetInt32(18),
-        AttemptLog = Executions.AttemptLog.Parse(r.GetString(19)),
-        MaxRetries = r.GetInt32(20),
-        IdempotencyKey = r.IsDBNull(21) ? null : r.GetString(21),
-        NextAttemptAt = r.IsDBNull(22) ? null : r.GetFieldValue<DateTimeOffset>(22),
-        Redrives = r.GetInt32(23),
-        Callback = r.IsDBNull(24) ? null : new CallbackDelivery(
-            r.GetString(24), r.IsDBNull(25) ? CallbackState.Pending : Enum.Parse<CallbackState>(r.GetString(25)),
-            r.GetInt32(26), r.GetString(27), r.GetInt32(28), r.IsDBNull(29) ? null : r.GetFieldValue<DateTimeOffset>(29)),
-        HasOutput = r.GetBoolean(30),
+        Http = r.IsDBNull(17) ? null : new HttpExchange(r.GetString(17), r.IsDBNull(18) ? "" : r.GetString(18), r.IsDBNull(19) ? 0 : r.GetInt32(19)),
+        Kind = r.GetString(20) == "async" ? ExecutionKind.Async : ExecutionKind.Sync,
+        Attempts = r.GetInt32(21),
+        AttemptLog = Executions.AttemptLog.Parse(r.GetString(22)),
+        MaxRetries = r.GetInt32(23),
+        IdempotencyKey = r.IsDBNull(24) ? null : r.GetString(24),
+        NextAttemptAt = r.IsDBNull(25) ? null : r.GetFieldValue<DateTimeOffset>(25),
+        Redrives = r.GetInt32(26),
+        Callback = r.IsDBNull(27) ? null : new CallbackDelivery(
+            r.GetString(27), r.IsDBNull(28) ? CallbackState.Pending : Enum.Parse<CallbackState>(r.GetString(28)),
+            r.GetInt32(29), r.GetString(30), r.GetInt32(31), r.IsDBNull(32) ? null : r.GetFieldValue<DateTimeOffset>(32)),
+        HasOutput = r.GetBoolean(33),
     };
 
 }

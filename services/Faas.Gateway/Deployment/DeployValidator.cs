@@ -149,11 +149,15 @@ public static partial class DeployValidator
         Range(config.MaxRetries, 0, 20, "maxRetries");
         Range(config.MaxWarm, 1, 1_000, "maxWarm");
         Range(config.MinWarm, 0, config.MaxWarm, "minWarm");
-        ValidateEnvironment(config.Env, secrets ?? new Dictionary<string, string>());
+        ValidateEnvironment(config.Env, secrets ?? new Dictionary<string, string>(), config.Http is not null);
+        if (config.Http is not null && config.Mode == ExecutionMode.Job)
+        {
+            throw new InvalidRequestException("config.http: an HTTP function runs in WARM mode; JOB mode is for functions of body in, body out.");
+        }
     }
 
     /// <summary>Variables and secrets share one environment: the same name rules, distinct names, one size limit.</summary>
-    private static void ValidateEnvironment(IReadOnlyDictionary<string, string> env, IReadOnlyDictionary<string, string> secrets)
+    private static void ValidateEnvironment(IReadOnlyDictionary<string, string> env, IReadOnlyDictionary<string, string> secrets, bool http)
     {
         if (env.Count + secrets.Count > MaxEnvVariables)
         {
@@ -173,6 +177,11 @@ public static partial class DeployValidator
                 if (key.StartsWith("FAAS_", StringComparison.OrdinalIgnoreCase))
                 {
                     throw new InvalidRequestException($"{kind} '{key}' is reserved: names starting with FAAS_ are set by the platform.");
+                }
+
+                if (http && Faas.Gateway.HttpFunctions.CgiRequest.IsRequestVariable(key))
+                {
+                    throw new InvalidRequestException($"{kind} '{key}' is reserved in an HTTP function: each request sets it (CGI variables and HTTP_*).");
                 }
 
                 if (value.Contains('\0', StringComparison.Ordinal))

@@ -104,6 +104,18 @@ public sealed class FunctionFailedException(string executionId, bool timedOut, s
     public override IEnumerable<KeyValuePair<string, string>> Headers => [new("x-execution-id", ExecutionId)];
 }
 
+/// <summary>An HTTP function ran but wrote something other than a CGI response: HTTP 502, with the execution's id.</summary>
+public sealed class BadFunctionResponseException(string executionId, string message) : GatewayException(message)
+{
+    public string ExecutionId { get; } = executionId;
+
+    public override global::Grpc.Core.StatusCode StatusCode => global::Grpc.Core.StatusCode.Unknown;
+
+    public override int? HttpStatus => StatusCodes.Status502BadGateway;
+
+    public override IEnumerable<KeyValuePair<string, string>> Headers => [new("x-execution-id", ExecutionId)];
+}
+
 /// <summary>No valid credentials (a wrong password, say): UNAUTHENTICATED, HTTP 401.</summary>
 public sealed class UnauthenticatedException(string message) : GatewayException(message)
 {

@@ -65,6 +65,8 @@ public static class Extensions
         builder.Services.AddSingleton<Enqueuer>();
         builder.Services.AddSingleton<DeadLetters>();
         builder.Services.AddSingleton<InvocationRateLimiter>();
+        builder.Services.AddOptions<HttpFunctions.HttpFunctionOptions>().BindConfiguration(HttpFunctions.HttpFunctionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<HttpFunctions.PublicRouteGuard>();
         return builder;
     }
 }

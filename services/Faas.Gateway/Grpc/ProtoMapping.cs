@@ -21,6 +21,7 @@ public static class ProtoMapping
         MinWarm = config.HasMinWarm ? (int)Math.Min(config.MinWarm, int.MaxValue) : Defaults.MinWarm,
         MaxWarm = config.HasMaxWarm ? (int)Math.Min(config.MaxWarm, int.MaxValue) : Defaults.MaxWarm,
         Idempotent = config.HasIdempotent ? config.Idempotent : Defaults.Idempotent,
+        Http = config.Http is { } http ? new HttpConfig { Public = http.Public } : null,
     };
 
     public static Proto.FunctionConfig ToProto(FunctionConfig config)
@@ -36,6 +37,7 @@ public static class ProtoMapping
             MinWarm = (uint)config.MinWarm,
             MaxWarm = (uint)config.MaxWarm,
             Idempotent = config.Idempotent,
+            Http = config.Http is { } http ? new Proto.HttpConfig { Public = http.Public } : null,
         };
         foreach (var (key, value) in config.Env)
         {
@@ -171,6 +173,7 @@ public static class ProtoMapping
         NextAttemptAt = execution.NextAttemptAt is { } next ? Timestamp.FromDateTimeOffset(next) : null,
         Redrives = (uint)execution.Redrives,
         HasOutput = execution.HasOutput,
+        Http = execution.Http is { } http ? new Proto.HttpExchange { Method = http.Method, Path = http.Path, StatusCode = (uint)http.StatusCode } : null,
     };
 
     public static Proto.ExecutionStatus ToProto(ExecutionStatus status) => status switch

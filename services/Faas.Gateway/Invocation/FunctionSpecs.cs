@@ -15,6 +15,21 @@ public static class FunctionSpecs
     /// <summary>The version's spec, built once per version instance.</summary>
     public static FunctionSpec Of(FunctionVersion version) => Cache.GetValue(version, From);
 
+    /// <summary>
+    /// The spec of one call of an HTTP function: the version's, with the request's CGI variables added to its environment
+    /// (they win over the function's own variables of the same name, which deploy refuses anyway).
+    /// </summary>
+    public static FunctionSpec ForRequest(FunctionVersion version, IReadOnlyDictionary<string, string> requestVariables)
+    {
+        var spec = Of(version).Clone();
+        foreach (var (key, value) in requestVariables)
+        {
+            spec.Env[key] = value;
+        }
+
+        return spec;
+    }
+
     private static FunctionSpec From(FunctionVersion version)
     {
         var spec = new FunctionSpec

@@ -1,14 +1,17 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Faas.Gateway.Errors;
+using Faas.Gateway.HttpFunctions;
 using Faas.Gateway.Invocation.Leases;
 using Faas.Protos.V1;
+using Faas.ServiceDefaults.Errors;
 using Faas.ServiceDefaults.Tracing;
 using Faas.Storage.Executions;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Execution = Faas.Storage.Model.Execution;
+using HttpExchange = Faas.Storage.Model.HttpExchange;
 using ExecutionStatus = Faas.Storage.Model.ExecutionStatus;
 using FunctionVersion = Faas.Storage.Model.FunctionVersion;
 
@@ -48,13 +51,35 @@ public sealed class Invoker
     public async Task<InvocationResult> InvokeAsync(
         Guid tenantId, string name, int version, ReadOnlyMemory<byte> payload, Action<string> onExecutionId, CancellationToken cancellationToken)
     {
-        if (payload.Length > options.MaxPayloadBytes)
-        {
-            throw new PayloadTooLargeException(payload.Length, options.MaxPayloadBytes);
-        }
-
+        CheckPayload(payload.Length);
         var function = await versions.ResolveAsync(tenantId, name, version, cancellationToken).ConfigureAwait(false);
+        return await RunAsync(function, FunctionSpecs.Of(function), payload, null, onExecutionId, cancellationToken).ConfigureAwait(false);
+    }
 
+    /// <summary>
+    /// Runs an HTTP function's call: the request's CGI variables join the run's environment, and the output is read as a
+    /// CGI response (<see cref="InvocationResult.Http"/>). Output that is not one fails the execution with
+    /// <see cref="BadFunctionResponseException"/>. The record holds the method, the path and the status answered.
+    /// </summary>
+    public async Task<InvocationResult> InvokeHttpAsync(
+        FunctionVersion function, HttpCall call, ReadOnlyMemory<byte> body, Action<string> onExecutionId, CancellationToken cancellationToken)
+    {
+        CheckPayload(body.Length);
+        return await RunAsync(function, FunctionSpecs.ForRequest(function, call.Variables), body, call, onExecutionId, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void CheckPayload(int length)
+    {
+        if (length > options.MaxPayloadBytes)
+        {
+            throw new PayloadTooLargeException(length, options.MaxPayloadBytes);
+        }
+    }
+
+    private async Task<InvocationResult> RunAsync(
+        FunctionVersion function, FunctionSpec spec, ReadOnlyMemory<byte> payload, HttpCall? http, Action<string> onExecutionId, CancellationToken cancellationToken)
+    {
+        var name = function.FunctionName;
         var started = Stopwatch.GetTimestamp();
         var createdAt = timeProvider.GetUtcNow();
         var executionId = Guid.CreateVersion7(createdAt);
@@ -66,14 +91,15 @@ public sealed class Invoker
         DispatchResponse response;
         try
         {
-            response = await DispatchAsync(id, FunctionSpecs.Of(function), UnsafeByteOperations.UnsafeWrap(payload), traceparent, cancellationToken).ConfigureAwait(false);
+            response = await DispatchAsync(id, spec, UnsafeByteOperations.UnsafeWrap(payload), traceparent, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
             // The caller already has the id (a response header): whatever happened, the execution gets its record.
             var (outcome, metric, error, replacement) = Classify(ex, id, cancellationToken);
-            Count(name, metric, started);
-            await RecordAsync(function, executionId, createdAt, payload.Length, outcome, null, 0, error, traceId).ConfigureAwait(false);
+            var httpFailure = http is null ? 0 : HttpFailureStatus(replacement ?? ex, cancellationToken);
+            Count(name, metric, started, http, httpFailure);
+            await RecordAsync(function, executionId, createdAt, payload.Length, outcome, null, 0, error, traceId, http?.Recorded(httpFailure)).ConfigureAwait(false);
             if (replacement is not null)
             {
                 throw replacement;
@@ -86,13 +112,47 @@ public sealed class Invoker
         var status = result.Succeeded() ? ExecutionStatus.Succeeded
             : result.Outcome == ExecutionOutcome.Timeout ? ExecutionStatus.TimedOut
             : ExecutionStatus.Failed;
-        await RecordAsync(function, executionId, createdAt, payload.Length, status, response, (long)response.QueueMicros, result.Error, traceId).ConfigureAwait(false);
-        Count(name, StatusTag(status), started);
+        var reason = result.Error;
+        CgiResponse? cgi = null;
+        var httpStatus = 0;
+        if (http is not null)
+        {
+            if (status != ExecutionStatus.Succeeded)
+            {
+                httpStatus = status == ExecutionStatus.TimedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway;
+            }
+            else if (CgiResponse.TryParse(result.Output.Memory, out var parsed, out var problem))
+            {
+                (cgi, httpStatus) = (parsed, parsed.StatusCode);
+            }
+            else
+            {
+                (status, reason, httpStatus) = (ExecutionStatus.Failed, $"The function's output is not a CGI response: {problem}.", StatusCodes.Status502BadGateway);
+            }
+        }
 
-        return status == ExecutionStatus.Succeeded
-            ? new InvocationResult(id, result.Output.Memory)
-            : throw new FunctionFailedException(id, status == ExecutionStatus.TimedOut, Describe(id, function, result));
+        await RecordAsync(function, executionId, createdAt, payload.Length, status, response, (long)response.QueueMicros, reason, traceId, http?.Recorded(httpStatus)).ConfigureAwait(false);
+        Count(name, StatusTag(status), started, http, httpStatus);
+
+        if (status == ExecutionStatus.Succeeded)
+        {
+            return new InvocationResult(id, result.Output.Memory) { Http = cgi };
+        }
+
+        if (http is not null && result.Succeeded())
+        {
+            throw new BadFunctionResponseException(id, $"Function '{name}' answered with something other than a CGI response (execution {id}): {reason}");
+        }
+
+        throw new FunctionFailedException(id, status == ExecutionStatus.TimedOut, Describe(id, function, result));
     }
+
+    /// <summary>The HTTP status an HTTP function's caller gets for a call that produced no result.</summary>
+    private static int HttpFailureStatus(Exception ex, CancellationToken cancellationToken) =>
+        cancellationToken.IsCancellationRequested ? 499
+        : ex is GatewayException gateway ? gateway.HttpStatus ?? ErrorResponse.HttpStatusOf(gateway.StatusCode)
+        : ex is RpcException rpc ? ErrorResponse.HttpStatusOf(rpc.StatusCode)
+        : StatusCodes.Status500InternalServerError;
 
     /// <summary>
     /// Runs the call: on the one-hop path (<see cref="DirectDispatch"/>) when it is on and takes the call, else through
@@ -143,13 +203,13 @@ public sealed class Invoker
 
     private ValueTask RecordAsync(
         FunctionVersion function, Guid executionId, DateTimeOffset createdAt, int inputBytes, ExecutionStatus status,
-        DispatchResponse? response, long queueMicros, string error, string traceId)
+        DispatchResponse? response, long queueMicros, string error, string traceId, HttpExchange? http)
     {
         var result = response?.Result;
         return recorder.RecordAsync(new Execution(
             executionId, function.TenantId, function.FunctionId, function.FunctionName, function.Version, status,
             createdAt, timeProvider.GetUtcNow(), queueMicros, (long)(result?.RunMicros ?? 0), inputBytes,
-            result?.Output.Length ?? 0, result?.ExitCode ?? 0, error, result?.StderrTail ?? "", result?.Worker ?? "", traceId));
+            result?.Output.Length ?? 0, result?.ExitCode ?? 0, error, result?.StderrTail ?? "", result?.Worker ?? "", traceId) { Http = http });
     }
 
     /// <summary>The <c>status</c> tag of a run that answered: the same words as a dispatch that did not (<see cref="Classify"/>).</summary>
@@ -160,10 +220,24 @@ public sealed class Invoker
         _ => "failed",
     };
 
-    private void Count(string function, string status, long started)
+    private void Count(string function, string status, long started, HttpCall? http = null, int httpStatus = 0)
     {
         var tags = new TagList { { "function", function }, { "status", status } };
+        if (http is not null)
+        {
+            // An HTTP function's calls also by what its callers got: 2xx, 3xx, 4xx, 5xx.
+            tags.Add("http.response.status_class", StatusClass(httpStatus));
+        }
+
         invocations.Add(1, tags);
         latency.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, tags);
     }
+
+    private static string StatusClass(int status) => status switch
+    {
+        >= 200 and < 300 => "2xx",
+        >= 300 and < 400 => "3xx",
+        >= 400 and < 500 => "4xx",
+        _ => "5xx",
+    };
 }
