@@ -224,4 +224,31 @@ public sealed class PlacementPolicyTests : IDisposable
         Assert.Single(placed.Distinct());
         Assert.Equal(33, placed[0].InFlight);
     }
+
+    [Fact]
+    public void A_prewarm_planned_before_a_call_put_the_module_elsewhere_is_not_claimed_past_max_warm()
+    {
+        Members(Info("a"), Info("b"));
+        var policy = Policy;
+        // The warm pool planned a prewarm on b; a call was placed on a before the prewarm was claimed.
+        var called = policy.Place(Function(maxWarm: 1)).Push!;
+        var other = called == Named("a") ? Named("b") : Named("a");
+
+        Assert.False(policy.TryClaimForPrewarm(other, "abc", maxWarm: 1));
+        Assert.False(other.IsWarm("abc"));
+        Assert.True(policy.TryClaimForPrewarm(called, "abc", maxWarm: 1));
+        Assert.True(policy.TryClaimForPrewarm(other, "abc", maxWarm: 2));
+        Assert.True(other.IsWarm("abc"));
+    }
+
+    [Fact]
+    public void A_call_after_a_prewarm_was_claimed_goes_to_the_prewarmed_sink_at_max_warm()
+    {
+        Members(Info("a"), Info("b", cpu: 0.9));
+        var policy = Policy;
+
+        Assert.True(policy.TryClaimForPrewarm(Named("b"), "abc", maxWarm: 1));
+
+        Assert.Same(Named("b"), policy.Place(Function(maxWarm: 1)).Push);
+    }
 }

@@ -49,6 +49,26 @@ public sealed class PlacementPolicy(ISinkView view)
         return placement;
     }
 
+    /// <summary>
+    /// Claims the module on <paramref name="sink"/> for a prewarm, unless it is warm on <paramref name="maxWarm"/> pushed
+    /// sinks already: under the lock cold placements take, so a prewarm and a call arriving together cannot each add a
+    /// sink past <c>max_warm</c>.
+    /// </summary>
+    public bool TryClaimForPrewarm(Sink sink, string moduleSha256, int maxWarm)
+    {
+        lock (coldPlacement)
+        {
+            if (maxWarm > 0 && !sink.IsWarm(moduleSha256)
+                && view.Sinks.Count(s => s.IsOnline && !s.Pulls && s.IsWarm(moduleSha256)) >= maxWarm)
+            {
+                return false;
+            }
+
+            sink.ClaimWarm(moduleSha256);
+            return true;
+        }
+    }
+
     /// <param name="function">The function to run.</param>
     /// <param name="exclude">Sinks already tried for this invocation.</param>
     /// <exception cref="NoWorkerAvailableException">Every pushed sink that could run it was tried and could not be reached.</exception>

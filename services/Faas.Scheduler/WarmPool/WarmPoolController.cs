@@ -19,6 +19,7 @@ public sealed partial class WarmPoolController : BackgroundService
     public static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(30);
 
     private readonly SinkView view;
+    private readonly Placement.PlacementPolicy placement;
     private readonly WarmTargets targets;
     private readonly WarmPoolOptions options;
     private readonly TimeProvider time;
@@ -30,9 +31,11 @@ public sealed partial class WarmPoolController : BackgroundService
     private volatile IReadOnlyList<WarmTarget> lastTargets = [];
 
     public WarmPoolController(
-        SinkView view, WarmTargets targets, IOptions<WarmPoolOptions> options, TimeProvider time, IMeterFactory meterFactory, ILogger<WarmPoolController> logger)
+        SinkView view, Placement.PlacementPolicy placement, WarmTargets targets, IOptions<WarmPoolOptions> options, TimeProvider time,
+        IMeterFactory meterFactory, ILogger<WarmPoolController> logger)
     {
         this.view = view;
+        this.placement = placement;
         this.targets = targets;
         this.options = options.Value;
         this.time = time;
@@ -100,7 +103,13 @@ public sealed partial class WarmPoolController : BackgroundService
                 continue;
             }
 
-            action.Sink.ClaimWarm(action.ModuleSha256);
+            // The plan was made from a moment ago: a call placed since may have put the module on another sink.
+            if (!placement.TryClaimForPrewarm(action.Sink, action.ModuleSha256, action.MaxWarm))
+            {
+                prewarming.TryRemove(key, out _);
+                continue;
+            }
+
             _ = PrewarmAsync(action, key, stoppingToken);
         }
 

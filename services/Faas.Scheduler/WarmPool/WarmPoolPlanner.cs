@@ -11,7 +11,8 @@ public enum WarmActionKind
 
 /// <summary>One step of the warm pool: load a module on a sink ahead of its calls, or drop it from one.</summary>
 /// <param name="Reason"><c>min_warm</c>, <c>demand</c> (prewarm); <c>idle</c>, <c>max_warm</c> (unload).</param>
-public sealed record WarmAction(WarmActionKind Kind, Sink Sink, string ModuleSha256, string Reason);
+/// <param name="MaxWarm">For a prewarm, the most sinks the module may be warm on (0: no limit), checked again when it is claimed.</param>
+public sealed record WarmAction(WarmActionKind Kind, Sink Sink, string ModuleSha256, string Reason, int MaxWarm = 0);
 
 /// <summary>
 /// Decides what the warm pool does next, from the functions it looks after and the sinks it controls (online sinks work
@@ -65,7 +66,7 @@ public static class WarmPoolPlanner
             for (var i = 0; warm.Count + i < wanted; i++)
             {
                 var reason = warm.Count + i < target.MinWarm ? "min_warm" : "demand";
-                actions.Add(new WarmAction(WarmActionKind.Prewarm, cold[i], target.ModuleSha256, reason));
+                actions.Add(new WarmAction(WarmActionKind.Prewarm, cold[i], target.ModuleSha256, reason, cap.GetValueOrDefault(target.ModuleSha256)));
                 prewarming.Add((cold[i], target.ModuleSha256));
             }
         }

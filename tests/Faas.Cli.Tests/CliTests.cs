@@ -1,0 +1,286 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Faas.Testing;
+
+namespace Faas.Cli.Tests;
+
+/// <summary>A real mesh for the CLI to talk to (one worker).</summary>
+public sealed class CliMesh : IAsyncLifetime
+{
+    public FaasTestApp App { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        App = await FaasTestingBuilder.Create(o => o.Workers = 1).BuildAsync();
+        await App.StartAsync();
+    }
+
+    public async Task DisposeAsync() => await App.DisposeAsync();
+}
+
+/// <summary>
+/// The real <c>faas</c> process against a real mesh: login, deploy (a file, a failed build, a manifest), invoke,
+/// listing as tables and as JSON, and exit codes. Each test has its own settings file (FAAS_CONFIG).
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class CliTests(CliMesh mesh) : IClassFixture<CliMesh>, IDisposable
+{
+    private readonly string home = Directory.CreateTempSubdirectory("faas-cli-").FullName;
+
+    private string Url => mesh.App.GetEndpoint("gateway", "grpc").ToString().TrimEnd('/');
+
+    private string SettingsFile => Path.Combine(home, "config.json");
+
+    public void Dispose() => Directory.Delete(home, recursive: true);
+
+    private static string Sample(string name) => Path.Combine(AppContext.BaseDirectory, "Functions", name);
+
+    /// <summary>Runs <c>faas</c> with the test's settings file, in <see cref="home"/>, with no FAAS_URL / FAAS_TOKEN of the machine's.</summary>
+    private async Task<(int Exit, string Out, string Err)> FaasAsync(string? stdin, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = home,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "faas.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["FAAS_CONFIG"] = SettingsFile;
+        start.Environment.Remove("FAAS_URL");
+        start.Environment.Remove("FAAS_TOKEN");
+        start.Environment["NO_COLOR"] = "1";
+        using var process = Process.Start(start)!;
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+        }
+
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output, await error);
+    }
+
+    private async Task LoginAsync()
+    {
+        var (exit, _, err) = await FaasAsync(mesh.App.AdminKey, "login", "--url", Url, "--key", "-");
+        Assert.True(exit == 0, err);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Login_checks_the_key_and_stores_it_for_the_owner_only()
+    {
+        var (exit, output, error) = await FaasAsync(mesh.App.AdminKey, "login", "--url", Url, "--key", "-");
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("Logged in", output);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(SettingsFile));
+        var stored = JsonDocument.Parse(File.ReadAllText(SettingsFile)).RootElement;
+        Assert.Equal(Url, stored.GetProperty("url").GetString());
+        Assert.Equal(mesh.App.AdminKey, stored.GetProperty("token").GetString());
+
+        var (showExit, shown, _) = await FaasAsync(null, "login", "--show", "-o", "json");
+        Assert.Equal(0, showExit);
+        Assert.Equal("ADMIN", JsonDocument.Parse(shown).RootElement.GetProperty("role").GetString());
+    }
+
+    [Fact]
+    public async Task A_wrong_key_is_refused_at_login_with_the_auth_exit_code_and_nothing_is_stored()
+    {
+        var (exit, _, error) = await FaasAsync("faas_00000000000000000000000000000000_nope", "login", "--url", Url, "--key", "-");
+
+        Assert.Equal(ExitCodes.Auth, exit);
+        Assert.StartsWith("error: ", error);
+        Assert.DoesNotContain("   at ", error);
+        Assert.False(File.Exists(SettingsFile));
+    }
+
+    [Fact]
+    public async Task Without_a_login_an_unreachable_gateway_says_what_to_do()
+    {
+        var (exit, _, error) = await FaasAsync(null, "ls", "--url", "http://127.0.0.1:1");
+
+        Assert.Equal(ExitCodes.Failed, exit);
+        Assert.Contains("Is the mesh running", error);
+    }
+
+    [Fact]
+    public async Task Deploy_then_invoke_then_list_and_get_as_tables_and_as_json()
+    {
+        await LoginAsync();
+
+        var (deployExit, _, progress) = await FaasAsync(null, "deploy", Sample("echo.c"), "--name", "cli-echo");
+        Assert.True(deployExit == 0, progress);
+        Assert.Contains("cli-echo: version 1", progress);
+        Assert.Contains("ready", progress);
+
+        var (invokeExit, output, invokeError) = await FaasAsync(null, "invoke", "cli-echo", "--data", "hello from the cli");
+        Assert.True(invokeExit == 0, invokeError);
+        Assert.Equal("hello from the cli", output);
+        Assert.Matches("execution [0-9a-f-]{36}", invokeError);
+
+        var (pipedExit, piped, pipedError) = await FaasAsync("piped in", "invoke", "cli-echo");
+        Assert.True(pipedExit == 0, pipedError);
+        Assert.Equal("piped in", piped);
+
+        var (lsExit, table, lsError) = await FaasAsync(null, "ls");
+        Assert.True(lsExit == 0, lsError);
+        Assert.Contains("cli-echo", table);
+        Assert.Contains("ready", table);
+
+        var (jsonExit, json, _) = await FaasAsync(null, "ls", "-o", "json");
+        Assert.Equal(0, jsonExit);
+        var listed = JsonDocument.Parse(json).RootElement.GetProperty("functions").EnumerateArray().Single(f => f.GetProperty("name").GetString() == "cli-echo");
+        Assert.Equal("READY", listed.GetProperty("latest").GetProperty("state").GetString());
+
+        var (getExit, got, _) = await FaasAsync(null, "get", "cli-echo", "-o", "json");
+        Assert.Equal(0, getExit);
+        Assert.Equal("c", JsonDocument.Parse(got).RootElement.GetProperty("latest").GetProperty("language").GetString());
+
+        var id = System.Text.RegularExpressions.Regex.Match(invokeError, "[0-9a-f-]{36}").Value;
+        var (execExit, execution, _) = await FaasAsync(null, "exec", "get", id, "-o", "json");
+        Assert.Equal(0, execExit);
+        Assert.Equal("SUCCEEDED", JsonDocument.Parse(execution).RootElement.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task A_failed_build_prints_located_diagnostics_with_the_source_line_and_exits_with_the_build_code()
+    {
+        await LoginAsync();
+        var source = Path.Combine(home, "broken.c");
+        File.WriteAllText(source, "#include <stdio.h>\nint main(void) {\n    return undefined_thing;\n}\n");
+
+        var (exit, _, error) = await FaasAsync(null, "deploy", source, "--name", "cli-broken");
+
+        Assert.Equal(ExitCodes.BuildFailed, exit);
+        Assert.Contains("cli-broken: version 1", error);
+        Assert.Matches(@"broken\.c:3:\d+: error: .*undefined_thing", error);
+        Assert.Contains("    return undefined_thing;", error);
+        Assert.Contains("^", error);
+    }
+
+    [Fact]
+    public async Task A_manifest_deploys_every_function_and_reports_them_as_json()
+    {
+        await LoginAsync();
+        File.Copy(Sample("echo.c"), Path.Combine(home, "echo.c"));
+        File.Copy(Sample("echo.wat"), Path.Combine(home, "echo.wat"));
+        File.Copy(Sample("http-echo.wat"), Path.Combine(home, "http-echo.wat"));
+        File.WriteAllText(Path.Combine(home, "faas.yaml"), """
+            functions:
+              - name: m-echo-c
+                source: echo.c
+                config:
+                  timeoutMs: 2000
+              - name: m-echo-wat
+                source: echo.wat
+                env:
+                  GREETING: hello
+              - name: m-http
+                source: http-echo.wat
+                config:
+                  http:
+                    public: true
+            """);
+
+        var (exit, json, error) = await FaasAsync(null, "deploy", "-o", "json");
+
+        Assert.True(exit == 0, error);
+        var versions = JsonDocument.Parse(json).RootElement.GetProperty("versions").EnumerateArray().ToList();
+        Assert.Equal(["m-echo-c", "m-echo-wat", "m-http"], versions.Select(v => v.GetProperty("function").GetString()));
+        Assert.All(versions, v => Assert.Equal("READY", v.GetProperty("state").GetString()));
+        Assert.Equal(2000, versions[0].GetProperty("config").GetProperty("timeoutMs").GetInt32());
+        Assert.Equal("hello", versions[1].GetProperty("config").GetProperty("env").GetProperty("GREETING").GetString());
+        Assert.True(versions[2].GetProperty("config").GetProperty("http").GetProperty("public").GetBoolean());
+
+        var (invokeExit, output, _) = await FaasAsync(null, "invoke", "m-echo-wat", "--data", "via the manifest");
+        Assert.Equal(0, invokeExit);
+        Assert.Equal("via the manifest", output);
+    }
+
+    [Fact]
+    public async Task Errors_map_to_exit_codes_and_never_print_a_stack_trace()
+    {
+        await LoginAsync();
+
+        var missing = await FaasAsync(null, "invoke", "no-such-function", "--data", "x");
+        var badFile = await FaasAsync(null, "deploy", Path.Combine(home, "nothing-here.c"));
+        var twoPayloads = await FaasAsync(null, "invoke", "x", "--data", "a", "--file", "b");
+
+        Assert.Equal(ExitCodes.NotFound, missing.Exit);
+        Assert.Contains("no-such-function", missing.Err);
+        Assert.Equal(ExitCodes.Usage, badFile.Exit);
+        Assert.Equal(ExitCodes.Usage, twoPayloads.Exit);
+        Assert.All(new[] { missing.Err, badFile.Err, twoPayloads.Err }, e => Assert.DoesNotContain("   at ", e));
+    }
+
+    [Theory]
+    [InlineData("c", "Hello, Ada!\n")]
+    [InlineData("cpp", "Hello, Ada!\n")]
+    [InlineData("rust", "Hello, Ada!\n")]
+    [InlineData("assemblyscript", "Hello, Ada!\n")]
+    [InlineData("wat", "Hello, world!\n")]
+    public async Task New_writes_a_skeleton_that_deploys_and_runs(string language, string expected)
+    {
+        await LoginAsync();
+        var name = "new-" + (language == "assemblyscript" ? "as" : language);
+
+        var (newExit, _, newError) = await FaasAsync(null, "new", language, name);
+        Assert.True(newExit == 0, newError);
+        Assert.True(File.Exists(Path.Combine(home, name, "faas.yaml")));
+
+        var (deployExit, _, progress) = await FaasAsync(null, "deploy", name);
+        Assert.True(deployExit == 0, progress);
+
+        var (invokeExit, output, invokeError) = await FaasAsync(null, "invoke", name, "--data", "Ada");
+        Assert.True(invokeExit == 0, invokeError);
+        Assert.Equal(expected, output);
+    }
+
+    [Fact]
+    public async Task New_writes_an_http_function_that_answers_on_its_route()
+    {
+        await LoginAsync();
+        Assert.Equal(0, (await FaasAsync(null, "new", "c", "new-http", "--http")).Exit);
+        var (deployExit, _, progress) = await FaasAsync(null, "deploy", "new-http");
+        Assert.True(deployExit == 0, progress);
+
+        using var client = mesh.App.CreateHttpClient("gateway", "http");
+        using var response = await client.GetAsync("/fn/new-http/hello");
+
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        Assert.Equal("{\"method\":\"GET\",\"path\":\"/hello\"}\n", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task New_refuses_a_name_that_is_not_a_function_name_and_an_existing_folder()
+    {
+        Directory.CreateDirectory(Path.Combine(home, "taken"));
+
+        Assert.Equal(ExitCodes.Usage, (await FaasAsync(null, "new", "c", "Not_A_Name")).Exit);
+        Assert.Equal(ExitCodes.Usage, (await FaasAsync(null, "new", "c", "taken")).Exit);
+        Assert.NotEqual(0, (await FaasAsync(null, "new", "cobol", "x")).Exit);
+    }
+
+    [Fact]
+    public async Task Every_command_has_help_with_an_example()
+    {
+        foreach (var command in new[] { "login", "new", "ls", "get", "versions", "rm", "invoke", "deploy" })
+        {
+            var (exit, output, _) = await FaasAsync(null, command, "--help");
+
+            Assert.Equal(0, exit);
+            Assert.Contains("Example", output);
+        }
+    }
+}
