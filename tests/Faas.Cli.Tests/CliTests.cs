@@ -273,11 +273,49 @@ public sealed class CliTests(CliMesh mesh) : IClassFixture<CliMesh>, IDisposable
     }
 
     [Fact]
+    public async Task Enqueue_dead_letters_keys_and_sinks_work_through_the_cli()
+    {
+        await LoginAsync();
+        Assert.Equal(0, (await FaasAsync(null, "deploy", Sample("echo.wat"), "--name", "cli-async")).Exit);
+
+        var (enqueueExit, enqueued, enqueueError) = await FaasAsync(null, "enqueue", "cli-async", "--data", "later", "-o", "json");
+        Assert.True(enqueueExit == 0, enqueueError);
+        var id = JsonDocument.Parse(enqueued).RootElement.GetProperty("executionId").GetString()!;
+        var status = "";
+        for (var i = 0; i < 100 && status != "SUCCEEDED"; i++)
+        {
+            var (_, execution, _) = await FaasAsync(null, "exec", "get", id, "-o", "json");
+            status = JsonDocument.Parse(execution).RootElement.GetProperty("status").GetString()!;
+            await Task.Delay(100);
+        }
+
+        Assert.Equal("SUCCEEDED", status);
+
+        var (dlqExit, dlq, _) = await FaasAsync(null, "dlq", "ls", "cli-async", "-o", "json");
+        Assert.Equal(0, dlqExit);
+        Assert.False(JsonDocument.Parse(dlq).RootElement.TryGetProperty("executions", out var dead) && dead.GetArrayLength() > 0);
+
+        var (sinksExit, sinks, _) = await FaasAsync(null, "sinks", "-o", "json");
+        Assert.Equal(0, sinksExit);
+        Assert.Contains(JsonDocument.Parse(sinks).RootElement.GetProperty("sinks").EnumerateArray(), s => s.GetProperty("name").GetString() == "worker-0");
+
+        // A new key works, and stops working once revoked.
+        var (createExit, created, _) = await FaasAsync(null, "keys", "create", "cli-test", "-o", "json");
+        Assert.Equal(0, createExit);
+        var key = JsonDocument.Parse(created).RootElement;
+        var secret = key.GetProperty("secret").GetString()!;
+        var keyId = key.GetProperty("key").GetProperty("id").GetString()!;
+        Assert.Equal(0, (await FaasAsync(secret, "login", "--url", Url, "--key", "-")).Exit);
+        Assert.Equal(0, (await FaasAsync(null, "keys", "revoke", keyId)).Exit);
+        Assert.Equal(ExitCodes.Auth, (await FaasAsync(null, "ls")).Exit);
+    }
+
+    [Fact]
     public async Task Every_command_has_help_with_an_example()
     {
-        foreach (var command in new[] { "login", "new", "ls", "get", "versions", "rm", "invoke", "deploy" })
+        foreach (var command in new[] { "login", "new", "ls", "get", "versions", "rm", "invoke", "enqueue", "deploy", "exec get", "exec ls", "dlq ls", "dlq redrive", "keys ls", "keys create", "keys revoke", "sinks" })
         {
-            var (exit, output, _) = await FaasAsync(null, command, "--help");
+            var (exit, output, _) = await FaasAsync(null, [.. command.Split(' '), "--help"]);
 
             Assert.Equal(0, exit);
             Assert.Contains("Example", output);

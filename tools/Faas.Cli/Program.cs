@@ -15,8 +15,12 @@ root.Subcommands.Add(FunctionCommands.Get());
 root.Subcommands.Add(FunctionCommands.Versions());
 root.Subcommands.Add(FunctionCommands.Remove());
 root.Subcommands.Add(InvokeCommand.Create());
+root.Subcommands.Add(OperationsCommands.Enqueue());
 root.Subcommands.Add(DeployCommand.Create());
 root.Subcommands.Add(ExecutionCommands.Create());
+root.Subcommands.Add(OperationsCommands.DeadLetters());
+root.Subcommands.Add(OperationsCommands.Keys());
+root.Subcommands.Add(OperationsCommands.Sinks());
 Examples.ShowInHelp(root);
 
 return await root.Parse(args).InvokeAsync();
