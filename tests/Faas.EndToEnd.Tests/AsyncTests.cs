@@ -46,7 +46,8 @@ public sealed class AsyncTests(MeshFixture mesh)
     [Fact]
     public async Task An_accepted_invocation_is_visible_as_queued_while_the_function_is_busy()
     {
-        await mesh.DeployAsync("async-busy", "spin", new { timeoutMs = 1500, maxConcurrency = 1, maxRetries = 0 });
+        // Five seconds of running: long enough for a poll on a loaded machine to see the first one RUNNING.
+        await mesh.DeployAsync("async-busy", "spin", new { timeoutMs = 5000, maxConcurrency = 1, maxRetries = 0 });
 
         var first = await EnqueueAsync("async-busy", "");
         await WaitForStatusAsync(first, "RUNNING");
