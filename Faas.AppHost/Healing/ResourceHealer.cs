@@ -8,7 +8,9 @@ namespace Faas.AppHost.Healing;
 /// Starts again every process resource that dies (a crash, a kill -9, an out-of-memory kill): Aspire reports it and
 /// leaves it down. A resource stopped on purpose exits with code 0 (the dashboard's Stop, a graceful shutdown) and
 /// stays stopped. Backoff doubles from one second up to <see cref="MaxBackoff"/>, and starts over once the resource
-/// has run for <see cref="StableAfter"/>. Each resource's restarts are shown as its <c>faas.restarts</c> property.
+/// has run for <see cref="StableAfter"/>. A start that fails (the resource never ran: a dependency it waits for is
+/// itself down) is not a crash loop and is tried again every <see cref="FailedStartRetry"/>, so the resource comes back
+/// as soon as its dependency does. Each resource's restarts are shown as its <c>faas.restarts</c> property.
 /// </summary>
 internal sealed partial class ResourceHealer(
     ResourceNotificationService notifications,
@@ -21,6 +23,7 @@ internal sealed partial class ResourceHealer(
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan StableAfter = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan FailedStartRetry = TimeSpan.FromSeconds(2);
 
     private readonly ConcurrentDictionary<string, Track> tracks = new(StringComparer.Ordinal);
 
@@ -64,8 +67,9 @@ internal sealed partial class ResourceHealer(
         try
         {
             // A start can fail without the resource ever running again (a dependency it waits for is itself being
-            // restarted, so it ends FailedToStart): then no further state change would bring it back, so try again,
-            // with a longer backoff each time, until it starts or the AppHost stops.
+            // restarted, so it ends FailedToStart): then no further state change would bring it back, so try again
+            // until it starts or the AppHost stops. The process did not run, so this is no crash loop and the backoff
+            // does not grow: a growing one would leave the resource down long after its dependency is back.
             while (true)
             {
                 await Task.Delay(backoff, stoppingToken).ConfigureAwait(false);
@@ -76,7 +80,7 @@ internal sealed partial class ResourceHealer(
                 }
 
                 LogRestartFailed(logger, resource.Name, result.Message ?? "no reason given");
-                backoff = track.NextBackoff();
+                backoff = FailedStartRetry;
             }
 
             var restarts = Interlocked.Increment(ref track.Restarts);
