@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Faas.Storage.Postgres;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 
@@ -94,6 +95,31 @@ public static class StorageExtensions
         builder.Services.AddOptions<ExecutionRecorderOptions>().BindConfiguration("Executions:Recorder");
         builder.Services.AddSingleton<ExecutionRecorder>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ExecutionRecorder>());
+        return builder;
+    }
+
+    /// <summary>
+    /// The functions' log writer (section "Logs"); with <paramref name="sweep"/>, also the sweeper of old lines and of
+    /// tenants over their cap (one service of the mesh runs it).
+    /// </summary>
+    public static IHostApplicationBuilder AddFunctionLogs(this IHostApplicationBuilder builder, bool sweep = false)
+    {
+        builder.Services.AddOptions<Logs.LogOptions>().BindConfiguration(Logs.LogOptions.SectionName)
+            .Validate(o => o.MaxBytesPerExecution > 0 && o.MaxLinesPerTenant > 0 && o.Capacity > 0 && o.MaxBatchLines > 0 && o.MaxFollowersPerTenant > 0,
+                "Logs: MaxBytesPerExecution, MaxLinesPerTenant, Capacity, MaxBatchLines and MaxFollowersPerTenant must be positive.")
+            .Validate(o => o.Retention > TimeSpan.Zero && o.SweepInterval > TimeSpan.Zero && o.FollowPollInterval > TimeSpan.Zero,
+                "Logs: Retention, SweepInterval and FollowPollInterval must be positive.")
+            .ValidateOnStart();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<Logs.FunctionLogStore>();
+        builder.Services.AddSingleton<Logs.FunctionLogWriter>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Logs.FunctionLogWriter>());
+        if (sweep)
+        {
+            builder.Services.AddSingleton<Logs.FunctionLogSweeper>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<Logs.FunctionLogSweeper>());
+        }
+
         return builder;
     }
 }

@@ -3,6 +3,7 @@ using Faas.Gateway.Extensions;
 using Faas.Gateway.Grpc;
 using Faas.Gateway.Http;
 using Faas.Gateway.HttpFunctions;
+using Faas.Gateway.Logs;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -18,6 +19,7 @@ app.MapGrpcService<SinkAdminForwarder>().RequireAuthorization(GatewayAuthenticat
 app.MapGrpcService<FunctionsService>().RequireAuthorization(GatewayAuthentication.UserPolicy);
 app.MapGrpcService<InvocationsService>().RequireAuthorization(GatewayAuthentication.UserPolicy);
 app.MapGrpcService<ExecutionsService>().RequireAuthorization(GatewayAuthentication.UserPolicy);
+app.MapGrpcService<LogsService>().RequireAuthorization(GatewayAuthentication.UserPolicy);
 app.MapHttpFunctions();
 app.MapDefaultEndpoints();
 app.Run();

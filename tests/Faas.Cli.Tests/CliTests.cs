@@ -263,6 +263,72 @@ public sealed class CliTests(CliMesh mesh) : IClassFixture<CliMesh>, IDisposable
     }
 
     [Fact]
+    public async Task Logs_follow_prints_a_line_the_function_writes_while_it_follows_and_ctrl_c_ends_it()
+    {
+        await LoginAsync();
+        Assert.Equal(0, (await FaasAsync(null, "new", "c", "cli-logs")).Exit);
+        var (deployExit, _, progress) = await FaasAsync(null, "deploy", "cli-logs");
+        Assert.True(deployExit == 0, progress);
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = home,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "faas.dll"), "logs", "cli-logs", "-f" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["FAAS_CONFIG"] = SettingsFile;
+        start.Environment.Remove("FAAS_URL");
+        start.Environment.Remove("FAAS_TOKEN");
+        using var follower = Process.Start(start)!;
+        var errors = follower.StandardError.ReadToEndAsync();
+        try
+        {
+            var (invokeExit, _, invokeError) = await FaasAsync(null, "invoke", "cli-logs", "--data", "Ada");
+            Assert.True(invokeExit == 0, invokeError);
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            string? line;
+            do
+            {
+                line = await follower.StandardOutput.ReadLineAsync(timeout.Token);
+                Assert.True(line is not null, "faas logs -f ended: " + await errors);
+            }
+            while (!line!.Contains("greeted 3 bytes", StringComparison.Ordinal));
+
+            // time, execution id, version, then the text
+            Assert.Matches(@"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}  [0-9a-f-]{36}  v1  greeted 3 bytes$", line);
+
+            using (var interrupt = Process.Start("kill", ["-INT", follower.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await interrupt.WaitForExitAsync(timeout.Token);
+            }
+
+            await follower.WaitForExitAsync(timeout.Token);
+            Assert.True(follower.ExitCode == 0, await errors);
+        }
+        finally
+        {
+            if (!follower.HasExited)
+            {
+                follower.Kill();
+            }
+        }
+
+        var (exit, json, err) = await FaasAsync(null, "logs", "cli-logs", "-o", "json");
+        Assert.True(exit == 0, err);
+        using var entry = JsonDocument.Parse(json.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+        Assert.Equal("greeted 3 bytes", entry.RootElement.GetProperty("text").GetString());
+        Assert.Equal(ExitCodes.NotFound, (await FaasAsync(null, "logs", "no-such-function")).Exit);
+        Assert.Equal(ExitCodes.Usage, (await FaasAsync(null, "logs", "cli-logs", "--since", "yesterday")).Exit);
+    }
+
+    [Fact]
     public async Task New_refuses_a_name_that_is_not_a_function_name_and_an_existing_folder()
     {
         Directory.CreateDirectory(Path.Combine(home, "taken"));

@@ -16,6 +16,12 @@ public sealed record ExecutionResult
     /// <summary>The end of what the function wrote to stderr.</summary>
     public string StderrTail { get; init; } = "";
 
+    /// <summary>The head of stderr, line by line (see <see cref="Options.WorkerOptions.LogBytesPerExecution"/>).</summary>
+    public IReadOnlyList<CapturedLine> Log { get; init; } = [];
+
+    /// <summary>Bytes of stderr past the log's cap.</summary>
+    public long LogDroppedBytes { get; init; }
+
     /// <summary>Time spent instantiating and running the function.</summary>
     public long RunMicros { get; init; }
 

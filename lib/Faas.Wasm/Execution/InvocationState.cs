@@ -6,9 +6,9 @@ namespace Faas.Wasm.Execution;
 
 /// <summary>
 /// Everything one invocation's host calls read and write, held as its Store's data: stdin position,
-/// captured stdout and stderr, the exit code, and the argv/environ blocks (built only when asked for).
+/// captured stdout, stderr's tail and its lines for the log, the exit code, and the argv/environ blocks (built only when asked for).
 /// </summary>
-internal sealed class InvocationState(ExecutionRequest request, int maxOutputBytes, int stderrTailBytes, CancellationToken cancellationToken)
+internal sealed class InvocationState(ExecutionRequest request, int maxOutputBytes, int stderrTailBytes, int logBytes, CancellationToken cancellationToken)
 {
     public const string MemoryExport = Validation.FunctionContract.MemoryExport;
 
@@ -29,6 +29,9 @@ internal sealed class InvocationState(ExecutionRequest request, int maxOutputByt
     public OutputBuffer Stdout { get; } = new(maxOutputBytes);
 
     public StderrTail Stderr { get; } = new(stderrTailBytes);
+
+    /// <summary>The head of stderr, line by line, for the function's log.</summary>
+    public LogCapture Log { get; } = new(logBytes);
 
     /// <summary>The code passed to <c>proc_exit</c>, if the function called it.</summary>
     public int? ExitCode { get; set; }

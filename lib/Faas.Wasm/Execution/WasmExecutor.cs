@@ -50,7 +50,7 @@ public sealed class WasmExecutor : IDisposable
         var memoryLimit = memoryMb * Mebibyte;
 
         var started = Stopwatch.GetTimestamp();
-        var state = new InvocationState(request, options.MaxOutputBytes, options.StderrTailBytes, cancellationToken)
+        var state = new InvocationState(request, options.MaxOutputBytes, options.StderrTailBytes, options.LogBytesPerExecution, cancellationToken)
         {
             DeadlineTimestamp = started + (long)(timeoutMs * (Stopwatch.Frequency / 1000.0)),
         };
@@ -108,6 +108,8 @@ public sealed class WasmExecutor : IDisposable
             ExitCode = exitCode,
             Error = error,
             StderrTail = state.Stderr.ToString(),
+            Log = state.Log.Lines(),
+            LogDroppedBytes = state.Log.DroppedBytes,
             RunMicros = Stopwatch.GetElapsedTime(started).Ticks / TimeSpan.TicksPerMicrosecond,
         };
     }

@@ -103,6 +103,17 @@ public static class JobFileCodec
         }
 
         writer.WriteString("stderrTail"u8, result.StderrTail);
+        writer.WriteStartArray("log"u8);
+        foreach (var line in result.Log)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("time"u8, line.Time);
+            writer.WriteString("text"u8, line.Text);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteNumber("logDroppedBytes"u8, result.LogDroppedBytes);
         writer.WriteNumber("runMicros"u8, result.RunMicros);
         writer.WriteEndObject();
         writer.Flush();

@@ -16,6 +16,12 @@ public sealed record JobResult
 
     public string StderrTail { get; init; } = "";
 
+    /// <summary>The head of stderr, line by line, for the function's log.</summary>
+    public IReadOnlyList<CapturedLine> Log { get; init; } = [];
+
+    /// <summary>Bytes of stderr past the log's cap.</summary>
+    public long LogDroppedBytes { get; init; }
+
     public long RunMicros { get; init; }
 
     public static JobResult From(ExecutionResult result) => new()
@@ -25,6 +31,8 @@ public sealed record JobResult
         ExitCode = result.ExitCode,
         Error = result.Error,
         StderrTail = result.StderrTail,
+        Log = result.Log,
+        LogDroppedBytes = result.LogDroppedBytes,
         RunMicros = result.RunMicros,
     };
 }

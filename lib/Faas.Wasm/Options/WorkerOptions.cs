@@ -28,6 +28,12 @@ public sealed class WorkerOptions
     /// <summary>How much of the end of a function's stderr is returned with its result.</summary>
     public int StderrTailBytes { get; set; } = 4 * 1024;
 
+    /// <summary>
+    /// How much of the start of a function's stderr is returned, line by line, for its log; the bytes past it are
+    /// counted and the log says so. 0 turns log capture off.
+    /// </summary>
+    public int LogBytesPerExecution { get; set; } = 64 * 1024;
+
     /// <summary>Compiled modules kept in memory; the least recently used beyond this are dropped.</summary>
     public int MaxCachedModules { get; set; } = 256;
 

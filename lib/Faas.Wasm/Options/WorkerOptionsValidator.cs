@@ -29,6 +29,11 @@ public sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
             failures.Add($"Worker:MaxOutputBytes must be positive, not {options.MaxOutputBytes}.");
         }
 
+        if (options.LogBytesPerExecution < 0)
+        {
+            failures.Add($"Worker:LogBytesPerExecution must not be negative, not {options.LogBytesPerExecution}.");
+        }
+
         if (options.StderrTailBytes < 0)
         {
             failures.Add($"Worker:StderrTailBytes must not be negative, not {options.StderrTailBytes}.");

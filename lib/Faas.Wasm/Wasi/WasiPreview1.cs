@@ -176,8 +176,8 @@ internal static class WasiPreview1
 
     /// <summary>
     /// Every iovec is checked before anything is written, and their sum must fit the guest's <c>ssize_t</c>, as for
-    /// writev. stdout takes the write whole or fails the run at its limit; stderr keeps its tail only, so the bytes of a
-    /// write before its last <see cref="StderrTail.Capacity"/> are not even copied.
+    /// writev. stdout takes the write whole or fails the run at its limit; stderr goes to the log's capture (which keeps its
+    /// head) and to the tail, which skips the bytes of a write before its last <see cref="StderrTail.Capacity"/>.
     /// </summary>
     private static int FdWrite(Caller caller, int fd, int iovs, int iovsLength, int writtenPointer)
     {
@@ -214,6 +214,11 @@ internal static class WasiPreview1
         {
             memory.TryReadIovec(iovs, i, out var buffer, out var length);
             memory.TrySlice(buffer, length, out var data);
+            if (fd == Stderr)
+            {
+                state.Log.Append(data);
+            }
+
             if (skip >= data.Length)
             {
                 skip -= data.Length;

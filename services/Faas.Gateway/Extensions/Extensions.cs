@@ -21,6 +21,9 @@ public static class Extensions
         builder.AddFaasRedis();
         builder.AddFunctionRegistry();
         builder.AddExecutionRecorder();
+        builder.AddFunctionLogs();
+        builder.Services.AddSingleton<Logs.LogFeed>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Logs.LogFeed>());
         builder.AddExecutionJournal();
         builder.AddReliableQueues();
         builder.AddTenantQuotas();

@@ -26,6 +26,19 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
         }
     }
 
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(request, responseStream, context).ConfigureAwait(false);
+        }
+        catch (GatewayException ex)
+        {
+            throw Map(ex, context);
+        }
+    }
+
     private RpcException Map(GatewayException ex, ServerCallContext context)
     {
         var http = context.GetHttpContext();

@@ -6,7 +6,9 @@ using Faas.Gateway.Invocation.Leases;
 using Faas.Protos.V1;
 using Faas.ServiceDefaults.Errors;
 using Faas.ServiceDefaults.Tracing;
+using Faas.Shared;
 using Faas.Storage.Executions;
+using Faas.Storage.Logs;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -27,6 +29,7 @@ public sealed class Invoker
     private readonly SchedulerLink scheduler;
     private readonly DirectDispatch? direct;
     private readonly ExecutionRecorder recorder;
+    private readonly FunctionLogWriter? logs;
     private readonly TimeProvider timeProvider;
     private readonly GatewayOptions options;
     private readonly Counter<long> invocations;
@@ -34,8 +37,10 @@ public sealed class Invoker
 
     public Invoker(
         IRunnableVersions versions, SchedulerLink scheduler, ExecutionRecorder recorder,
-        TimeProvider timeProvider, IOptions<GatewayOptions> options, IMeterFactory meterFactory, DirectDispatch? direct = null)
+        TimeProvider timeProvider, IOptions<GatewayOptions> options, IMeterFactory meterFactory, DirectDispatch? direct = null,
+        FunctionLogWriter? logs = null)
     {
+        this.logs = logs;
         this.direct = options.Value.SyncInvoke == SyncInvokePath.Direct ? direct : null;
         this.versions = versions;
         this.scheduler = scheduler;
@@ -206,9 +211,11 @@ public sealed class Invoker
         DispatchResponse? response, long queueMicros, string error, string traceId, HttpExchange? http)
     {
         var result = response?.Result;
+        var finishedAt = timeProvider.GetUtcNow();
+        logs?.Record(function.TenantId, function.FunctionName, function.Version, executionId, result, finishedAt, withStdout: false);
         return recorder.RecordAsync(new Execution(
             executionId, function.TenantId, function.FunctionId, function.FunctionName, function.Version, status,
-            createdAt, timeProvider.GetUtcNow(), queueMicros, (long)(result?.RunMicros ?? 0), inputBytes,
+            createdAt, finishedAt, queueMicros, (long)(result?.RunMicros ?? 0), inputBytes,
             result?.Output.Length ?? 0, result?.ExitCode ?? 0, error, result?.StderrTail ?? "", result?.Worker ?? "", traceId) { Http = http });
     }
 

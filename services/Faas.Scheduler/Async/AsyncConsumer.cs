@@ -7,7 +7,9 @@ using Faas.Scheduler.Dispatch;
 using Faas.Scheduler.Queues;
 using Faas.ServiceDefaults.Retries;
 using Faas.ServiceDefaults.Tracing;
+using Faas.Shared;
 using Faas.Storage.Executions;
+using Faas.Storage.Logs;
 using Faas.Storage.Postgres;
 using Google.Protobuf;
 using Grpc.Core;
@@ -35,6 +37,7 @@ public sealed partial class AsyncConsumer : BackgroundService
     private readonly TimeProvider timeProvider;
     private readonly AsyncOptions options;
     private readonly ILogger<AsyncConsumer> logger;
+    private readonly FunctionLogWriter? logs;
     private readonly string consumer = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
     private readonly ConcurrentDictionary<string, FunctionState> functions = new(StringComparer.Ordinal);
     private readonly Counter<long> completed;
@@ -47,8 +50,9 @@ public sealed partial class AsyncConsumer : BackgroundService
 
     public AsyncConsumer(
         ReliableQueues queues, Dispatcher dispatcher, ExecutionJournal journal, ExecutionStore executions, TimeProvider timeProvider,
-        IOptions<AsyncOptions> options, IMeterFactory meterFactory, ILogger<AsyncConsumer> logger)
+        IOptions<AsyncOptions> options, IMeterFactory meterFactory, ILogger<AsyncConsumer> logger, FunctionLogWriter? logs = null)
     {
+        this.logs = logs;
         this.queues = queues;
         this.dispatcher = dispatcher;
         this.journal = journal;
@@ -344,6 +348,8 @@ public sealed partial class AsyncConsumer : BackgroundService
         var outcome = result is null ? "WORKER_FAILED" : result.Outcome.Name();
         var succeeded = result?.Succeeded() == true;
         var error = result is null ? run.Failure : result.DescribeFailure(spec.TimeoutMs, spec.MemoryMb);
+        // Every attempt's lines, a failed one's too; its stdout goes with them (an asynchronous run answers no caller).
+        logs?.Record(Guid.Parse(spec.TenantId), spec.Name, (int)spec.Version, Guid.Parse(invocation.ExecutionId), result, finishedAt, withStdout: logs.LogsAsyncStdout);
         var attemptRecord = new ExecutionAttempt(attempt, run.StartedAt, finishedAt, result?.Worker ?? run.Worker, outcome, succeeded ? "" : error, result?.ExitCode ?? 0, (long)(result?.RunMicros ?? 0));
         var finished = Base(invocation, ExecutionStatus.Succeeded) with
         {

@@ -48,6 +48,8 @@ public static class Extensions
         builder.AddFaasRedis();
         builder.AddReliableQueues();
         builder.AddExecutionJournal();
+        // Asynchronous runs' logs; the scheduler also sweeps everyone's old lines.
+        builder.AddFunctionLogs(sweep: true);
         builder.AddTenantQuotas();
         builder.Services.AddHostedService<AsyncConsumer>();
         builder.AddCallbackDestinations();

@@ -84,6 +84,8 @@ public static class ContainerProcess
                 ExitCode = result.ExitCode,
                 Error = result.Error,
                 StderrTail = result.StderrTail,
+                Log = result.Log,
+                LogDroppedBytes = result.LogDroppedBytes,
                 RunMicros = result.RunMicros,
                 Container = container,
             };

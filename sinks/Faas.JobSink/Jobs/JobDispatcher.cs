@@ -81,6 +81,8 @@ public sealed partial class JobDispatcher
                 RunMicros = (ulong)Math.Max(0, run.RunMicros),
                 HandlerMicros = (ulong)(Stopwatch.GetElapsedTime(started).Ticks / TimeSpan.TicksPerMicrosecond),
                 Cold = true,
+                Log = { run.Log.Select(l => new LogLine { TimeUnixMicros = (l.Time - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond, Text = l.Text }) },
+                LogDroppedBytes = (ulong)Math.Max(0, run.LogDroppedBytes),
             };
             outcome = response.Outcome.ToString();
             container = run.Prepared ? "prepared" : "created";

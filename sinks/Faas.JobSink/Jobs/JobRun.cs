@@ -15,6 +15,12 @@ public sealed record JobRun
 
     public string StderrTail { get; init; } = "";
 
+    /// <summary>The head of the function's stderr, line by line (empty when the runtime never reported).</summary>
+    public IReadOnlyList<CapturedLine> Log { get; init; } = [];
+
+    /// <summary>Bytes of stderr past the log's cap.</summary>
+    public long LogDroppedBytes { get; init; }
+
     /// <summary>Time in the function, as the runtime measured it (0 when it never reported).</summary>
     public long RunMicros { get; init; }
 

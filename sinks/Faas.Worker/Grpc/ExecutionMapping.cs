@@ -78,5 +78,7 @@ internal static class ExecutionMapping
         RunMicros = (ulong)result.RunMicros,
         HandlerMicros = (ulong)(handlerTime.Ticks / TimeSpan.TicksPerMicrosecond),
         Cold = result.Cold,
+        Log = { result.Log.Select(l => new LogLine { TimeUnixMicros = (l.Time - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond, Text = l.Text }) },
+        LogDroppedBytes = (ulong)result.LogDroppedBytes,
     };
 }

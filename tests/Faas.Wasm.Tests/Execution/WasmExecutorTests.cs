@@ -61,6 +61,21 @@ public sealed class WasmExecutorTests(WasmFixture runtime)
     }
 
     [Fact]
+    public void Stderr_comes_back_as_log_lines_with_their_head_kept_and_the_rest_counted()
+    {
+        var before = DateTimeOffset.UtcNow;
+        var whole = Run("fail_with_stderr");
+        var cut = runtime.CreateExecutor(new WorkerOptions { LogBytesPerExecution = 9 }).Execute(runtime.Module("fail_with_stderr"), Request());
+
+        var line = Assert.Single(whole.Log);
+        Assert.Equal("something went wrong", line.Text);
+        Assert.InRange(line.Time, before, DateTimeOffset.UtcNow);
+        Assert.Equal(0, whole.LogDroppedBytes);
+        Assert.Equal("something", Assert.Single(cut.Log).Text);
+        Assert.Equal("something went wrong\n".Length - 9, cut.LogDroppedBytes);
+    }
+
+    [Fact]
     public void Proc_exit_with_zero_is_success_and_keeps_the_output()
     {
         var result = Run("exit_zero");
