@@ -73,6 +73,23 @@ httpCommand.SetAction(async (parse, cancellationToken) =>
     await HttpFunctionBenchmark.RunAsync(options, cancellationToken);
 });
 root.Subcommands.Add(httpCommand);
+var followCalls = new Option<int>("--follow-calls") { Description = "Calls whose log line is timed from the function to the follower", DefaultValueFactory = _ => 200 };
+var logsCommand = new Command("logs", "Function logs: what a log line costs a synchronous call (echo against the same echo writing one stderr line), and the time from a function writing a line to a follower receiving it, in one run.")
+{
+    duration, warmup, concurrency, workers, payload, markdown, serviceEnvironment, runs, followCalls,
+};
+logsCommand.SetAction(async (parse, cancellationToken) =>
+{
+    var options = new BenchOptions(
+        TimeSpan.FromSeconds(parse.GetValue(warmup)), TimeSpan.FromSeconds(parse.GetValue(duration)),
+        parse.GetValue(concurrency)!, parse.GetValue(workers), parse.GetValue(payload), parse.GetValue(markdown))
+    {
+        ServiceEnvironment = BenchOptions.ParseEnvironment(parse.GetValue(serviceEnvironment)),
+        Runs = Math.Max(1, parse.GetValue(runs)),
+    };
+    await LogBenchmark.RunAsync(options, Math.Max(1, parse.GetValue(followCalls)), cancellationToken);
+});
+root.Subcommands.Add(logsCommand);
 var jobConcurrency = new Option<int[]>("--concurrency") { Description = "Concurrent callers, one run each", DefaultValueFactory = _ => [1, 4], AllowMultipleArgumentsPerToken = true };
 // A few calls a second: the warm-up must be long enough for the services' JIT to reach its optimised tier (30 calls).
 var jobWarmup = new Option<int>("--warmup") { Description = "Warm-up seconds per scenario (discarded)", DefaultValueFactory = _ => 10 };

@@ -58,7 +58,7 @@ public sealed class LogsTests(MeshFixture mesh) : IAsyncLifetime
     {
         return await MeshFixture.EventuallyAsync(async () =>
         {
-            using var call = Client(tenant).ReadLogs(new ReadLogsRequest { Name = Logger, ExecutionId = executionId });
+            using var call = Client(tenant).ReadLogs(new ReadLogsRequest { Name = Logger, ExecutionId = executionId, Tail = 10_000 });
             return await call.ResponseStream.ReadAllAsync().ToListAsync();
         }, done);
     }

@@ -116,6 +116,63 @@ public sealed partial class FunctionDeployer(
     }
 
     /// <summary>
+    /// A new version of the function with the latest version's module, config and env, and its secrets changed:
+    /// <paramref name="set"/> added or replaced, <paramref name="remove"/> removed. No build: the latest version must be READY.
+    /// </summary>
+    public async Task<FunctionVersion> UpdateSecretsAsync(
+        Guid tenantId, string name, IReadOnlyDictionary<string, string> set, IReadOnlyCollection<string> remove, CancellationToken cancellationToken)
+    {
+        DeployValidator.ValidateName(name);
+        if (set.Count == 0 && remove.Count == 0)
+        {
+            throw new InvalidRequestException("Name at least one secret to set or to remove.");
+        }
+
+        if (remove.FirstOrDefault(set.ContainsKey) is { } both)
+        {
+            throw new InvalidRequestException($"The secret {Echo.Short(both)} is both set and removed; do one.");
+        }
+
+        var latest = (await functions.GetAsync(tenantId, name, cancellationToken).ConfigureAwait(false))?.Latest
+            ?? throw new FunctionNotFoundException(name);
+        if (latest.State != VersionState.Ready || latest.ModuleSha256 is null)
+        {
+            throw new FunctionNotRunnableException(
+                $"Function '{name}' is {latest.State.ToString().ToUpperInvariant()} at version {latest.Version}: its secrets change on a READY version; wait for the build, or deploy one that builds.");
+        }
+
+        var merged = new Dictionary<string, string>(
+            latest.Config.SealedSecrets is { } sealedSecrets ? secrets.Unseal(sealedSecrets) : new Dictionary<string, string>(), StringComparer.Ordinal);
+        foreach (var key in remove)
+        {
+            if (!merged.Remove(key))
+            {
+                throw new InvalidRequestException($"Function '{name}' has no secret {Echo.Short(key)} to remove.");
+            }
+        }
+
+        foreach (var (key, value) in set)
+        {
+            merged[key] = value;
+        }
+
+        var config = latest.Config with { SealedSecrets = null, SecretNames = [] };
+        DeployValidator.ValidateConfig(config, merged);
+        if (merged.Count > 0)
+        {
+            config = config with { SealedSecrets = secrets.Seal(merged), SecretNames = merged.Keys.Order(StringComparer.Ordinal).ToList() };
+        }
+
+        var maxFunctions = (await quotas.GetAsync(tenantId, cancellationToken).ConfigureAwait(false)).MaxFunctions;
+        var version = await QuotaCheckedAsync(name, () => functions.AddVersionAsync(
+            tenantId, name, latest.Language, VersionState.Ready, latest.ModuleSha256, null, config, latest.Description, cancellationToken,
+            maxFunctions, options.Value.MaxVersionsPerFunction)).ConfigureAwait(false);
+        await registry.InvalidateAsync(tenantId, name).ConfigureAwait(false);
+        LogSecretsUpdated(logger, name, version.Version, set.Count, remove.Count);
+        return version;
+    }
+
+    /// <summary>
     /// A deploy over the tenant's function quota: RESOURCE_EXHAUSTED / HTTP 429; beyond the function's versions:
     /// FAILED_PRECONDITION / HTTP 409, until old versions are deleted.
     /// </summary>
@@ -193,4 +250,7 @@ public sealed partial class FunctionDeployer(
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Deleted version {Version} of {Function}")]
     private static partial void LogVersionDeleted(ILogger logger, string function, int version);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Information, Message = "Changed the secrets of {Function} as version {Version} ({Set} set, {Removed} removed)")]
+    private static partial void LogSecretsUpdated(ILogger logger, string function, int version, int set, int removed);
 }

@@ -27,6 +27,13 @@ public sealed class FunctionsService(
         return await WithBuildAsync(version, context.CancellationToken).ConfigureAwait(false);
     }
 
+    public override async Task<Protos.V1.FunctionVersion> UpdateFunctionSecrets(UpdateFunctionSecretsRequest request, ServerCallContext context)
+    {
+        var version = await deployer.UpdateSecretsAsync(
+            context.TenantId(), request.Name, request.Set, request.Remove.ToList(), context.CancellationToken).ConfigureAwait(false);
+        return await WithBuildAsync(version, context.CancellationToken).ConfigureAwait(false);
+    }
+
     public override async Task<Protos.V1.Function> GetFunction(GetFunctionRequest request, ServerCallContext context)
     {
         DeployValidator.ValidateName(request.Name);
