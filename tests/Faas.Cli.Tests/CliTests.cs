@@ -329,6 +329,37 @@ public sealed class CliTests(CliMesh mesh) : IClassFixture<CliMesh>, IDisposable
     }
 
     [Fact]
+    public async Task Secrets_set_from_the_environment_list_and_remove_through_the_cli()
+    {
+        await LoginAsync();
+        Assert.Equal(0, (await FaasAsync(null, "deploy", Sample("env.wat"), "--name", "cli-secrets")).Exit);
+        Environment.SetEnvironmentVariable("CLI_TEST_TOKEN", "from-the-environment");
+        try
+        {
+            var (setExit, _, setError) = await FaasAsync(null, "secrets", "set", "cli-secrets", "CLI_TEST_TOKEN", "OTHER=literal");
+            Assert.True(setExit == 0, setError);
+            Assert.Contains("version 2", setError, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("CLI_TEST_TOKEN", null);
+        }
+
+        var (_, output, _) = await FaasAsync(null, "invoke", "cli-secrets");
+        Assert.Contains("CLI_TEST_TOKEN=from-the-environment", output, StringComparison.Ordinal);
+        Assert.Contains("OTHER=literal", output, StringComparison.Ordinal);
+
+        Assert.Equal(0, (await FaasAsync(null, "secrets", "rm", "cli-secrets", "OTHER")).Exit);
+        var (listExit, json, listError) = await FaasAsync(null, "secrets", "ls", "cli-secrets", "-o", "json");
+        Assert.True(listExit == 0, listError);
+        Assert.Equal(["CLI_TEST_TOKEN"], JsonDocument.Parse(json).RootElement.GetProperty("secretNames").EnumerateArray().Select(e => e.GetString()));
+        Assert.DoesNotContain("from-the-environment", json, StringComparison.Ordinal);
+
+        Assert.Equal(ExitCodes.Usage, (await FaasAsync(null, "secrets", "set", "cli-secrets", "NOT_IN_THE_ENVIRONMENT")).Exit);
+        Assert.Equal(ExitCodes.Rejected, (await FaasAsync(null, "secrets", "rm", "cli-secrets", "NEVER_SET")).Exit);
+    }
+
+    [Fact]
     public async Task New_refuses_a_name_that_is_not_a_function_name_and_an_existing_folder()
     {
         Directory.CreateDirectory(Path.Combine(home, "taken"));

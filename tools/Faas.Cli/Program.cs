@@ -19,6 +19,7 @@ root.Subcommands.Add(OperationsCommands.Enqueue());
 root.Subcommands.Add(DeployCommand.Create());
 root.Subcommands.Add(ExecutionCommands.Create());
 root.Subcommands.Add(LogsCommand.Create());
+root.Subcommands.Add(SecretsCommand.Create());
 root.Subcommands.Add(OperationsCommands.DeadLetters());
 root.Subcommands.Add(OperationsCommands.Keys());
 root.Subcommands.Add(OperationsCommands.Sinks());

@@ -237,6 +237,65 @@ public sealed class QuotaAndSecretTests(MeshFixture mesh) : IAsyncLifetime
         Assert.DoesNotContain(secret, dump);
     }
 
+    [Fact]
+    public async Task Secrets_change_as_a_new_version_without_a_build_and_never_show_their_values()
+    {
+        var (first, second) = ("one-" + Guid.NewGuid().ToString("N"), "two-" + Guid.NewGuid().ToString("N"));
+        using (var deploy = await bob.Rest.PostAsJsonAsync("/v1/functions", new
+        {
+            name = "rotating", language = "wat", source = MeshFixture.Wat("env"),
+            config = new { env = new Dictionary<string, string> { ["PLAIN"] = "visible" }, secrets = new Dictionary<string, string> { ["OLD_TOKEN"] = first } },
+        }))
+        {
+            Assert.True(deploy.IsSuccessStatusCode, await deploy.Content.ReadAsStringAsync());
+        }
+
+        async Task<(HttpStatusCode Status, string Body)> PatchAsync(string name, object body)
+        {
+            using var response = await bob.Rest.PatchAsJsonAsync($"/v1/functions/{name}/secrets", body);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+
+        var (status, text) = await PatchAsync("rotating", new { set = new Dictionary<string, string> { ["NEW_TOKEN"] = second }, remove = new[] { "OLD_TOKEN" } });
+        Assert.True(status == HttpStatusCode.OK, text);
+        Assert.DoesNotContain(second, text);
+        var version = JsonDocument.Parse(text).RootElement;
+        Assert.Equal(2, version.GetProperty("version").GetInt32());
+        Assert.Equal(["NEW_TOKEN"], version.GetProperty("config").GetProperty("secretNames").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("READY", version.GetProperty("state").GetString());
+
+        using (var invoke = await bob.Rest.PostAsync("/v1/functions/rotating:invoke", new StringContent("")))
+        {
+            var output = await invoke.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.OK, invoke.StatusCode);
+            Assert.Contains($"NEW_TOKEN={second}", output);
+            Assert.DoesNotContain("OLD_TOKEN", output);
+            Assert.Contains("PLAIN=visible", output);
+        }
+
+        // Refused, saying why: nothing to do, a name both set and removed, a secret it does not have, a bad name, a clash
+        // with env, another tenant's function, a function that does not exist.
+        Assert.Equal(HttpStatusCode.BadRequest, (await PatchAsync("rotating", new { })).Status);
+        var both = await PatchAsync("rotating", new { set = new Dictionary<string, string> { ["NEW_TOKEN"] = "x" }, remove = new[] { "NEW_TOKEN" } });
+        Assert.Equal(HttpStatusCode.BadRequest, both.Status);
+        Assert.Contains("NEW_TOKEN", both.Body);
+        Assert.Equal(HttpStatusCode.BadRequest, (await PatchAsync("rotating", new { remove = new[] { "NEVER_SET" } })).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await PatchAsync("rotating", new { set = new Dictionary<string, string> { ["1BAD"] = "x" } })).Status);
+        var clash = await PatchAsync("rotating", new { set = new Dictionary<string, string> { ["PLAIN"] = second } });
+        Assert.Equal(HttpStatusCode.BadRequest, clash.Status);
+        Assert.DoesNotContain(second, clash.Body);
+        using (var stranger = await TenantSession.RegisterAsync(mesh.App, "secrets-stranger"))
+        using (var theirs = await stranger.Rest.PatchAsJsonAsync("/v1/functions/rotating/secrets", new { remove = new[] { "NEW_TOKEN" } }))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, theirs.StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.NotFound, (await PatchAsync("no-such-function", new { remove = new[] { "X" } })).Status);
+        // No refusal made a version.
+        using var versions = await bob.Rest.GetAsync("/v1/functions/rotating/versions");
+        Assert.Equal(2, JsonDocument.Parse(await versions.Content.ReadAsStringAsync()).RootElement.GetProperty("versions").GetArrayLength());
+    }
+
     private async Task SetQuotaAsync(object quota)
     {
         using var response = await mesh.Rest.PutAsJsonAsync($"/v1/tenants/{bob.Tenant}/quota", quota);
