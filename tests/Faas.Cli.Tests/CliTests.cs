@@ -408,9 +408,38 @@ public sealed class CliTests(CliMesh mesh) : IClassFixture<CliMesh>, IDisposable
     }
 
     [Fact]
+    public async Task Completion_of_function_names_lists_the_callers_functions_from_the_gateway()
+    {
+        await LoginAsync();
+        foreach (var function in new[] { "complete-alpha", "complete-beta" })
+        {
+            var (exit, _, error) = await FaasAsync(null, "deploy", Sample("echo.wat"), "--name", function);
+            Assert.True(exit == 0, error);
+        }
+
+        async Task<string[]> SuggestAsync(string line)
+        {
+            var (exit, output, error) = await FaasAsync(null, $"[suggest:{line.Length}]", line);
+            Assert.True(exit == 0, error);
+            return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        }
+
+        Assert.Equal(["complete-alpha", "complete-beta"], await SuggestAsync("faas invoke complete-"));
+        Assert.Equal(["complete-beta"], await SuggestAsync("faas get complete-b"));
+        Assert.Equal(["complete-alpha"], await SuggestAsync("faas exec ls --function complete-a"));
+        foreach (var command in new[] { "versions", "rm", "enqueue", "dlq ls", "dlq redrive" })
+        {
+            Assert.Contains("complete-alpha", await SuggestAsync($"faas {command} "));
+        }
+
+        // A new name is not completed from the existing ones.
+        Assert.Empty(await SuggestAsync("faas deploy --name complete-"));
+    }
+
+    [Fact]
     public async Task Every_command_has_help_with_an_example()
     {
-        foreach (var command in new[] { "login", "new", "ls", "get", "versions", "rm", "invoke", "enqueue", "deploy", "exec get", "exec ls", "dlq ls", "dlq redrive", "keys ls", "keys create", "keys revoke", "sinks" })
+        foreach (var command in new[] { "login", "new", "ls", "get", "versions", "rm", "invoke", "enqueue", "deploy", "exec get", "exec ls", "dlq ls", "dlq redrive", "keys ls", "keys create", "keys revoke", "sinks", "completion", "completion bash", "completion zsh" })
         {
             var (exit, output, _) = await FaasAsync(null, [.. command.Split(' '), "--help"]);
 

@@ -23,6 +23,7 @@ root.Subcommands.Add(SecretsCommand.Create());
 root.Subcommands.Add(OperationsCommands.DeadLetters());
 root.Subcommands.Add(OperationsCommands.Keys());
 root.Subcommands.Add(OperationsCommands.Sinks());
+root.Subcommands.Add(CompletionCommand.Create());
 Examples.ShowInHelp(root);
 
 return await root.Parse(args).InvokeAsync();

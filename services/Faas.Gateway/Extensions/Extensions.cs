@@ -2,6 +2,8 @@ using Faas.Caching;
 using Faas.Gateway.Auth;
 using Faas.Gateway.Deployment;
 using Faas.Gateway.Grpc;
+using Faas.Gateway.Http;
+using Faas.Gateway.HttpFunctions;
 using Faas.Gateway.Invocation;
 using Faas.Gateway.Toolchains;
 using Faas.Queues;
@@ -41,6 +43,7 @@ public static class Extensions
             o.MaxReceiveMessageSize = Math.Max(options.MaxPayloadBytes, options.MaxModuleBytes) + (64 * 1024);
             o.MaxSendMessageSize = GrpcClientExtensions.InternalMessageLimit;
         }).AddJsonTranscoding();
+        builder.Services.AddGatewayOpenApi();
 
         builder.Services.AddInternalGrpcClient<Protos.V1.Scheduler.SchedulerClient>(new Uri("http://_grpc.scheduler"));
         builder.Services.AddOptions<Faas.ServiceDefaults.Multiplexing.MultiplexingOptions>().BindConfiguration("Gateway:SchedulerStreams").ValidateDataAnnotations().ValidateOnStart();
@@ -71,5 +74,23 @@ public static class Extensions
         builder.Services.AddOptions<HttpFunctions.HttpFunctionOptions>().BindConfiguration(HttpFunctions.HttpFunctionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<HttpFunctions.PublicRouteGuard>();
         return builder;
+    }
+
+    /// <summary>
+    /// The public API: the gRPC services (REST through JSON transcoding), each behind its authorization policy, the HTTP
+    /// function routes and the OpenAPI document of the REST routes.
+    /// </summary>
+    public static IEndpointRouteBuilder MapGatewayApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGrpcService<AuthService>().RequireAuthorization(GatewayAuthentication.UserPolicy);
+        app.MapGrpcService<AdminService>().RequireAuthorization(GatewayAuthentication.AdminPolicy);
+        app.MapGrpcService<SinkAdminForwarder>().RequireAuthorization(GatewayAuthentication.AdminPolicy);
+        app.MapGrpcService<FunctionsService>().RequireAuthorization(GatewayAuthentication.UserPolicy);
+        app.MapGrpcService<InvocationsService>().RequireAuthorization(GatewayAuthentication.UserPolicy);
+        app.MapGrpcService<ExecutionsService>().RequireAuthorization(GatewayAuthentication.UserPolicy);
+        app.MapGrpcService<Logs.LogsService>().RequireAuthorization(GatewayAuthentication.UserPolicy);
+        app.MapHttpFunctions();
+        app.MapGatewayOpenApi();
+        return app;
     }
 }

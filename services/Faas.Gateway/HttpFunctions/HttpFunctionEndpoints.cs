@@ -22,14 +22,27 @@ public static class HttpFunctionEndpoints
 
     public static readonly string[] Methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
+    private const string OpenApiTag = "HttpFunctions";
+
+    private const string OpenApiDescription =
+        "The function gets the request as CGI variables and its body on stdin, and answers with CGI headers, a blank line "
+        + "and the body; `path` is the rest of the URL, any number of segments, passed as PATH_INFO. An answer that is not "
+        + "a valid CGI response is a 502; every answer carries `x-execution-id` once an execution exists.";
+
     public static IEndpointRouteBuilder MapHttpFunctions(this IEndpointRouteBuilder app)
     {
         app.MapMethods(Prefix + "/{name}/{**path}", Methods, (HttpContext context, string name) => HandleAsync(context, name, tenant: null))
             .RequireAuthorization(GatewayAuthentication.UserPolicy)
-            .WithDisplayName("HTTP function");
+            .WithDisplayName("HTTP function")
+            .WithTags(OpenApiTag)
+            .WithSummary("Calls one of the caller's HTTP functions (deployed with config.http).")
+            .WithDescription(OpenApiDescription);
         app.MapMethods(PublicPrefix + "/{tenant}/{name}/{**path}", Methods, (HttpContext context, string tenant, string name) => HandleAsync(context, name, tenant))
             .AllowAnonymous()
-            .WithDisplayName("public HTTP function");
+            .WithDisplayName("public HTTP function")
+            .WithTags(OpenApiTag)
+            .WithSummary("Calls a public HTTP function (config.http.public) of the tenant with this id, without a credential.")
+            .WithDescription(OpenApiDescription);
         return app;
     }
 

@@ -62,7 +62,7 @@ public static class ExecutionCommands
 
     private static Command List()
     {
-        var function = new Option<string?>("--function") { Description = "Only this function's" };
+        var function = new Option<string?>("--function") { Description = "Only this function's" }.CompletesFunctionNames();
         var status = new Option<ExecutionStatus?>("--status") { Description = "Only executions in this status (Succeeded, Failed, TimedOut, …)" };
         var limit = new Option<uint>("--limit") { Description = "At most this many, newest first", DefaultValueFactory = _ => 20 };
         var command = new Command("ls", "List executions, newest first.")

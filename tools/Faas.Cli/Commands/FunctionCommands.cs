@@ -42,7 +42,7 @@ public static class FunctionCommands
 
     public static Command Get()
     {
-        var name = new Argument<string>("name") { Description = "The function" };
+        var name = new Argument<string>("name") { Description = "The function" }.CompletesFunctionNames();
         var command = new Command("get", "Show a function and its latest version.") { name }.WithExamples("faas get echo");
         command.Run(async (parse, context, cancellationToken) =>
         {
@@ -82,7 +82,7 @@ public static class FunctionCommands
 
     public static Command Versions()
     {
-        var name = new Argument<string>("name") { Description = "The function" };
+        var name = new Argument<string>("name") { Description = "The function" }.CompletesFunctionNames();
         var command = new Command("versions", "List a function's versions, newest first.") { name }.WithExamples("faas versions echo");
         command.Run(async (parse, context, cancellationToken) =>
         {
@@ -116,7 +116,7 @@ public static class FunctionCommands
 
     public static Command Remove()
     {
-        var name = new Argument<string>("name") { Description = "The function" };
+        var name = new Argument<string>("name") { Description = "The function" }.CompletesFunctionNames();
         var version = new Option<uint?>("--version") { Description = "Delete only this version (not the latest, nor the one invocations run)" };
         var command = new Command("rm", "Delete a function with all its versions, or one version. Executions stay readable.")
         {

@@ -11,7 +11,7 @@ public static class InvokeCommand
 {
     public static Command Create()
     {
-        var name = new Argument<string>("name") { Description = "The function" };
+        var name = new Argument<string>("name") { Description = "The function" }.CompletesFunctionNames();
         var data = new Option<string?>("--data", "-d") { Description = "The payload, as text" };
         var file = new Option<FileInfo?>("--file", "-f") { Description = "Read the payload from this file" };
         var version = new Option<uint>("--version") { Description = "Run this version (default: the latest ready one)" };

@@ -10,7 +10,7 @@ public static class OperationsCommands
 {
     public static Command Enqueue()
     {
-        var name = new Argument<string>("name") { Description = "The function" };
+        var name = new Argument<string>("name") { Description = "The function" }.CompletesFunctionNames();
         var data = new Option<string?>("--data", "-d") { Description = "The payload, as text" };
         var file = new Option<FileInfo?>("--file", "-f") { Description = "Read the payload from this file" };
         var key = new Option<string?>("--idempotency-key") { Description = "Enqueue at most once per key (a retry with the same key gets the first execution)" };
@@ -38,7 +38,7 @@ public static class OperationsCommands
 
     public static Command DeadLetters()
     {
-        var name = new Argument<string>("name") { Description = "The function" };
+        var name = new Argument<string>("name") { Description = "The function" }.CompletesFunctionNames();
         var list = new Command("ls", "List a function's dead-lettered executions, newest first.") { name }.WithExamples("faas dlq ls resize");
         list.Run(async (parse, context, cancellationToken) =>
         {
@@ -57,7 +57,7 @@ public static class OperationsCommands
             return ExitCodes.Ok;
         });
 
-        var redriveName = new Argument<string>("name") { Description = "The function" };
+        var redriveName = new Argument<string>("name") { Description = "The function" }.CompletesFunctionNames();
         var ids = new Option<string[]>("--id") { Description = "Only these executions (repeatable); default: all of the function's", AllowMultipleArgumentsPerToken = true };
         var redrive = new Command("redrive", "Queue dead-lettered executions again.")
         {
