@@ -263,7 +263,7 @@ public sealed class CliTests(CliMesh mesh) : IClassFixture<CliMesh>, IDisposable
     }
 
     [Fact]
-    public async Task Logs_follow_prints_a_line_the_function_writes_while_it_follows_and_ctrl_c_ends_it()
+    public async Task Logs_follow_prints_a_line_the_function_writes_while_it_follows_and_a_stop_signal_ends_it()
     {
         await LoginAsync();
         Assert.Equal(0, (await FaasAsync(null, "new", "c", "cli-logs")).Exit);
@@ -296,15 +296,21 @@ public sealed class CliTests(CliMesh mesh) : IClassFixture<CliMesh>, IDisposable
             string? line;
             do
             {
-                line = await follower.StandardOutput.ReadLineAsync(timeout.Token);
-                Assert.True(line is not null, "faas logs -f ended: " + await errors);
+                // A pipe's read may not heed a token: the wait is bounded from outside.
+                line = await follower.StandardOutput.ReadLineAsync(timeout.Token).AsTask().WaitAsync(timeout.Token);
+                if (line is null)
+                {
+                    Assert.Fail("faas logs -f ended: " + await errors);
+                }
             }
             while (!line!.Contains("greeted 3 bytes", StringComparison.Ordinal));
 
             // time, execution id, version, then the text
             Assert.Matches(@"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}  [0-9a-f-]{36}  v1  greeted 3 bytes$", line);
 
-            using (var interrupt = Process.Start("kill", ["-INT", follower.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            // What Ctrl+C does in a terminal; SIGINT itself would not do here, as a process started in the background
+            // (this test host, under CI) ignores it and so do its children.
+            using (var interrupt = Process.Start("kill", ["-TERM", follower.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
             {
                 await interrupt.WaitForExitAsync(timeout.Token);
             }

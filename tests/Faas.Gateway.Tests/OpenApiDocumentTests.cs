@@ -33,6 +33,7 @@ public sealed class OpenApiDocumentTests
         Protos.V1.Functions.Descriptor,
         Protos.V1.Invocations.Descriptor,
         Protos.V1.Executions.Descriptor,
+        Protos.V1.Logs.Descriptor,
         Protos.V1.Auth.Descriptor,
         Protos.V1.Admin.Descriptor,
         Protos.V1.SinkAdmin.Descriptor,
