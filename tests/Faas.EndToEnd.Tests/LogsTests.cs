@@ -209,6 +209,16 @@ public sealed class LogsTests(MeshFixture mesh) : IAsyncLifetime
         Assert.Equal(StatusCode.InvalidArgument, tail.StatusCode);
         Assert.Contains("10000", tail.Status.Detail, StringComparison.Ordinal);
 
+        // A tenant without a function of that name learns nothing of another tenant's, over gRPC or REST.
+        using (var stranger = await TenantSession.RegisterAsync(mesh.App, "logs-stranger"))
+        {
+            using var call = Client(stranger).ReadLogs(new ReadLogsRequest { Name = Logger, Follow = true });
+            var theirs = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.ReadAllAsync().ToListAsync().AsTask());
+            Assert.Equal(StatusCode.NotFound, theirs.StatusCode);
+            using var strangerRest = await stranger.Rest.GetAsync($"/v1/functions/{Logger}/logs");
+            Assert.Equal(HttpStatusCode.NotFound, strangerRest.StatusCode);
+        }
+
         using var rest = await owner.Rest.GetAsync("/v1/functions/no-such-function/logs");
         Assert.Equal(HttpStatusCode.NotFound, rest.StatusCode);
         using var anonymous = mesh.App.CreateHttpClient("gateway", "http", bearer: "");

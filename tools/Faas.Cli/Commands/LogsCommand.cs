@@ -76,7 +76,34 @@ public static partial class LogsCommand
             Protos.V1.LogStream.Platform => "[faas] ",
             _ => "",
         };
-        return $"{time}  {entry.ExecutionId}  v{entry.Version}  {marker}{entry.Text}";
+        return $"{time}  {entry.ExecutionId}  v{entry.Version}  {marker}{Printable(entry.Text)}";
+    }
+
+    /// <summary>
+    /// The text with control characters (an escape sequence that would drive the terminal, a carriage return that
+    /// would overwrite the line) shown as <c>\xNN</c>: a line may carry what a function's callers sent it.
+    /// </summary>
+    public static string Printable(string text)
+    {
+        if (!text.Any(c => char.IsControl(c) && c != '\t'))
+        {
+            return text;
+        }
+
+        var builder = new System.Text.StringBuilder(text.Length + 8);
+        foreach (var c in text)
+        {
+            if (char.IsControl(c) && c != '\t')
+            {
+                builder.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:x2}");
+            }
+            else
+            {
+                builder.Append(c);
+            }
+        }
+
+        return builder.ToString();
     }
 
     /// <summary><c>30s</c>, <c>10m</c>, <c>2h</c>, <c>7d</c> before <paramref name="now"/>, or a point in time (UTC unless it says otherwise).</summary>
