@@ -9,7 +9,7 @@ namespace Faas.Storage.Tests.Postgres;
 public sealed class DatabaseMigratorTests(StorageFixture fixture)
 {
     private static readonly string[] SchemaTables =
-        ["api_keys", "artifacts", "build_outputs", "builds", "dead_letters", "executions", "function_versions", "functions", "precompiled_artifacts", "schemaversions", "sink_credentials", "tenants", "users"];
+        ["api_keys", "artifacts", "build_outputs", "builds", "dead_letters", "executions", "function_logs", "function_versions", "functions", "precompiled_artifacts", "schemaversions", "sink_credentials", "tenants", "users"];
 
     /// <summary>Each script is applied once, whoever applies it.</summary>
     private static readonly long MigrationScripts =
