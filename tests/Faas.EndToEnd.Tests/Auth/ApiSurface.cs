@@ -22,6 +22,7 @@ public static class ApiSurface
         Protos.V1.Functions.Descriptor,
         Protos.V1.Invocations.Descriptor,
         Protos.V1.Executions.Descriptor,
+        Protos.V1.Logs.Descriptor,
         Protos.V1.Auth.Descriptor,
         Protos.V1.Admin.Descriptor,
         Protos.V1.SinkAdmin.Descriptor,
@@ -57,16 +58,32 @@ public static class ApiSurface
         return request;
     }
 
-    /// <summary>Calls a unary method over gRPC and returns the status it ended with and the response (when OK).</summary>
+    /// <summary>
+    /// Calls a method over gRPC (a server stream is read to its end) and returns the status it ended with and the response
+    /// (when OK; a stream's last message).
+    /// </summary>
     public static async Task<(StatusCode Status, string Detail, IMessage? Response)> CallGrpcAsync(GrpcChannel channel, MethodDescriptor method, IMessage request)
     {
         var call = new Method<IMessage, IMessage>(
-            MethodType.Unary, method.Service.FullName, method.Name,
+            method.IsServerStreaming && !method.IsClientStreaming ? MethodType.ServerStreaming : MethodType.Unary, method.Service.FullName, method.Name,
             Marshallers.Create<IMessage>(m => m.ToByteArray(), b => method.InputType.Parser.ParseFrom(b)),
             Marshallers.Create<IMessage>(m => m.ToByteArray(), b => method.OutputType.Parser.ParseFrom(b)));
+        var options = new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30));
         try
         {
-            var response = await channel.CreateCallInvoker().AsyncUnaryCall(call, null, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30)), request);
+            if (call.Type == MethodType.ServerStreaming)
+            {
+                using var stream = channel.CreateCallInvoker().AsyncServerStreamingCall(call, null, options, request);
+                IMessage? last = null;
+                while (await stream.ResponseStream.MoveNext(CancellationToken.None))
+                {
+                    last = stream.ResponseStream.Current;
+                }
+
+                return (StatusCode.OK, "", last);
+            }
+
+            var response = await channel.CreateCallInvoker().AsyncUnaryCall(call, null, options, request);
             return (StatusCode.OK, "", response);
         }
         catch (RpcException e)

@@ -417,6 +417,8 @@ public sealed class TenancyTests(MeshFixture mesh, ITestOutputHelper output) : I
             ["faas.v1.Functions.DeleteFunctionVersion"] = (new DeleteFunctionVersionRequest { Name = "alice-only", Version = 1 }, StatusCode.NotFound),
             // Not tenant data: the languages this installation builds.
             ["faas.v1.Functions.ListToolchains"] = (new ListToolchainsRequest(), StatusCode.OK),
+            ["faas.v1.Functions.UpdateFunctionSecrets"] = (new UpdateFunctionSecretsRequest { Name = "alice-only", Remove = { "ANY_SECRET" } }, StatusCode.NotFound),
+            ["faas.v1.Logs.ReadLogs"] = (new ReadLogsRequest { Name = "alice-only" }, StatusCode.NotFound),
             ["faas.v1.Invocations.Invoke"] = (new InvokeRequest { Name = "alice-only", Body = body }, StatusCode.NotFound),
             ["faas.v1.Invocations.Enqueue"] = (new EnqueueRequest { Name = "alice-only", Body = body }, StatusCode.NotFound),
             ["faas.v1.Invocations.GetQueueStats"] = (new GetQueueStatsRequest { Name = "alice-only" }, StatusCode.NotFound),
