@@ -52,50 +52,11 @@ public static class HttpFunctionBenchmark
             }),
         };
 
-        AnsiConsole.MarkupLine("[grey]Warming up both paths for 10 s each…[/]");
-        foreach (var (_, call) in scenarios)
-        {
-            await LoadRunner.RunAsync("warm-up", 8, TimeSpan.Zero, TimeSpan.FromSeconds(10), call, cancellationToken);
-        }
-
-        var results = new List<LoadResult>();
-        for (var run = 1; run <= options.Runs; run++)
-        {
-            foreach (var concurrency in options.Concurrency)
-            {
-                foreach (var (name, call) in scenarios)
-                {
-                    AnsiConsole.MarkupLine($"[grey]run {run}: {Markup.Escape(name)} at concurrency {concurrency}…[/]");
-                    results.Add(await LoadRunner.RunAsync(name, concurrency, options.Warmup, options.Duration, call, cancellationToken, cpu: cpu));
-                }
-            }
-        }
-
-        var (table, markdown) = ResultTable.Render(results, "calls");
-        var (cpuTable, cpuMarkdown) = CpuTable.Render(results, MeshCpu.Kinds);
-        AnsiConsole.Write(table);
-        AnsiConsole.Write(cpuTable);
-        var lines = new List<string>();
-        foreach (var concurrency in options.Concurrency)
-        {
-            var invoke = results.Where(r => r.Scenario == Invoke && r.Concurrency == concurrency).ToList();
-            var http = results.Where(r => r.Scenario == Http && r.Concurrency == concurrency).ToList();
-            for (var i = 0; i < Math.Min(invoke.Count, http.Count); i++)
-            {
-                lines.Add($"run {i + 1}, concurrency {concurrency}: HTTP function / :invoke throughput {http[i].Throughput / invoke[i].Throughput:0.00} " +
-                    $"({http[i].Throughput:0}/s vs {invoke[i].Throughput:0}/s), p50 {http[i].PercentileMillis(50) - invoke[i].PercentileMillis(50):+0.000;-0.000} ms, " +
-                    $"gateway CPU per call {http[i].CpuMicrosPerCall("gateway") - invoke[i].CpuMicrosPerCall("gateway"):+0;-0} µs");
-            }
-        }
-
-        foreach (var line in lines)
-        {
-            AnsiConsole.WriteLine(line);
-        }
-
-        if (options.MarkdownPath is { } path)
-        {
-            await File.WriteAllTextAsync(path, markdown + Environment.NewLine + cpuMarkdown + Environment.NewLine + string.Concat(lines.Select(l => "- " + l + Environment.NewLine)), cancellationToken);
-        }
+        var results = await PairedScenarios.MeasureAsync(options, scenarios, cpu, cancellationToken);
+        var lines = PairedScenarios.Compare(options, results, Http, Invoke, (run, concurrency, http, invoke) =>
+            $"run {run}, concurrency {concurrency}: HTTP function / :invoke throughput {http.Throughput / invoke.Throughput:0.00} " +
+            $"({http.Throughput:0}/s vs {invoke.Throughput:0}/s), p50 {http.PercentileMillis(50) - invoke.PercentileMillis(50):+0.000;-0.000} ms, " +
+            $"gateway CPU per call {http.CpuMicrosPerCall("gateway") - invoke.CpuMicrosPerCall("gateway"):+0;-0} µs").ToList();
+        await PairedScenarios.ReportAsync(options, results, lines, cancellationToken);
     }
 }

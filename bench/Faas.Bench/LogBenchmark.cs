@@ -49,57 +49,19 @@ public static class LogBenchmark
             (WithLog, async ct => ResultTable.Check((await invocations.InvokeAsync(new InvokeRequest { Name = Logging, Body = body }, cancellationToken: ct)).Data.Length == bytes.Length, WithLog)),
         };
 
-        AnsiConsole.MarkupLine("[grey]Warming up both functions for 10 s each…[/]");
-        foreach (var (_, call) in scenarios)
-        {
-            await LoadRunner.RunAsync("warm-up", 8, TimeSpan.Zero, TimeSpan.FromSeconds(10), call, cancellationToken);
-        }
-
-        var results = new List<LoadResult>();
-        for (var run = 1; run <= options.Runs; run++)
-        {
-            foreach (var concurrency in options.Concurrency)
-            {
-                foreach (var (name, call) in scenarios)
-                {
-                    AnsiConsole.MarkupLine($"[grey]run {run}: {Markup.Escape(name)} at concurrency {concurrency}…[/]");
-                    results.Add(await LoadRunner.RunAsync(name, concurrency, options.Warmup, options.Duration, call, cancellationToken, cpu: cpu));
-                }
-            }
-        }
+        var results = await PairedScenarios.MeasureAsync(options, scenarios, cpu, cancellationToken);
 
         AnsiConsole.MarkupLine($"[grey]Following {Logging}'s log over {followCalls} calls, 100 ms apart…[/]");
         var delay = await FollowLatencyAsync(gateway, invocations, body, followCalls, cancellationToken);
 
-        var (table, markdown) = ResultTable.Render(results, "calls");
-        var (cpuTable, cpuMarkdown) = CpuTable.Render(results, MeshCpu.Kinds);
-        AnsiConsole.Write(table);
-        AnsiConsole.Write(cpuTable);
-        var lines = new List<string>();
-        foreach (var concurrency in options.Concurrency)
-        {
-            var without = results.Where(r => r.Scenario == WithoutLog && r.Concurrency == concurrency).ToList();
-            var with = results.Where(r => r.Scenario == WithLog && r.Concurrency == concurrency).ToList();
-            for (var i = 0; i < Math.Min(without.Count, with.Count); i++)
-            {
-                lines.Add($"run {i + 1}, concurrency {concurrency}: with a log line / without, throughput {with[i].Throughput / without[i].Throughput:0.00} " +
-                    $"({with[i].Throughput:0}/s vs {without[i].Throughput:0}/s), p50 {with[i].PercentileMillis(50) - without[i].PercentileMillis(50):+0.000;-0.000} ms, " +
-                    $"mesh CPU per call {with[i].CpuMicrosPerCall() - without[i].CpuMicrosPerCall():+0;-0} µs " +
-                    $"({with[i].CpuMicrosPerCall():0} vs {without[i].CpuMicrosPerCall():0})");
-            }
-        }
-
+        var lines = PairedScenarios.Compare(options, results, WithLog, WithoutLog, (run, concurrency, with, without) =>
+            $"run {run}, concurrency {concurrency}: with a log line / without, throughput {with.Throughput / without.Throughput:0.00} " +
+            $"({with.Throughput:0}/s vs {without.Throughput:0}/s), p50 {with.PercentileMillis(50) - without.PercentileMillis(50):+0.000;-0.000} ms, " +
+            $"mesh CPU per call {with.CpuMicrosPerCall() - without.CpuMicrosPerCall():+0;-0} µs " +
+            $"({with.CpuMicrosPerCall():0} vs {without.CpuMicrosPerCall():0})").ToList();
         lines.Add($"written to followed: {delay.TotalCount} lines, p50 {delay.GetValueAtPercentile(50) / 1000.0:0.0} ms, " +
             $"p90 {delay.GetValueAtPercentile(90) / 1000.0:0.0} ms, p99 {delay.GetValueAtPercentile(99) / 1000.0:0.0} ms, max {delay.GetMaxValue() / 1000.0:0.0} ms");
-        foreach (var line in lines)
-        {
-            AnsiConsole.WriteLine(line);
-        }
-
-        if (options.MarkdownPath is { } path)
-        {
-            await File.WriteAllTextAsync(path, markdown + Environment.NewLine + cpuMarkdown + Environment.NewLine + string.Concat(lines.Select(l => "- " + l + Environment.NewLine)), cancellationToken);
-        }
+        await PairedScenarios.ReportAsync(options, results, lines, cancellationToken);
     }
 
     /// <summary>
@@ -111,7 +73,6 @@ public static class LogBenchmark
     {
         var delays = new LongHistogram(TimeSpan.FromMinutes(1).Ticks / 10, 3);
         var expected = new HashSet<string>(StringComparer.Ordinal);
-        var all = new TaskCompletionSource();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var follow = new Logs.LogsClient(gateway).ReadLogs(new ReadLogsRequest { Name = Logging, Follow = true, Tail = 0 }, cancellationToken: stop.Token);
         await follow.ResponseHeadersAsync;
@@ -136,7 +97,6 @@ public static class LogBenchmark
             }
         }, CancellationToken.None);
 
-        var started = new List<string>();
         for (var i = 0; i < calls; i++)
         {
             using var call = invocations.InvokeAsync(new InvokeRequest { Name = Logging, Body = body }, cancellationToken: cancellationToken);

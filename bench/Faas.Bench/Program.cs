@@ -32,13 +32,7 @@ root.Subcommands.Add(deploy);
 
 root.SetAction(async (parse, cancellationToken) =>
 {
-    var options = new BenchOptions(
-        TimeSpan.FromSeconds(parse.GetValue(warmup)), TimeSpan.FromSeconds(parse.GetValue(duration)),
-        parse.GetValue(concurrency)!, parse.GetValue(workers), parse.GetValue(payload), parse.GetValue(markdown))
-    {
-        ServiceEnvironment = BenchOptions.ParseEnvironment(parse.GetValue(serviceEnvironment)),
-        Runs = Math.Max(1, parse.GetValue(runs)),
-    };
+    var options = Measured(parse);
     await InvokeBenchmark.RunAsync(options, cancellationToken);
 });
 var acceptanceOnly = new Option<bool>("--acceptance-only") { Description = "Turn the scheduler's consumption off and measure acceptance alone" };
@@ -63,13 +57,7 @@ var httpCommand = new Command("http", "HTTP functions: the same module called as
 };
 httpCommand.SetAction(async (parse, cancellationToken) =>
 {
-    var options = new BenchOptions(
-        TimeSpan.FromSeconds(parse.GetValue(warmup)), TimeSpan.FromSeconds(parse.GetValue(duration)),
-        parse.GetValue(concurrency)!, parse.GetValue(workers), parse.GetValue(payload), parse.GetValue(markdown))
-    {
-        ServiceEnvironment = BenchOptions.ParseEnvironment(parse.GetValue(serviceEnvironment)),
-        Runs = Math.Max(1, parse.GetValue(runs)),
-    };
+    var options = Measured(parse);
     await HttpFunctionBenchmark.RunAsync(options, cancellationToken);
 });
 root.Subcommands.Add(httpCommand);
@@ -80,13 +68,7 @@ var logsCommand = new Command("logs", "Function logs: what a log line costs a sy
 };
 logsCommand.SetAction(async (parse, cancellationToken) =>
 {
-    var options = new BenchOptions(
-        TimeSpan.FromSeconds(parse.GetValue(warmup)), TimeSpan.FromSeconds(parse.GetValue(duration)),
-        parse.GetValue(concurrency)!, parse.GetValue(workers), parse.GetValue(payload), parse.GetValue(markdown))
-    {
-        ServiceEnvironment = BenchOptions.ParseEnvironment(parse.GetValue(serviceEnvironment)),
-        Runs = Math.Max(1, parse.GetValue(runs)),
-    };
+    var options = Measured(parse);
     await LogBenchmark.RunAsync(options, Math.Max(1, parse.GetValue(followCalls)), cancellationToken);
 });
 root.Subcommands.Add(logsCommand);
@@ -147,3 +129,12 @@ overloadCommand.SetAction(async (parse, cancellationToken) =>
 });
 root.Subcommands.Add(overloadCommand);
 return await root.Parse(args).InvokeAsync();
+
+// The options of the benchmarks measured in closed loops over --concurrency, --runs times.
+BenchOptions Measured(ParseResult parse) => new(
+    TimeSpan.FromSeconds(parse.GetValue(warmup)), TimeSpan.FromSeconds(parse.GetValue(duration)),
+    parse.GetValue(concurrency)!, parse.GetValue(workers), parse.GetValue(payload), parse.GetValue(markdown))
+{
+    ServiceEnvironment = BenchOptions.ParseEnvironment(parse.GetValue(serviceEnvironment)),
+    Runs = Math.Max(1, parse.GetValue(runs)),
+};

@@ -54,7 +54,7 @@ public sealed partial class ExecutionRecorder : BackgroundService
     {
         var batch = new List<Execution>(options.MaxBatchSize);
         var reader = channel.Reader;
-        while (await WaitToReadAsync(reader, stoppingToken).ConfigureAwait(false))
+        while (await BatchWrites.WaitToReadAsync(reader, stoppingToken).ConfigureAwait(false))
         {
             // Give a burst a moment to fill the batch: one round trip for many records.
             if (reader.Count < options.MaxBatchSize && !stoppingToken.IsCancellationRequested)
@@ -93,48 +93,26 @@ public sealed partial class ExecutionRecorder : BackgroundService
         await WriteAsync(batch, new CancellationToken(canceled: true)).ConfigureAwait(false);
     }
 
-    private static async Task<bool> WaitToReadAsync(ChannelReader<Execution> reader, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping: drain what is already buffered.
-            return reader.Count > 0;
-        }
-    }
-
     private async Task WriteAsync(List<Execution> batch, CancellationToken stoppingToken)
     {
-        var delay = TimeSpan.FromMilliseconds(100);
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await store.UpsertAsync(batch, CancellationToken.None).ConfigureAwait(false);
-                written.Add(batch.Count);
-                foreach (var execution in batch)
-                {
-                    pending.TryRemove(new KeyValuePair<Guid, Execution>(execution.Id, execution));
-                }
-
-                return;
-            }
-            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+        var taken = await BatchWrites.WriteUntilTakenAsync(
+            () => store.UpsertAsync(batch, CancellationToken.None),
+            (ex, attempt) =>
             {
                 writeFailures.Add(1);
                 LogWriteFailed(logger, ex, batch.Count, attempt);
-                if (stoppingToken.IsCancellationRequested && attempt >= 3)
-                {
-                    LogRecordsLostAtShutdown(logger, batch.Count);
-                    return;
-                }
+            },
+            stoppingToken).ConfigureAwait(false);
+        if (!taken)
+        {
+            LogRecordsLostAtShutdown(logger, batch.Count);
+            return;
+        }
 
-                await Task.Delay(delay, CancellationToken.None).ConfigureAwait(false);
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5_000));
-            }
+        written.Add(batch.Count);
+        foreach (var execution in batch)
+        {
+            pending.TryRemove(new KeyValuePair<Guid, Execution>(execution.Id, execution));
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
+using Faas.Storage.Executions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -66,7 +67,7 @@ public sealed partial class FunctionLogWriter : BackgroundService
     {
         var batch = new List<ExecutionLog>();
         var reader = channel.Reader;
-        while (await WaitToReadAsync(reader, stoppingToken).ConfigureAwait(false))
+        while (await BatchWrites.WaitToReadAsync(reader, stoppingToken).ConfigureAwait(false))
         {
             if (!stoppingToken.IsCancellationRequested)
             {
@@ -85,40 +86,12 @@ public sealed partial class FunctionLogWriter : BackgroundService
         }
     }
 
-    private static async Task<bool> WaitToReadAsync(ChannelReader<ExecutionLog> reader, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return reader.Count > 0;
-        }
-    }
-
     private async Task WriteAsync(List<ExecutionLog> batch, int lines, CancellationToken stoppingToken)
     {
-        var delay = TimeSpan.FromMilliseconds(100);
-        for (var attempt = 1; ; attempt++)
+        if (await BatchWrites.WriteUntilTakenAsync(
+            () => store.InsertAsync(batch, CancellationToken.None), (ex, attempt) => LogWriteFailed(logger, ex, lines, attempt), stoppingToken).ConfigureAwait(false))
         {
-            try
-            {
-                await store.InsertAsync(batch, CancellationToken.None).ConfigureAwait(false);
-                written.Add(lines);
-                return;
-            }
-            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
-            {
-                LogWriteFailed(logger, ex, lines, attempt);
-                if (stoppingToken.IsCancellationRequested && attempt >= 3)
-                {
-                    return;
-                }
-
-                await Task.Delay(delay, CancellationToken.None).ConfigureAwait(false);
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5_000));
-            }
+            written.Add(lines);
         }
     }
 
