@@ -41,7 +41,10 @@ public sealed class ServiceTokenValidator
         };
     }
 
-    /// <summary>The service the token stands for; null with the reason when it is not a valid service token.</summary>
+    /// <summary>
+    /// The service the token stands for; null with the reason when it is not a valid service token; null and no reason
+    /// when it is a well-formed token another issuer made (a sink token, a user token): not one this scheme judges.
+    /// </summary>
     public async ValueTask<(ClaimsPrincipal? Principal, string? Failure)> ValidateAsync(string token, string scheme)
     {
         var now = time.GetUtcNow();
@@ -53,6 +56,11 @@ public sealed class ServiceTokenValidator
             }
 
             valid.TryRemove(token, out _);
+        }
+
+        if (IsAnotherIssuers(token))
+        {
+            return (null, null);
         }
 
         var result = await handler.ValidateTokenAsync(token, parameters).ConfigureAwait(false);
@@ -69,6 +77,24 @@ public sealed class ServiceTokenValidator
 
         valid[token] = (principal, new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero));
         return (principal, null);
+    }
+
+    private bool IsAnotherIssuers(string token)
+    {
+        if (!handler.CanReadToken(token))
+        {
+            return false;
+        }
+
+        try
+        {
+            return new JsonWebToken(token).Issuer is { Length: > 0 } issuer && issuer != ServiceAuthOptions.Audience;
+        }
+        catch (ArgumentException)
+        {
+            // Not readable after all: judged (and refused) as a service token.
+            return false;
+        }
     }
 }
 
@@ -87,8 +113,12 @@ public sealed class ServiceTokenAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
+        // A token of another issuer (a sink's, on the sink manager, whose own scheme judges it) is no result here, not a
+        // failure to log on every call.
         var (principal, failure) = await validator.ValidateAsync(header[7..].Trim(), Scheme.Name).ConfigureAwait(false);
-        return principal is null ? AuthenticateResult.Fail(failure!) : AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name));
+        return principal is not null ? AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name))
+            : failure is not null ? AuthenticateResult.Fail(failure)
+            : AuthenticateResult.NoResult();
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>

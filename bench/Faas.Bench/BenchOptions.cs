@@ -8,6 +8,26 @@ public sealed record BenchOptions(TimeSpan Warmup, TimeSpan Duration, IReadOnlyL
     /// <summary>Times every scenario is measured, one after the other in the same mesh (<c>--runs</c>), for medians and ranges.</summary>
     public int Runs { get; init; } = 1;
 
+    /// <summary>
+    /// Settings of the second gateway (<c>--second-gateway-env NAME=VALUE</c>): it then takes the default path with them
+    /// instead of the scheduler's, so a gateway setting is measured against the default in one mesh.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> SecondGatewayEnvironment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// Slices each scenario's measured period is cut into, the scenarios taking turns slice by slice (<c>--slices</c>), so
+    /// that the floor and the meshes are measured under the same conditions of the machine. Each slice has its share of
+    /// the warm-up too.
+    /// </summary>
+    public int Slices { get; init; } = 1;
+
+    /// <summary>When not empty, only the scenarios whose names contain one of these (<c>--scenario</c>, repeatable) are measured.</summary>
+    public IReadOnlyList<string> Scenarios { get; init; } = [];
+
+    /// <summary>Whether <paramref name="scenario"/> is measured under <see cref="Scenarios"/>.</summary>
+    public bool Includes(string scenario) =>
+        Scenarios.Count == 0 || Scenarios.Any(s => scenario.Contains(s, StringComparison.OrdinalIgnoreCase));
+
     public static IReadOnlyDictionary<string, string> ParseEnvironment(IEnumerable<string>? pairs)
     {
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);

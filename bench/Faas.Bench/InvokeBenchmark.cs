@@ -28,18 +28,36 @@ public static class InvokeBenchmark
     private const string Scheduler = "scheduler: Dispatch gRPC";
     private const string MeshGrpc = "mesh: gRPC";
     private const string MeshRest = "mesh: REST";
-    private const string SchedulerPathGrpc = "mesh (scheduler path): gRPC";
-    private const string SchedulerPathRest = "mesh (scheduler path): REST";
-    private static readonly string[] Meshes = [MeshGrpc, MeshRest, SchedulerPathGrpc, SchedulerPathRest];
+
+    /// <summary>
+    /// The scenarios of the second gateway: the scheduler's path, or (<c>--second-gateway-env</c>) the default path with
+    /// other settings, to measure a gateway setting against the default in one mesh.
+    /// </summary>
+    private sealed record SecondGateway(string Label)
+    {
+        public string Grpc => $"{Label}: gRPC";
+
+        public string Rest => $"{Label}: REST";
+
+        public string[] Meshes => [MeshGrpc, MeshRest, Grpc, Rest];
+
+        public static SecondGateway For(BenchOptions options) => options.SecondGatewayEnvironment.Count == 0
+            ? new("mesh (scheduler path)")
+            : new($"mesh (gateway-1: {string.Join(", ", options.SecondGatewayEnvironment.Select(e => $"{e.Key}={e.Value}"))})");
+    }
 
     public static async Task RunAsync(BenchOptions options, CancellationToken cancellationToken)
     {
-        AnsiConsole.MarkupLine($"[grey]Starting the mesh with {options.Workers} worker(s) and two gateways, the second on the scheduler's path…[/]");
+        var second = SecondGateway.For(options);
+        var (secondGrpc, secondRest) = (second.Grpc, second.Rest);
+        AnsiConsole.MarkupLine($"[grey]Starting the mesh with {options.Workers} worker(s) and two gateways, the second {Markup.Escape(options.SecondGatewayEnvironment.Count == 0 ? "on the scheduler's path" : "on the default path with " + second.Label)}…[/]");
         await using var app = await BenchMesh.CreateAsync(options, o =>
         {
             o.Workers = options.Workers;
             o.Gateways = 2;
-            o.GatewayEnvironment[1] = new() { [SyncInvokeSetting] = SchedulerPath };
+            o.GatewayEnvironment[1] = options.SecondGatewayEnvironment.Count == 0
+                ? new() { [SyncInvokeSetting] = SchedulerPath }
+                : new(options.SecondGatewayEnvironment);
         });
         await app.StartAsync(cancellationToken);
 
@@ -98,9 +116,9 @@ public static class InvokeBenchmark
             }),
             (MeshGrpc, ct => InvokeGrpcAsync(invocations, payload, bytes.Length, MeshGrpc, ct)),
             (MeshRest, ct => InvokeRestAsync(rest, bytes, MeshRest, ct)),
-            (SchedulerPathGrpc, ct => InvokeGrpcAsync(schedulerPathInvocations, payload, bytes.Length, SchedulerPathGrpc, ct)),
-            (SchedulerPathRest, ct => InvokeRestAsync(schedulerPathRest, bytes, SchedulerPathRest, ct)),
-        };
+            (secondGrpc, ct => InvokeGrpcAsync(schedulerPathInvocations, payload, bytes.Length, secondGrpc, ct)),
+            (secondRest, ct => InvokeRestAsync(schedulerPathRest, bytes, secondRest, ct)),
+        }.Where(s => s.Name == Floor || options.Includes(s.Name)).ToArray();
 
         // The services' first calls run unoptimised code, and each gateway path is only called in its own scenarios:
         // warm every path (JIT tiering settles after some thousands of calls) before measuring any.
@@ -117,21 +135,30 @@ public static class InvokeBenchmark
             var results = new List<LoadResult>();
             foreach (var concurrency in options.Concurrency)
             {
-                foreach (var (name, call) in scenarios)
+                // Every scenario is measured in slices taken in turn, so that a machine that is faster or slower for a while
+                // (other tenants of the host, the database's background work) weighs on the floor and the meshes alike.
+                var slices = scenarios.ToDictionary(s => s.Name, _ => new List<LoadResult>());
+                var (sliceWarmup, sliceDuration) = (options.Warmup / options.Slices, options.Duration / options.Slices);
+                overhead.Reset();
+                for (var slice = 1; slice <= options.Slices; slice++)
                 {
-                    AnsiConsole.MarkupLine($"[grey]{(options.Runs > 1 ? $"run {run} of {options.Runs}: " : "")}{Markup.Escape(name)} at concurrency {concurrency}…[/]");
-                    overhead.Reset();
-                    var result = await LoadRunner.RunAsync(name, concurrency, options.Warmup, options.Duration, call, cancellationToken, cpu: cpu);
-                    results.Add(result);
-                    if (name == Floor && concurrency == options.Concurrency[0])
+                    foreach (var (name, call) in scenarios)
                     {
-                        overhead.Freeze();
+                        AnsiConsole.MarkupLine($"[grey]{(options.Runs > 1 ? $"run {run} of {options.Runs}: " : "")}{Markup.Escape(name)} at concurrency {concurrency}" +
+                            $"{(options.Slices > 1 ? $", slice {slice} of {options.Slices}" : "")}…[/]");
+                        slices[name].Add(await LoadRunner.RunAsync(name, concurrency, sliceWarmup, sliceDuration, call, cancellationToken, cpu: cpu));
                     }
+                }
+
+                results.AddRange(scenarios.Select(s => LoadResult.Merge(slices[s.Name])));
+                if (concurrency == options.Concurrency[0])
+                {
+                    overhead.Freeze();
                 }
             }
 
             runs.Add(results);
-            var report = Report(results, overhead, options);
+            var report = Report(results, overhead, options, second);
             AnsiConsole.Write(report.Table);
             AnsiConsole.WriteLine();
             AnsiConsole.Write(report.CpuTable);
@@ -151,7 +178,7 @@ public static class InvokeBenchmark
 
         if (options.Runs > 1)
         {
-            var (summary, summaryMarkdown) = RunSummary.Render(runs.Select(r => RunSummary.Of(r, options)).ToList());
+            var (summary, summaryMarkdown) = RunSummary.Render(runs.Select(r => RunSummary.Of(r, options, second)).ToList());
             AnsiConsole.WriteLine();
             AnsiConsole.Write(summary);
             markdown.Insert(0, summaryMarkdown + Environment.NewLine);
@@ -178,8 +205,9 @@ public static class InvokeBenchmark
     }
 
     private static (Table Table, Table CpuTable, IReadOnlyList<string> Ratios, string Markdown) Report(
-        IReadOnlyList<LoadResult> results, WorkerOverhead overhead, BenchOptions options)
+        IReadOnlyList<LoadResult> results, WorkerOverhead overhead, BenchOptions options, SecondGateway second)
     {
+        var (secondGrpc, secondRest, meshes) = (second.Grpc, second.Rest, second.Meshes);
         var (table, markdown) = ResultTable.Render(results, "calls");
         var (cpuTable, cpuMarkdown) = CpuTable.Render(results, MeshCpu.Kinds);
 
@@ -189,7 +217,7 @@ public static class InvokeBenchmark
         var high = options.Concurrency.Max();
         if (Find(Floor, low) is { } floorLow)
         {
-            foreach (var mesh in Meshes.Select(m => Find(m, low)).OfType<LoadResult>())
+            foreach (var mesh in meshes.Select(m => Find(m, low)).OfType<LoadResult>())
             {
                 var p50 = mesh.PercentileMillis(50);
                 ratios.Add($"{mesh.Scenario} p50 at concurrency {low}: {p50:0.000} ms, floor + {p50 - floorLow.PercentileMillis(50):0.000} ms (floor {floorLow.PercentileMillis(50):0.000} ms; target < 1 ms)");
@@ -198,7 +226,7 @@ public static class InvokeBenchmark
 
         if (Find(Floor, high) is { } floorHigh)
         {
-            foreach (var mesh in Meshes.Select(m => Find(m, high)).OfType<LoadResult>())
+            foreach (var mesh in meshes.Select(m => Find(m, high)).OfType<LoadResult>())
             {
                 ratios.Add($"{mesh.Scenario} throughput at concurrency {high} / floor: {mesh.Throughput / floorHigh.Throughput:0.00} ({mesh.Throughput:0}/s vs {floorHigh.Throughput:0}/s; target ≥ 0.50)");
             }
@@ -209,7 +237,7 @@ public static class InvokeBenchmark
             }
         }
 
-        foreach (var (directPath, schedulerPath) in new[] { (MeshGrpc, SchedulerPathGrpc), (MeshRest, SchedulerPathRest) })
+        foreach (var (directPath, schedulerPath) in new[] { (MeshGrpc, secondGrpc), (MeshRest, secondRest) })
         {
             if (Find(directPath, high) is { } d && Find(schedulerPath, high) is { } s)
             {
@@ -234,30 +262,46 @@ public static class InvokeBenchmark
     /// <summary>One run's figures the targets are stated in, and their medians and ranges over the runs.</summary>
     private sealed record RunSummary(IReadOnlyList<(string Figure, double? Value, string Format)> Figures)
     {
-        public static RunSummary Of(IReadOnlyList<LoadResult> results, BenchOptions options)
+        public static RunSummary Of(IReadOnlyList<LoadResult> results, BenchOptions options, SecondGateway second)
         {
+            var (secondGrpc, secondRest, meshes) = (second.Grpc, second.Rest, second.Meshes);
             LoadResult? Find(string scenario, int c) => results.FirstOrDefault(r => r.Scenario == scenario && r.Concurrency == c);
             var (low, high) = (options.Concurrency.Min(), options.Concurrency.Max());
             var figures = new List<(string, double?, string)>();
             var floorHigh = Find(Floor, high);
             figures.Add(($"floor c={high} (calls/s)", floorHigh?.Throughput, "N0"));
-            foreach (var scenario in new[] { MeshGrpc, MeshRest, SchedulerPathGrpc, SchedulerPathRest, Relay })
+            foreach (var scenario in new[] { MeshGrpc, MeshRest, secondGrpc, secondRest, Relay })
             {
                 figures.Add(($"{scenario} c={high} / floor", Find(scenario, high)?.Throughput / floorHigh?.Throughput, "0.00"));
             }
 
-            foreach (var (one, two) in new[] { (MeshGrpc, SchedulerPathGrpc), (MeshRest, SchedulerPathRest) })
+            foreach (var (one, two) in new[] { (MeshGrpc, secondGrpc), (MeshRest, secondRest) })
             {
                 var (d, s) = (Find(one, high), Find(two, high));
-                figures.Add(($"{one} / scheduler path c={high}: throughput", d?.Throughput / s?.Throughput, "0.00"));
-                figures.Add(($"{one} / scheduler path c={high}: CPU per call", d?.CpuMicrosPerCall() / s?.CpuMicrosPerCall(), "0.00"));
+                figures.Add(($"{one} / {two} c={high}: throughput", d?.Throughput / s?.Throughput, "0.00"));
+                figures.Add(($"{one} / {two} c={high}: CPU per call", d?.CpuMicrosPerCall() / s?.CpuMicrosPerCall(), "0.00"));
                 figures.Add(($"{one} c={high}: CPU per call (µs)", d?.CpuMicrosPerCall(), "0"));
                 figures.Add(($"{two} c={high}: CPU per call (µs)", s?.CpuMicrosPerCall(), "0"));
             }
 
+            // Where a call's CPU goes on either path, the load generator's share included: what the paths' ratios can reach.
+            foreach (var scenario in new[] { Floor, MeshGrpc, secondGrpc })
+            {
+                var r = Find(scenario, high);
+                foreach (var kind in new[] { MeshCpu.Gateway, MeshCpu.Scheduler, MeshCpu.Worker, MeshCpu.Postgres })
+                {
+                    if (scenario != Floor || kind == MeshCpu.Worker)
+                    {
+                        figures.Add(($"{scenario} c={high}: {kind} µs per call", r?.CpuMicrosPerCall(kind), "0"));
+                    }
+                }
+
+                figures.Add(($"{scenario} c={high}: load generator µs per call", r?.LoadGeneratorMicrosPerCall, "0"));
+            }
+
             var floorLow = Find(Floor, low);
             figures.Add(($"floor p50 c={low} (ms)", floorLow?.PercentileMillis(50), "0.000"));
-            foreach (var scenario in Meshes)
+            foreach (var scenario in meshes.Append(Relay))
             {
                 figures.Add(($"{scenario} p50 c={low} − floor p50 (ms)", Find(scenario, low)?.PercentileMillis(50) - floorLow?.PercentileMillis(50), "0.000"));
             }

@@ -15,11 +15,14 @@ var workers = new Option<int>("--workers") { Description = "worker replicas in t
 var payload = new Option<int>("--payload") { Description = "Payload bytes per invocation", DefaultValueFactory = _ => 64 };
 var markdown = new Option<string?>("--markdown") { Description = "Also write the results as a Markdown table to this file" };
 var serviceEnvironment = new Option<string[]>("--service-env") { Description = "NAME=VALUE set in every service's environment (repeatable), to measure a setting" };
+var scenarioFilter = new Option<string[]>("--scenario") { Description = "Measure only the scenarios whose names contain this text (repeatable); the floor is always measured", AllowMultipleArgumentsPerToken = true };
+var slices = new Option<int>("--slices") { Description = "Cut each scenario's measured period into this many slices, the scenarios taking turns, so that all see the machine alike (synchronous benchmark)", DefaultValueFactory = _ => 4 };
+var secondGateway = new Option<string[]>("--second-gateway-env") { Description = "NAME=VALUE for the second gateway (repeatable): it takes the default path with these settings instead of the scheduler's, to measure a gateway setting in one mesh (synchronous benchmark)" };
 var runs = new Option<int>("--runs") { Description = "Times every scenario is measured in the one mesh, for medians and ranges", DefaultValueFactory = _ => 1 };
 
 var root = new RootCommand("Faas synchronous-invoke benchmark: the mesh (REST and gRPC) against the floor of one worker called directly, in one run.")
 {
-    duration, warmup, concurrency, workers, payload, markdown, serviceEnvironment, runs,
+    duration, warmup, concurrency, workers, payload, markdown, serviceEnvironment, runs, scenarioFilter, slices, secondGateway,
 };
 var iterations = new Option<int>("--iterations") { Description = "Deploys measured per scenario", DefaultValueFactory = _ => 10 };
 var deploy = new Command("deploy", "Deploy from source to first successful invoke (C echo sample): a fresh build and a build-cache hit.")
@@ -137,4 +140,8 @@ BenchOptions Measured(ParseResult parse) => new(
 {
     ServiceEnvironment = BenchOptions.ParseEnvironment(parse.GetValue(serviceEnvironment)),
     Runs = Math.Max(1, parse.GetValue(runs)),
+    Scenarios = parse.GetValue(scenarioFilter) ?? [],
+    Slices = parse.CommandResult.Command.Options.Contains(slices) ? Math.Clamp(parse.GetValue(slices), 1, 60) : 1,
+    SecondGatewayEnvironment = parse.CommandResult.Command.Options.Contains(secondGateway)
+        ? BenchOptions.ParseEnvironment(parse.GetValue(secondGateway)) : new Dictionary<string, string>(),
 };

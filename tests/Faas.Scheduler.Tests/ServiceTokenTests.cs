@@ -48,6 +48,29 @@ public class ServiceTokenTests
     }
 
     [Fact]
+    public async Task A_token_of_another_issuer_is_not_judged_here_and_a_forged_service_token_is_refused()
+    {
+        // A sink token on the sink manager: its own scheme decides, so this one has no result (and logs no failure).
+        var sinkToken = Jwt(issuer: "faas-sinks", ServiceKey.Generate());
+        Assert.Equal((null, null), await Validator().ValidateAsync(sinkToken, "Service"));
+
+        // Naming the service issuer does not help a token signed with another key, nor does text that is no token.
+        var forged = Jwt(issuer: ServiceAuthOptions.Audience, ServiceKey.Generate());
+        Assert.Contains("not valid", (await Validator().ValidateAsync(forged, "Service")).Failure);
+        Assert.Contains("not valid", (await Validator().ValidateAsync("not.a.token", "Service")).Failure);
+    }
+
+    private static string Jwt(string issuer, string base64Key) => new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(
+        new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+        {
+            Issuer = issuer,
+            Audience = ServiceAuthOptions.Audience,
+            Expires = DateTime.UtcNow.AddMinutes(5),
+            SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(
+                new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(Convert.FromBase64String(base64Key)), Microsoft.IdentityModel.Tokens.SecurityAlgorithms.HmacSha256),
+        });
+
+    [Fact]
     public void A_minter_renews_its_token_before_it_expires()
     {
         var clock = new ManualClock(DateTimeOffset.UtcNow);

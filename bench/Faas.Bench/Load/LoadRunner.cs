@@ -7,7 +7,7 @@ namespace Faas.Bench.Load;
 /// Closed-loop load: <c>concurrency</c> callers each issue the next call as soon as the previous one
 /// returns (or, with a <c>pause</c>, that long after it; the pause is not measured), for a warm-up (discarded) and
 /// then a measured period. Bounded in time; stops by itself. With a <see cref="CpuMeter"/>, the measured period's
-/// CPU time of the processes it watches is part of the result.
+/// CPU time of the processes it watches is part of the result; the load generator's own CPU time always is.
 /// </summary>
 public static class LoadRunner
 {
@@ -19,10 +19,14 @@ public static class LoadRunner
 
         var histograms = Enumerable.Range(0, concurrency).Select(_ => new LongHistogram(TimeStamp.Minutes(1), 3)).ToArray();
         var window = cpu?.Start();
+        using var self = Process.GetCurrentProcess();
+        var ownBefore = self.TotalProcessorTime;
         var started = Stopwatch.GetTimestamp();
         var (calls, errors) = await RunPhaseAsync(concurrency, duration, call, histograms, pause, cancellationToken).ConfigureAwait(false);
         var elapsed = Stopwatch.GetElapsedTime(started);
         var usage = window?.Stop();
+        self.Refresh();
+        var own = self.TotalProcessorTime - ownBefore;
 
         var total = new LongHistogram(TimeStamp.Minutes(1), 3);
         foreach (var histogram in histograms)
@@ -30,7 +34,7 @@ public static class LoadRunner
             total.Add(histogram);
         }
 
-        return new LoadResult(scenario, concurrency, calls, errors, elapsed, total) { Cpu = usage };
+        return new LoadResult(scenario, concurrency, calls, errors, elapsed, total) { Cpu = usage, LoadGeneratorCpu = own };
     }
 
     private static async Task<(long Calls, long Errors)> RunPhaseAsync(
