@@ -195,11 +195,21 @@ public sealed class TenancyTests(MeshFixture mesh, ITestOutputHelper output) : I
             ApiSurface.InternalServices.Select(s => s.FullName).Order(),
             targets.Select(t => t.Service.FullName).Distinct().Order());
 
+        // Beside no token, a user's and the admin's: a sink's own token, and one forged in the services' name (their
+        // issuer and audience, signed with another key). Neither is a service token.
+        var bearers = new Dictionary<string, string>
+        {
+            ["no token"] = "",
+            ["a user's credential"] = alice.Token,
+            ["the admin key"] = mesh.App.AdminKey,
+            ["a sink token"] = await SinkTokenAsync(),
+            ["a forged service token"] = Token(alice, RandomKey(), DateTime.UtcNow.AddHours(1), issuer: "faas-internal"),
+        };
         var cases = 0;
         var failures = new List<string>();
         foreach (var (resource, target) in targets)
         {
-            foreach (var bearer in new[] { "", alice.Token, mesh.App.AdminKey })
+            foreach (var (kind, bearer) in bearers)
             {
                 using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(mesh.App.GetEndpoint(resource, "grpc"), new Grpc.Net.Client.GrpcChannelOptions
                 {
@@ -211,7 +221,7 @@ public sealed class TenancyTests(MeshFixture mesh, ITestOutputHelper output) : I
                     cases++;
                     if (status != StatusCode.Unauthenticated)
                     {
-                        failures.Add($"{resource} {method.FullName} with {(bearer.Length == 0 ? "no token" : "a user's credential")}: {status} {detail}");
+                        failures.Add($"{resource} {method.FullName} with {kind}: {status} {detail}");
                     }
                 }
             }
@@ -465,6 +475,18 @@ public sealed class TenancyTests(MeshFixture mesh, ITestOutputHelper output) : I
         new(Convert.FromBase64String(File.ReadAllText(mesh.App.State.UserTokenKeyFile).Trim()));
 
     private static SymmetricSecurityKey RandomKey() => new(System.Security.Cryptography.RandomNumberGenerator.GetBytes(64));
+
+    /// <summary>A token a sink gets from the sink manager's Login, with a credential the admin made.</summary>
+    private async Task<string> SinkTokenAsync()
+    {
+        using var admin = mesh.App.CreateHttpClient("gateway", "http", bearer: mesh.App.AdminKey);
+        using var created = await admin.PostAsJsonAsync("/v1/sinkCredentials", new { name = "tenancy-probe" });
+        var body = await created.Content.ReadAsStringAsync();
+        Assert.True(created.IsSuccessStatusCode, body);
+        var secret = JsonDocument.Parse(body).RootElement.GetProperty("secret").GetString()!;
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(mesh.App.GetEndpoint("sinkmanager", "grpc"));
+        return (await new SinkProtocol.SinkProtocolClient(channel).LoginAsync(new SinkLoginRequest { Credential = secret })).Token;
+    }
 
     /// <summary>A user token for the session's user, signed with <paramref name="key"/>, expiring at <paramref name="expires"/>.</summary>
     private static string Token(TenantSession session, SymmetricSecurityKey key, DateTime expires, string issuer = "faas") =>
