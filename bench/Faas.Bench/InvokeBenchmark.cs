@@ -135,22 +135,10 @@ public static class InvokeBenchmark
             var results = new List<LoadResult>();
             foreach (var concurrency in options.Concurrency)
             {
-                // Every scenario is measured in slices taken in turn, so that a machine that is faster or slower for a while
-                // (other tenants of the host, the database's background work) weighs on the floor and the meshes alike.
-                var slices = scenarios.ToDictionary(s => s.Name, _ => new List<LoadResult>());
-                var (sliceWarmup, sliceDuration) = (options.Warmup / options.Slices, options.Duration / options.Slices);
+                // The floor and the meshes take turns, slice by slice, so that they see the machine alike.
                 overhead.Reset();
-                for (var slice = 1; slice <= options.Slices; slice++)
-                {
-                    foreach (var (name, call) in scenarios)
-                    {
-                        AnsiConsole.MarkupLine($"[grey]{(options.Runs > 1 ? $"run {run} of {options.Runs}: " : "")}{Markup.Escape(name)} at concurrency {concurrency}" +
-                            $"{(options.Slices > 1 ? $", slice {slice} of {options.Slices}" : "")}…[/]");
-                        slices[name].Add(await LoadRunner.RunAsync(name, concurrency, sliceWarmup, sliceDuration, call, cancellationToken, cpu: cpu));
-                    }
-                }
-
-                results.AddRange(scenarios.Select(s => LoadResult.Merge(slices[s.Name])));
+                results.AddRange(await LoadRunner.RunInTurnsAsync(
+                    scenarios, concurrency, options, options.Runs > 1 ? $"run {run} of {options.Runs}: " : "", cpu, cancellationToken));
                 if (concurrency == options.Concurrency[0])
                 {
                     overhead.Freeze();

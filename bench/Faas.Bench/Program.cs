@@ -16,7 +16,7 @@ var payload = new Option<int>("--payload") { Description = "Payload bytes per in
 var markdown = new Option<string?>("--markdown") { Description = "Also write the results as a Markdown table to this file" };
 var serviceEnvironment = new Option<string[]>("--service-env") { Description = "NAME=VALUE set in every service's environment (repeatable), to measure a setting" };
 var scenarioFilter = new Option<string[]>("--scenario") { Description = "Measure only the scenarios whose names contain this text (repeatable); the floor is always measured", AllowMultipleArgumentsPerToken = true };
-var slices = new Option<int>("--slices") { Description = "Cut each scenario's measured period into this many slices, the scenarios taking turns, so that all see the machine alike (synchronous benchmark)", DefaultValueFactory = _ => 4 };
+var slices = new Option<int>("--slices") { Description = "Cut each scenario's measured period into this many slices, the scenarios taking turns, so that all see the machine alike", DefaultValueFactory = _ => 4 };
 var secondGateway = new Option<string[]>("--second-gateway-env") { Description = "NAME=VALUE for the second gateway (repeatable): it takes the default path with these settings instead of the scheduler's, to measure a gateway setting in one mesh (synchronous benchmark)" };
 var runs = new Option<int>("--runs") { Description = "Times every scenario is measured in the one mesh, for medians and ranges", DefaultValueFactory = _ => 1 };
 
@@ -56,7 +56,7 @@ asyncCommand.SetAction(async (parse, cancellationToken) =>
 root.Subcommands.Add(asyncCommand);
 var httpCommand = new Command("http", "HTTP functions: the same module called as an HTTP function (CGI in and out) and through :invoke, over REST, in one run.")
 {
-    duration, warmup, concurrency, workers, payload, markdown, serviceEnvironment, runs,
+    duration, warmup, concurrency, workers, payload, markdown, serviceEnvironment, runs, slices,
 };
 httpCommand.SetAction(async (parse, cancellationToken) =>
 {
@@ -67,7 +67,7 @@ root.Subcommands.Add(httpCommand);
 var followCalls = new Option<int>("--follow-calls") { Description = "Calls whose log line is timed from the function to the follower", DefaultValueFactory = _ => 200 };
 var logsCommand = new Command("logs", "Function logs: what a log line costs a synchronous call (echo against the same echo writing one stderr line), and the time from a function writing a line to a follower receiving it, in one run.")
 {
-    duration, warmup, concurrency, workers, payload, markdown, serviceEnvironment, runs, followCalls,
+    duration, warmup, concurrency, workers, payload, markdown, serviceEnvironment, runs, slices, followCalls,
 };
 logsCommand.SetAction(async (parse, cancellationToken) =>
 {
@@ -141,7 +141,7 @@ BenchOptions Measured(ParseResult parse) => new(
     ServiceEnvironment = BenchOptions.ParseEnvironment(parse.GetValue(serviceEnvironment)),
     Runs = Math.Max(1, parse.GetValue(runs)),
     Scenarios = parse.GetValue(scenarioFilter) ?? [],
-    Slices = parse.CommandResult.Command.Options.Contains(slices) ? Math.Clamp(parse.GetValue(slices), 1, 60) : 1,
+    Slices = Math.Clamp(parse.GetValue(slices), 1, 60),
     SecondGatewayEnvironment = parse.CommandResult.Command.Options.Contains(secondGateway)
         ? BenchOptions.ParseEnvironment(parse.GetValue(secondGateway)) : new Dictionary<string, string>(),
 };

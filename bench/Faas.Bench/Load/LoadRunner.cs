@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using HdrHistogram;
+using Spectre.Console;
 
 namespace Faas.Bench.Load;
 
@@ -35,6 +36,34 @@ public static class LoadRunner
         }
 
         return new LoadResult(scenario, concurrency, calls, errors, elapsed, total) { Cpu = usage, LoadGeneratorCpu = own };
+    }
+
+    /// <summary>
+    /// Measures every scenario at one concurrency in <see cref="BenchOptions.Slices"/> slices taken in turn (each with its
+    /// share of the warm-up and of the measured period), so that a stretch in which the machine is faster or slower weighs
+    /// on all of them alike; each scenario's slices are merged into one result, in the scenarios' order.
+    /// </summary>
+    /// <param name="progress">What the progress lines start with (e.g. the run).</param>
+    public static async Task<IReadOnlyList<LoadResult>> RunInTurnsAsync(
+        IReadOnlyList<(string Name, Func<CancellationToken, Task> Call)> scenarios, int concurrency, BenchOptions options, string progress,
+        CpuMeter? cpu, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scenarios);
+        ArgumentNullException.ThrowIfNull(options);
+        var slices = scenarios.Select(_ => new List<LoadResult>()).ToArray();
+        var (warmup, duration) = (options.Warmup / options.Slices, options.Duration / options.Slices);
+        for (var slice = 1; slice <= options.Slices; slice++)
+        {
+            for (var i = 0; i < scenarios.Count; i++)
+            {
+                var (name, call) = scenarios[i];
+                AnsiConsole.MarkupLine($"[grey]{Markup.Escape(progress)}{Markup.Escape(name)} at concurrency {concurrency}" +
+                    $"{(options.Slices > 1 ? $", slice {slice} of {options.Slices}" : "")}…[/]");
+                slices[i].Add(await RunAsync(name, concurrency, warmup, duration, call, cancellationToken, cpu: cpu).ConfigureAwait(false));
+            }
+        }
+
+        return [.. slices.Select(LoadResult.Merge)];
     }
 
     private static async Task<(long Calls, long Errors)> RunPhaseAsync(

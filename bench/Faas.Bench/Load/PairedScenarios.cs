@@ -4,7 +4,7 @@ namespace Faas.Bench.Load;
 
 /// <summary>
 /// Benchmarks that compare scenarios in one mesh (an HTTP function against <c>:invoke</c>, a logging function against
-/// a silent one): each warmed up, then measured at every concurrency, <see cref="BenchOptions.Runs"/> times, with the
+/// a silent one): each warmed up, then measured at every concurrency in slices taken in turn, <see cref="BenchOptions.Runs"/> times, with the
 /// mesh's CPU charged to each; then the tables and the comparison lines, printed and written as markdown.
 /// </summary>
 public static class PairedScenarios
@@ -23,11 +23,7 @@ public static class PairedScenarios
         {
             foreach (var concurrency in options.Concurrency)
             {
-                foreach (var (name, call) in scenarios)
-                {
-                    AnsiConsole.MarkupLine($"[grey]run {run}: {Markup.Escape(name)} at concurrency {concurrency}…[/]");
-                    results.Add(await LoadRunner.RunAsync(name, concurrency, options.Warmup, options.Duration, call, cancellationToken, cpu: cpu));
-                }
+                results.AddRange(await LoadRunner.RunInTurnsAsync(scenarios, concurrency, options, $"run {run}: ", cpu, cancellationToken));
             }
         }
 
