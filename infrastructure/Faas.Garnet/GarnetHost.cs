@@ -39,6 +39,10 @@ internal sealed partial class GarnetHost(IOptions<GarnetHostOptions> options, IL
             "--bind", options.Bind,
             "--port", options.Port.ToString(CultureInfo.InvariantCulture),
             "--lua", "true",
+            // Each script locks the keys it declares and runs as one transaction, also in the append-only file: without
+            // it Garnet interleaves the commands of scripts from different connections and logs them one by one, so a
+            // queue's message could be moved halfway (in two places, or none) by a race or by a kill.
+            "--lua-transaction-mode", "true",
             "-q",
             // The managed file device: the native one needs libaio, and a failed load kills the process.
             "--device-type", "RandomAccess",
