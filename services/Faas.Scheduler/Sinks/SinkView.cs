@@ -9,13 +9,15 @@ namespace Faas.Scheduler.Sinks;
 
 /// <summary>
 /// The scheduler's one membership view: every sink the sink manager reports (built-in workers and external sinks alike),
-/// with a client for each address work is pushed to, signed with this service's token.
+/// with a client for each sink work is pushed to, signed with this service's token. Each registration has a channel of its
+/// own: a worker that restarts on the same address registers anew and is called on a fresh connection at once, not on
+/// the old one's channel, which learned while the worker was down to wait longer and longer between attempts to connect.
 /// </summary>
 public sealed partial class SinkView(
     ServiceTokens tokens, ILogger<SinkView> logger, TimeProvider? timeProvider = null, IOptions<MultiplexingOptions>? linkOptions = null) : ISinkView, IDisposable
 {
     private readonly Lock gate = new();
-    private readonly Dictionary<string, GrpcChannel> channels = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string SinkId, string Address), GrpcChannel> channels = [];
     private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile Sink[] sinks = [];
 
@@ -66,7 +68,7 @@ public sealed partial class SinkView(
                         sink.Link?.Dispose();
                     }
 
-                    sink = new Sink(info, info.PushAddress.Length == 0 ? null : new Protos.V1.PushedSink.PushedSinkClient(Channel(info.PushAddress)), timeProvider, linkOptions?.Value);
+                    sink = new Sink(info, info.PushAddress.Length == 0 ? null : new Protos.V1.PushedSink.PushedSinkClient(Channel(info.SinkId, info.PushAddress)), timeProvider, linkOptions?.Value);
                     LogJoined(logger, info.Name, info.PushAddress.Length == 0 ? "pull" : info.PushAddress, info.State);
                 }
 
@@ -82,9 +84,9 @@ public sealed partial class SinkView(
 
             sinks = [.. next];
             PendingPullTasks = new Dictionary<string, uint>(membership.PendingTasks);
-            foreach (var address in channels.Keys.Where(a => !next.Any(s => s.PushAddress == a)).ToList())
+            foreach (var key in channels.Keys.Where(k => !next.Any(s => s.Id == k.SinkId && s.PushAddress == k.Address)).ToList())
             {
-                channels.Remove(address, out var channel);
+                channels.Remove(key, out var channel);
                 channel!.Dispose();
             }
         }
@@ -92,11 +94,11 @@ public sealed partial class SinkView(
         ready.TrySetResult();
     }
 
-    private GrpcChannel Channel(string address)
+    private GrpcChannel Channel(string sinkId, string address)
     {
-        if (!channels.TryGetValue(address, out var channel))
+        if (!channels.TryGetValue((sinkId, address), out var channel))
         {
-            channels[address] = channel = SinkChannels.For(address, tokens);
+            channels[(sinkId, address)] = channel = SinkChannels.For(address, tokens);
         }
 
         return channel;
