@@ -63,6 +63,22 @@ public static class SinkContract
         return false;
     }
 
+    /// <summary>
+    /// How a call to a pushed sink ended without a result, by the rules the gateway's one hop and the scheduler's Dispatch
+    /// both apply (in this order): the sink was declared gone while the call ran (<paramref name="sinkLost"/>, and not the
+    /// caller cancelling); it refused before running anything; it ran and lost the result; the call never reached it; the
+    /// connection broke mid-call. <see cref="SinkCallFailure.None"/> for anything else, which is not the sink's doing.
+    /// </summary>
+    public static SinkCallFailure ClassifyFailure(Exception error, bool sinkLost, bool callerCancelled) => error switch
+    {
+        OperationCanceledException or Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Cancelled } when sinkLost && !callerCancelled => SinkCallFailure.SinkLost,
+        Grpc.Core.RpcException e when NotRun(e) => SinkCallFailure.NotRun,
+        Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Aborted } => SinkCallFailure.ResultLost,
+        Grpc.Core.RpcException e when NeverReached(e) => SinkCallFailure.NeverReached,
+        Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Unavailable or Grpc.Core.StatusCode.Internal or Grpc.Core.StatusCode.Unknown } => SinkCallFailure.Broken,
+        _ => SinkCallFailure.None,
+    };
+
     /// <summary>The runtime the function needs: <c>wasm</c> unless it names another.</summary>
     public static string RuntimeName(this FunctionSpec function) => string.IsNullOrEmpty(function.Runtime) ? DefaultRuntime : function.Runtime;
 
@@ -80,4 +96,26 @@ public static class SinkContract
     /// <summary>Whether a sink of this capacity serves the execution mode (WARM when it lists none).</summary>
     public static bool Serves(this SinkCapacity capacity, ExecutionMode mode) =>
         capacity.Modes.Count == 0 ? mode.Normalized() == ExecutionMode.Warm : capacity.Modes.Contains(mode.Normalized());
+}
+
+/// <summary>How a call to a pushed sink ended without a result (<see cref="SinkContract.ClassifyFailure"/>), and what that means for a retry.</summary>
+public enum SinkCallFailure
+{
+    /// <summary>Not a failure of the sink (the caller cancelled, a deadline passed, an error status of the function's own): passed on as it is.</summary>
+    None,
+
+    /// <summary>The sink was declared gone (it stopped heartbeating) while the call ran: whether the function ran is unknown.</summary>
+    SinkLost,
+
+    /// <summary>The sink refused before running anything (<see cref="SinkContract.NotRunTrailer"/>): the function did not run.</summary>
+    NotRun,
+
+    /// <summary>The sink ran it and lost the result (ABORTED, a container that ended without one): it ran, with an unknown outcome.</summary>
+    ResultLost,
+
+    /// <summary>The connection could not be made: nothing was sent, so another sink may take it.</summary>
+    NeverReached,
+
+    /// <summary>The connection broke mid-call: whether the function ran is unknown.</summary>
+    Broken,
 }

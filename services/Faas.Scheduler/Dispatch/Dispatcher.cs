@@ -172,36 +172,33 @@ public sealed partial class Dispatcher
             loaded = result.Outcome != ExecutionOutcome.InstantiationFailed;
             return result;
         }
-        catch (Exception ex) when (sink.Lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested
-            && ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
+        catch (Exception ex) when (SinkContract.ClassifyFailure(ex, sink.Lost.IsCancellationRequested, cancellationToken.IsCancellationRequested) is var failure
+            && failure != SinkCallFailure.None)
         {
-            // The sink manager says the sink is gone (missed heartbeats): whether the function ran is unknown.
-            return RetryIfIdempotent(sink, executionId, function, ex, "the sink went offline", "the sink went offline mid-call (it stopped heartbeating)", "offline");
-        }
-        catch (RpcException ex) when (SinkContract.NotRun(ex))
-        {
-            // The sink refused before running anything (JOB mode without a container runtime, a module store it
-            // cannot reach): the caller hears why; an asynchronous invocation spends an attempt and backs off.
-            LogSinkCallFailed(logger, sink.Name, executionId, ex.Status.Detail);
-            throw new SinkCouldNotRunException(sink.Name, ex.Status.Detail, ex);
-        }
-        catch (RpcException ex) when (ex.StatusCode == StatusCode.Aborted)
-        {
-            // The sink ran it and lost the result (a container that ended without one): its fate is unknown, and the
-            // sink is fine, so an asynchronous invocation backs off before it runs again.
-            LogSinkCallFailed(logger, sink.Name, executionId, ex.Status.Detail);
-            throw new WorkerFailedException(sink.Name, ex.Status.Detail, ex);
-        }
-        catch (RpcException ex) when (SinkContract.NeverReached(ex))
-        {
-            // The request never left: the function did not run, so another sink may take it.
-            LogSinkUnreachable(logger, sink.Name, executionId, ex.Status.Detail);
-            return null;
-        }
-        catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown)
-        {
-            // The sink broke mid-call: whether the function ran is unknown, so it runs again only if it may run twice.
-            return RetryIfIdempotent(sink, executionId, function, ex, ex.Status.Detail, ex.Status.Detail, "broken");
+            var detail = (ex as RpcException)?.Status.Detail ?? ex.Message;
+            switch (failure)
+            {
+                case SinkCallFailure.NeverReached:
+                    // The request never left: the function did not run, so another sink may take it.
+                    LogSinkUnreachable(logger, sink.Name, executionId, detail);
+                    return null;
+                case SinkCallFailure.NotRun:
+                    // The sink refused before running anything (JOB mode without a container runtime, a module store it
+                    // cannot reach): the caller hears why; an asynchronous invocation spends an attempt and backs off.
+                    LogSinkCallFailed(logger, sink.Name, executionId, detail);
+                    throw new SinkCouldNotRunException(sink.Name, detail, ex);
+                case SinkCallFailure.ResultLost:
+                    // The sink ran it and lost the result (a container that ended without one): its fate is unknown, and the
+                    // sink is fine, so an asynchronous invocation backs off before it runs again.
+                    LogSinkCallFailed(logger, sink.Name, executionId, detail);
+                    throw new WorkerFailedException(sink.Name, detail, ex);
+                case SinkCallFailure.SinkLost:
+                    // The sink manager says the sink is gone (missed heartbeats): whether the function ran is unknown.
+                    return RetryIfIdempotent(sink, executionId, function, ex, "the sink went offline", "the sink went offline mid-call (it stopped heartbeating)", "offline");
+                default:
+                    // The sink broke mid-call: whether the function ran is unknown, so it runs again only if it may run twice.
+                    return RetryIfIdempotent(sink, executionId, function, ex, detail, detail, "broken");
+            }
         }
         finally
         {

@@ -10,7 +10,8 @@ namespace Faas.Gateway.Invocation.Leases;
 
 /// <summary>
 /// The one-hop synchronous path: a slot lease (<see cref="SlotLeases"/>), then the gateway calls the sink itself. What
-/// the scheduler's Dispatch did on a failure happens here, with the same statuses: a sink that could not be reached is
+/// the scheduler's Dispatch does on a failure happens here, read by the same rules (<see cref="SinkContract.ClassifyFailure"/>)
+/// and with the same statuses: a sink that could not be reached is
 /// left for another; one lost mid-call (revoked, or its connection broke) fails the call unless the function is
 /// idempotent, which runs again elsewhere; a refusal before running and a lost result are UNAVAILABLE.
 /// </summary>
@@ -72,35 +73,32 @@ public sealed partial class DirectDispatch
             loaded = result.Outcome != ExecutionOutcome.InstantiationFailed;
             return result;
         }
-        catch (Exception ex) when (lease.IsRevoked && !cancellationToken.IsCancellationRequested
-            && ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
+        catch (Exception ex) when (SinkContract.ClassifyFailure(ex, lease.IsRevoked, cancellationToken.IsCancellationRequested) is var failure
+            && failure != SinkCallFailure.None)
         {
-            // The scheduler says the sink is gone (it stopped heartbeating): whether the function ran is unknown.
-            keep = false;
-            return RetryIfIdempotent(lease, executionId, function, "the sink went offline mid-call (it stopped heartbeating)", "offline");
-        }
-        catch (RpcException ex) when (SinkContract.NotRun(ex))
-        {
-            LogSinkCallFailed(logger, lease.SinkName, executionId, ex.Status.Detail);
-            throw new RpcException(new Status(StatusCode.Unavailable, $"Sink {lease.SinkName} could not run the invocation: {ex.Status.Detail}"));
-        }
-        catch (RpcException ex) when (ex.StatusCode == StatusCode.Aborted)
-        {
-            LogSinkCallFailed(logger, lease.SinkName, executionId, ex.Status.Detail);
-            throw Failed(lease, ex.Status.Detail);
-        }
-        catch (RpcException ex) when (SinkContract.NeverReached(ex))
-        {
-            // Nothing was sent: another sink may take it.
-            keep = false;
-            links.Forget(lease.PushAddress);
-            LogSinkUnreachable(logger, lease.SinkName, executionId, ex.Status.Detail);
-            return null;
-        }
-        catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown)
-        {
-            keep = false;
-            return RetryIfIdempotent(lease, executionId, function, ex.Status.Detail, "broken");
+            var detail = (ex as RpcException)?.Status.Detail ?? ex.Message;
+            switch (failure)
+            {
+                case SinkCallFailure.NeverReached:
+                    // Nothing was sent: another sink may take it, and the next call here gets a fresh connection.
+                    keep = false;
+                    links.Forget(lease.PushAddress);
+                    LogSinkUnreachable(logger, lease.SinkName, executionId, detail);
+                    return null;
+                case SinkCallFailure.NotRun:
+                    LogSinkCallFailed(logger, lease.SinkName, executionId, detail);
+                    throw new RpcException(new Status(StatusCode.Unavailable, $"Sink {lease.SinkName} could not run the invocation: {detail}"));
+                case SinkCallFailure.ResultLost:
+                    LogSinkCallFailed(logger, lease.SinkName, executionId, detail);
+                    throw Failed(lease, detail);
+                case SinkCallFailure.SinkLost:
+                    // The scheduler says the sink is gone (it stopped heartbeating): whether the function ran is unknown.
+                    keep = false;
+                    return RetryIfIdempotent(lease, executionId, function, "the sink went offline mid-call (it stopped heartbeating)", "offline");
+                default:
+                    keep = false;
+                    return RetryIfIdempotent(lease, executionId, function, detail, "broken");
+            }
         }
         finally
         {
