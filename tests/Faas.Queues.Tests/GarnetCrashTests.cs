@@ -53,30 +53,9 @@ public sealed class GarnetCrashTests : IAsyncLifetime
             }
         })).ToList();
 
-        while (acknowledged.Count < 3000)
-        {
-            await Task.Delay(10);
-        }
-
-        var killed = app.Kill("redis");
-        await app.WaitForResourceAsync("redis", r => r.IsHealthy && r.Pid != killed);
-        await stop.CancelAsync();
-        await Task.WhenAll(writers);
-
-        var present = await Eventually.MatchesAsync(
-            async () =>
-            {
-                try
-                {
-                    return (await queue.LeaseAsync("check", 1_000_000)).Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
-                }
-                catch (RedisException)
-                {
-                    return null; // the client has not reconnected yet
-                }
-            },
-            ids => ids is not null, "the queue server to answer again", TimeSpan.FromSeconds(60));
-        var lost = acknowledged.Where(id => !present!.Contains(id)).ToList();
+        await KillMidStreamAsync(() => acknowledged.Count >= 3000, stop, writers);
+        var present = await ReadAfterRestartAsync(async () => (await queue.LeaseAsync("check", 1_000_000)).Select(m => m.Id).ToHashSet(StringComparer.Ordinal));
+        var lost = acknowledged.Where(id => !present.Contains(id)).ToList();
         Assert.True(lost.Count == 0, $"{lost.Count} of {acknowledged.Count} acknowledged enqueues were lost: {string.Join(", ", lost.Take(10))}");
     }
 
@@ -155,36 +134,15 @@ public sealed class GarnetCrashTests : IAsyncLifetime
                 }));
             }
 
-            while (Interlocked.Read(ref moves) < 20_000)
-            {
-                await Task.Delay(10);
-            }
-
-            var killed = app.Kill("redis");
-            await app.WaitForResourceAsync("redis", r => r.IsHealthy && r.Pid != killed);
-            await stop.CancelAsync();
-            await Task.WhenAll(workers);
-
-            var places = await Eventually.MatchesAsync(
-                async () =>
-                {
-                    try
-                    {
-                        return await PlacesAsync(hosts[0].Services.GetRequiredService<IConnectionMultiplexer>(), name);
-                    }
-                    catch (RedisException)
-                    {
-                        return null; // the client has not reconnected yet
-                    }
-                },
-                p => p is not null, "the queue server to answer again", TimeSpan.FromSeconds(60));
+            await KillMidStreamAsync(() => Interlocked.Read(ref moves) >= 20_000, stop, workers);
+            var places = await ReadAfterRestartAsync(() => PlacesAsync(hosts[0].Services.GetRequiredService<IConnectionMultiplexer>(), name));
 
             var problems = new List<string>();
             for (var i = 0; i < Messages; i++)
             {
                 var id = $"m-{i}";
-                var where = places!.Where(p => p.Value.Contains(id)).Select(p => p.Key).ToList();
-                var hasBody = places!["bodies"].Contains(id);
+                var where = places.Where(p => p.Value.Contains(id)).Select(p => p.Key).ToList();
+                var hasBody = places["bodies"].Contains(id);
                 var placed = where.Where(w => w is not "bodies" and not "ready twice").ToList();
                 if (places["ready twice"].Contains(id))
                 {
@@ -215,6 +173,37 @@ public sealed class GarnetCrashTests : IAsyncLifetime
             }
         }
     }
+
+    /// <summary>Once <paramref name="enough"/> work is under way, kills the queue server, waits for it to be back, and stops the workers.</summary>
+    private async Task KillMidStreamAsync(Func<bool> enough, CancellationTokenSource stop, IEnumerable<Task> workers)
+    {
+        while (!enough())
+        {
+            await Task.Delay(10);
+        }
+
+        var killed = app.Kill("redis");
+        await app.WaitForResourceAsync("redis", r => r.IsHealthy && r.Pid != killed);
+        await stop.CancelAsync();
+        await Task.WhenAll(workers);
+    }
+
+    /// <summary>Reads the queue once the client has reconnected to the restarted server.</summary>
+    private static async Task<T> ReadAfterRestartAsync<T>(Func<Task<T>> read)
+        where T : class =>
+        (await Eventually.MatchesAsync(
+            async () =>
+            {
+                try
+                {
+                    return await read();
+                }
+                catch (RedisException)
+                {
+                    return null; // the client has not reconnected yet
+                }
+            },
+            value => value is not null, "the queue server to answer again", TimeSpan.FromSeconds(60)))!;
 
     private static async Task<bool> AckAsync(ReliableQueue queue, LeasedMessage message, ConcurrentDictionary<string, bool> ackTried)
     {
