@@ -17,7 +17,7 @@ public sealed partial class SinkView(
     ServiceTokens tokens, ILogger<SinkView> logger, TimeProvider? timeProvider = null, IOptions<MultiplexingOptions>? linkOptions = null) : ISinkView, IDisposable
 {
     private readonly Lock gate = new();
-    private readonly Dictionary<(string SinkId, string Address), GrpcChannel> channels = [];
+    private readonly Dictionary<Sink, GrpcChannel> channels = [];
     private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile Sink[] sinks = [];
 
@@ -64,11 +64,10 @@ public sealed partial class SinkView(
                     if (sink is not null)
                     {
                         // The same sink at a new address (a restarted worker on another port): its old link goes with the old address.
-                        sink.MarkLost();
-                        sink.Link?.Dispose();
+                        Retire(sink);
                     }
 
-                    sink = new Sink(info, info.PushAddress.Length == 0 ? null : new Protos.V1.PushedSink.PushedSinkClient(Channel(info.SinkId, info.PushAddress)), timeProvider, linkOptions?.Value);
+                    sink = Join(info);
                     LogJoined(logger, info.Name, info.PushAddress.Length == 0 ? "pull" : info.PushAddress, info.State);
                 }
 
@@ -77,31 +76,40 @@ public sealed partial class SinkView(
 
             foreach (var gone in current.Values)
             {
-                gone.MarkLost();
-                gone.Link?.Dispose();
+                Retire(gone);
                 LogLeft(logger, gone.Name);
             }
 
             sinks = [.. next];
             PendingPullTasks = new Dictionary<string, uint>(membership.PendingTasks);
-            foreach (var key in channels.Keys.Where(k => !next.Any(s => s.Id == k.SinkId && s.PushAddress == k.Address)).ToList())
-            {
-                channels.Remove(key, out var channel);
-                channel!.Dispose();
-            }
         }
 
         ready.TrySetResult();
     }
 
-    private GrpcChannel Channel(string sinkId, string address)
+    /// <summary>A sink new to the view; one that takes pushed work gets a channel of its own.</summary>
+    private Sink Join(SinkInfo info)
     {
-        if (!channels.TryGetValue((sinkId, address), out var channel))
+        if (info.PushAddress.Length == 0)
         {
-            channels[(sinkId, address)] = channel = SinkChannels.For(address, tokens);
+            return new Sink(info, null, timeProvider, linkOptions?.Value);
         }
 
-        return channel;
+        var channel = SinkChannels.For(info.PushAddress, tokens);
+        var sink = new Sink(info, new Protos.V1.PushedSink.PushedSinkClient(channel), timeProvider, linkOptions?.Value);
+        channels[sink] = channel;
+        return sink;
+    }
+
+    /// <summary>A sink that left or moved: its calls hear it is lost, and its link and channel close.</summary>
+    private void Retire(Sink sink)
+    {
+        sink.MarkLost();
+        sink.Link?.Dispose();
+        if (channels.Remove(sink, out var channel))
+        {
+            channel.Dispose();
+        }
     }
 
     public void Dispose()
